@@ -1,0 +1,35 @@
+# ring — build, demo and test targets. `make demo` and `make test` are the
+# two commands README.md starts with.
+
+GO      ?= go
+BIN     ?= bin
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -X github.com/ringchat/ring/internal/buildinfo.Version=$(VERSION) \
+           -X github.com/ringchat/ring/internal/buildinfo.Commit=$(COMMIT)
+FUZZTIME ?= 60s
+
+.PHONY: all build demo test vet fuzz clean
+
+all: build
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/ringd ./cmd/ringctl
+
+demo: build
+	./scripts/demo.sh $(BIN)
+
+vet:
+	$(GO) vet ./...
+
+test: vet
+	$(GO) test -race -timeout 10m ./...
+
+# Each fuzz target for FUZZTIME (go test allows one -fuzz target per run).
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzReadFrame$$' -fuzztime $(FUZZTIME) ./protocol/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./protocol/
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./internal/config/
+
+clean:
+	rm -rf $(BIN)

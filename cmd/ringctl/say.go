@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/ringchat/ring/daemon/chat"
+	"github.com/spf13/cobra"
+)
+
+// sayWindow is how many messages `say -` keeps in flight.
+const sayWindow = 64
+
+// maxStdinLine bounds one line read by `say -`.
+const maxStdinLine = 64 << 10
+
+type sayOptions struct {
+	f      *factory
+	to     string
+	text   string
+	stdin  bool
+	window int
+}
+
+func newSayCmd(f *factory) *cobra.Command {
+	opts := &sayOptions{f: f, window: sayWindow}
+	cmd := &cobra.Command{
+		Use:   "say TEXT... | say -",
+		Short: "Send a chat message; `say -` sends each line of stdin",
+		Long: "Send a chat message. Returns once the leader has sequenced it and the local node has stored it.\n" +
+			"`say -` reads stdin, one message per line, keeps many in flight and prints the\n" +
+			"acknowledgements in input order. --to sends a direct message to one member.",
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 && args[0] == "-" {
+				opts.stdin = true
+				return opts.runStdin(cmd.Context())
+			}
+			opts.text = strings.Join(args, " ")
+			return opts.runOne(cmd.Context())
+		},
+	}
+	cmd.Flags().StringVar(&opts.to, "to", "", "send a direct message to this member (name or node id)")
+	return cmd
+}
+
+// checkText refuses text that no one should be made to display.
+func checkText(text string) error {
+	if text == "" {
+		return errors.New("empty message")
+	}
+	if !utf8.ValidString(text) {
+		return errors.New("message is not valid UTF-8")
+	}
+	for i, r := range text {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("message carries control character %U at byte %d", r, i)
+		}
+	}
+	return nil
+}
+
+func (o *sayOptions) runOne(ctx context.Context) error {
+	if err := checkText(o.text); err != nil {
+		return usageError{err}
+	}
+	rc, err := o.f.client().Say(ctx, o.text, o.to)
+	if err != nil {
+		return err
+	}
+	return o.printReceipt(rc)
+}
+
+func (o *sayOptions) printReceipt(rc chat.Receipt) error {
+	if o.f.jsonOutput() {
+		return writeJSONLine(o.f.ios.Out, rc)
+	}
+	_, err := fmt.Fprintf(o.f.ios.Out, "seq %d lamport %d id %s\n", rc.Seq, rc.Lamport, rc.ID)
+	return err
+}
+
+type sayResult struct {
+	line int
+	rc   chat.Receipt
+	err  error
+}
+
+// runStdin sends every line of stdin with up to o.window in flight and
+// prints each acknowledgement in input order. The first failure stops
+// reading; what is already in flight is still reported.
+func (o *sayOptions) runStdin(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	c := o.f.client()
+	queue := make(chan chan sayResult, o.window)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(queue)
+		sc := bufio.NewScanner(o.f.ios.In)
+		sc.Buffer(make([]byte, 4096), maxStdinLine)
+		line := 0
+		for sc.Scan() {
+			line++
+			text := strings.TrimRight(sc.Text(), "\r")
+			if strings.TrimSpace(text) == "" {
+				continue
+			}
+			if err := checkText(text); err != nil {
+				readErr <- usageError{fmt.Errorf("stdin line %d: %w", line, err)}
+				return
+			}
+			done := make(chan sayResult, 1)
+			select {
+			case queue <- done:
+			case <-ctx.Done():
+				readErr <- ctx.Err()
+				return
+			}
+			go func(line int, text string) {
+				rc, err := c.Say(ctx, text, o.to)
+				done <- sayResult{line: line, rc: rc, err: err}
+			}(line, text)
+		}
+		if err := sc.Err(); err != nil {
+			readErr <- usageError{fmt.Errorf("stdin line %d: %w", line+1, err)}
+		}
+	}()
+
+	var first error
+	for done := range queue {
+		r := <-done
+		if r.err != nil {
+			if first == nil {
+				first = fmt.Errorf("stdin line %d: %w", r.line, r.err)
+				cancel()
+			}
+			continue
+		}
+		if first == nil {
+			if err := o.printReceipt(r.rc); err != nil {
+				first = err
+				cancel()
+			}
+		}
+	}
+	if first != nil {
+		return first
+	}
+	select {
+	case err := <-readErr:
+		return err
+	default:
+		return nil
+	}
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+
+	"github.com/ringchat/ring/daemon"
+	"github.com/ringchat/ring/internal/config"
+	"github.com/ringchat/ring/internal/logging"
+	"github.com/ringchat/ring/ipc"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+type runOptions struct {
+	configFile string
+	flags      *pflag.FlagSet
+	environ    []string
+	ios        streams
+}
+
+func newRunCmd(ios streams) *cobra.Command {
+	opts := &runOptions{ios: ios}
+	cmd := &cobra.Command{
+		Use:   "run [-c FILE]",
+		Short: "Run the node in the foreground until SIGINT/SIGTERM",
+		Long: "Run the node in the foreground. SIGINT or SIGTERM stop it cleanly (exit 0).\n" +
+			"Configuration comes from -c FILE (else the default locations), env RINGD_<KEY> and the flags below.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.flags = cmd.Flags()
+			opts.environ = os.Environ()
+			return runNode(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.configFile, "config", "c", "", "config file (YAML)")
+	config.BindFlags(cmd.Flags())
+	return cmd
+}
+
+// runNode runs one node until a signal arrives or ctx ends; everything it
+// started is stopped in order before it returns.
+func runNode(parent context.Context, opts *runOptions) error {
+	cfg, err := config.Load(config.Options{File: opts.configFile, Flags: opts.flags, Environ: opts.environ})
+	if err != nil {
+		return err
+	}
+	logger, closeLog, err := logging.New(logging.Options{
+		Level: cfg.Log.Level, Format: cfg.Log.Format, File: cfg.Log.File, Stderr: opts.ios.Err,
+	})
+	if err != nil {
+		return usageError{fmt.Errorf("log: %w", err)}
+	}
+	defer closeLog()
+	if cfg.SecretFile != "" {
+		return usageError{fmt.Errorf("secret_file is set but peer authentication is not implemented yet; refusing to run an open ring that looks closed")}
+	}
+	logger.Warn("no secret_file is set: the ring is open to anyone who can reach " + cfg.Listen)
+	if cfg.Discovery.Enabled {
+		logger.Warn("discovery.enabled is set but LAN discovery is not implemented yet; ignored")
+	}
+	if cfg.Metrics.Listen != "" {
+		logger.Warn("metrics.listen is set but metrics are not implemented yet; ignored")
+	}
+
+	ctx, stop := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	ln, err := ipc.Listen(cfg.Socket)
+	if err != nil {
+		return err
+	}
+	node, err := daemon.New(daemon.Options{
+		Name: cfg.Name, Listen: cfg.Listen, Advertise: cfg.Advertise, DataDir: cfg.DataDir,
+		Logger: logger.With("component", "node"),
+	})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if cfg.File == "" {
+		logger.Info("no config file found; running with defaults")
+	}
+	logger.Info("ringd ready", "socket", cfg.Socket, "peer_addr", node.Self().Addr,
+		"id", node.Self().ID, "name", node.Self().Name, "config", cfg.File)
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	wg.Go(func() { errs <- node.Run(ctx) })
+	wg.Go(func() { errs <- ipc.NewServer(node, logger.With("component", "ipc")).Serve(ctx, ln) })
+	go func() {
+		// If either part fails, stop the other.
+		select {
+		case <-ctx.Done():
+		case err := <-errs:
+			errs <- err
+			stop()
+		}
+	}()
+	<-ctx.Done()
+	logger.Info("stopping")
+	wg.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		if err != nil {
+			all = append(all, err)
+		}
+	}
+	if len(all) > 0 {
+		return errors.Join(all...)
+	}
+	logger.Info("stopped cleanly")
+	return nil
+}
+

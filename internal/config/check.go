@@ -1,0 +1,105 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+const maxNameLen = 64
+
+func checkName(c *Config) string {
+	switch {
+	case c.Name == "":
+		return "must not be empty"
+	case len(c.Name) > maxNameLen:
+		return fmt.Sprintf("%q is %d bytes long, the maximum is %d", c.Name, len(c.Name), maxNameLen)
+	case !utf8.ValidString(c.Name):
+		return fmt.Sprintf("%q is not valid UTF-8", c.Name)
+	case strings.ContainsFunc(c.Name, unicode.IsControl):
+		return fmt.Sprintf("%q contains control characters", c.Name)
+	}
+	return ""
+}
+
+func checkNotEmpty(s string) string {
+	if s == "" {
+		return "must not be empty"
+	}
+	return ""
+}
+
+// checkOneOf lower-cases *s and checks that it is one of allowed.
+func checkOneOf(s *string, allowed ...string) string {
+	*s = strings.ToLower(*s)
+	if slices.Contains(allowed, *s) {
+		return ""
+	}
+	return fmt.Sprintf("%q is not one of %s", *s, strings.Join(allowed, ", "))
+}
+
+// splitAddr splits a host:port address with a numeric port.
+func splitAddr(addr string) (host string, port uint64, problem string) {
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		why := err.Error()
+		if ae, ok := errors.AsType[*net.AddrError](err); ok {
+			why = ae.Err
+		}
+		return "", 0, fmt.Sprintf("invalid address %q: %s (want host:port, e.g. 127.0.0.1:7733)", addr, why)
+	}
+	port, err = strconv.ParseUint(p, 10, 16)
+	if err != nil {
+		return "", 0, fmt.Sprintf("invalid address %q: port %q is not a number from 0 to 65535", addr, p)
+	}
+	return host, port, ""
+}
+
+func checkListenAddr(addr string) string {
+	_, _, p := splitAddr(addr)
+	return p
+}
+
+func checkOptionalListenAddr(addr string) string {
+	if addr == "" {
+		return ""
+	}
+	return checkListenAddr(addr)
+}
+
+// checkDialAddr checks an address other nodes connect to, which needs a
+// real host and port.
+func checkDialAddr(addr string) string {
+	host, port, p := splitAddr(addr)
+	switch {
+	case p != "":
+		return p
+	case host == "":
+		return fmt.Sprintf("address %q has no host", addr)
+	case isUnspecified(host):
+		return fmt.Sprintf("address %q has unspecified host %s, which peers cannot dial", addr, host)
+	case port == 0:
+		return fmt.Sprintf("address %q has port 0, which peers cannot dial", addr)
+	}
+	return ""
+}
+
+func isUnspecified(host string) bool {
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsUnspecified()
+}
+
+func checkJoin(c *Config) string {
+	for i, addr := range c.Join {
+		if p := checkDialAddr(addr); p != "" {
+			return fmt.Sprintf("entry %d: %s", i, p)
+		}
+	}
+	return ""
+}

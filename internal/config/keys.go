@@ -1,0 +1,138 @@
+package config
+
+import (
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// key describes one setting. Its flag and environment variable names are
+// derived from its name, so the three spellings cannot disagree.
+type key struct {
+	name  string
+	field func(*Config) any // pointer to the field; its type sets the kind
+	check func(*Config) string
+	usage string
+}
+
+// keys lists every setting in the order they are checked and documented.
+var keys = []key{
+	{
+		name:  "name",
+		field: func(c *Config) any { return &c.Name },
+		check: checkName,
+		usage: "node name shown to peers (default: current user name, else host name)",
+	},
+	{
+		name:  "listen",
+		field: func(c *Config) any { return &c.Listen },
+		check: func(c *Config) string { return checkListenAddr(c.Listen) },
+		usage: "host:port to accept peer connections on (default 127.0.0.1:7733)",
+	},
+	{
+		name:  "advertise",
+		field: func(c *Config) any { return &c.Advertise },
+		check: func(c *Config) string { return checkDialAddr(c.Advertise) },
+		usage: "host:port peers should dial to reach this node (default: listen)",
+	},
+	{
+		name:  "socket",
+		field: func(c *Config) any { return &c.Socket },
+		check: func(c *Config) string { return checkNotEmpty(c.Socket) },
+		usage: "Unix socket for ringctl (default depends on user and XDG_RUNTIME_DIR)",
+	},
+	{
+		name:  "data_dir",
+		field: func(c *Config) any { return &c.DataDir },
+		check: func(c *Config) string { return checkNotEmpty(c.DataDir) },
+		usage: "directory for persistent state (default depends on user and XDG_STATE_HOME)",
+	},
+	{
+		name:  "join",
+		field: func(c *Config) any { return &c.Join },
+		check: checkJoin,
+		usage: "host:port of ring members to join; repeat or separate with commas (default none)",
+	},
+	{
+		name:  "heartbeat_interval",
+		field: func(c *Config) any { return &c.HeartbeatInterval },
+		usage: "time between heartbeats to the ring neighbours (default 200ms)",
+	},
+	{
+		name:  "failure_timeout",
+		field: func(c *Config) any { return &c.FailureTimeout },
+		usage: "silence after which a neighbour is declared failed (default 1s)",
+	},
+	{
+		name:  "discovery.enabled",
+		field: func(c *Config) any { return &c.Discovery.Enabled },
+		usage: "find peers on the local network (default false)",
+	},
+	{
+		name:  "secret_file",
+		field: func(c *Config) any { return &c.SecretFile },
+		usage: "file holding the shared ring secret (default none)",
+	},
+	{
+		name:  "metrics.listen",
+		field: func(c *Config) any { return &c.Metrics.Listen },
+		check: func(c *Config) string { return checkOptionalListenAddr(c.Metrics.Listen) },
+		usage: "host:port for the metrics endpoint (default none: disabled)",
+	},
+	{
+		name:  "log.level",
+		field: func(c *Config) any { return &c.Log.Level },
+		check: func(c *Config) string { return checkOneOf(&c.Log.Level, "debug", "info", "warn", "error") },
+		usage: "minimum log level: debug, info, warn or error (default info)",
+	},
+	{
+		name:  "log.format",
+		field: func(c *Config) any { return &c.Log.Format },
+		check: func(c *Config) string { return checkOneOf(&c.Log.Format, "auto", "text", "json") },
+		usage: "stderr log format: auto, text or json (default auto)",
+	},
+	{
+		name:  "log.file",
+		field: func(c *Config) any { return &c.Log.File },
+		usage: "also write JSON logs to this file (default none)",
+	},
+}
+
+// env returns the environment variable for k, e.g. RINGD_LOG_LEVEL.
+func (k key) env() string {
+	return "RINGD_" + strings.ToUpper(strings.ReplaceAll(k.name, ".", "_"))
+}
+
+// flag returns the flag name for k, e.g. log-level.
+func (k key) flag() string {
+	return strings.NewReplacer(".", "-", "_", "-").Replace(k.name)
+}
+
+// BindFlags registers on fs one flag per setting, such as --log-level.
+// The caller registers -c/--config itself and passes fs to Load.
+func BindFlags(fs *pflag.FlagSet) {
+	for _, k := range keys {
+		usage := k.usage + " [$" + k.env() + "]"
+		switch k.field(new(Config)).(type) {
+		case *string:
+			fs.String(k.flag(), "", usage)
+		case *bool:
+			fs.Bool(k.flag(), false, usage)
+		case *[]string:
+			fs.StringSlice(k.flag(), nil, usage)
+		default:
+			// Durations stay text until Load so that a bad value is
+			// reported like one from the file or the environment.
+			fs.Var(&textFlag{typ: "duration"}, k.flag(), usage)
+		}
+	}
+}
+
+// textFlag is a flag value kept as text for Load to parse.
+type textFlag struct {
+	s, typ string
+}
+
+func (f *textFlag) String() string     { return f.s }
+func (f *textFlag) Set(s string) error { f.s = s; return nil }
+func (f *textFlag) Type() string       { return f.typ }

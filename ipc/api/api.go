@@ -1,0 +1,37 @@
+// Package api defines the requests, routes and error body of the local API
+// spoken between ringctl and ringd over the Unix socket. The response bodies
+// are the chat types of package chat.
+package api
+
+// Routes of the local API.
+const (
+	PathStatus   = "/v1/status"   // GET  -> chat.Status
+	PathMembers  = "/v1/members"  // GET  -> []chat.Member
+	PathJoin     = "/v1/join"     // POST JoinRequest -> chat.Status
+	PathLeave    = "/v1/leave"    // POST -> chat.Status
+	PathSay      = "/v1/say"      // POST SayRequest -> chat.Receipt
+	PathMessages = "/v1/messages" // GET ?n=&since=&follow= -> one chat.Message per line
+)
+
+// Host is the Host header every client sends; any other is refused, so a
+// browser tricked into talking to the socket through a proxy gets nowhere.
+const Host = "ringd"
+
+// ContentTypeStream is the media type of line-delimited JSON streams.
+const ContentTypeStream = "application/x-ndjson"
+
+// JoinRequest asks the node to join the ring of the member at Addr.
+type JoinRequest struct {
+	Addr string `json:"addr"`
+}
+
+// SayRequest sends Text to the ring, or to one member when To is set.
+type SayRequest struct {
+	Text string `json:"text"`
+	To   string `json:"to,omitempty"`
+}
+
+// Error is the body of every refusal. In a stream it is the last line.
+type Error struct {
+	Error string `json:"error"`
+}

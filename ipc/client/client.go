@@ -1,0 +1,207 @@
+// Package client is the typed Go client of ringd's local API, used by ringctl
+// and by anything else that drives a node (tests, benchmarks).
+package client
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"syscall"
+
+	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/ipc/api"
+)
+
+// maxStreamLine bounds one line of a message stream.
+const maxStreamLine = 1 << 20
+
+// Client talks to one ringd over its Unix socket.
+type Client struct {
+	socket string
+	hc     *http.Client
+}
+
+// New returns a client for the daemon listening on socket.
+func New(socket string) *Client {
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", socket)
+		},
+		MaxIdleConnsPerHost: 64,
+		DisableCompression:  true,
+	}
+	return &Client{socket: socket, hc: &http.Client{Transport: tr}}
+}
+
+// Socket is the path the client dials.
+func (c *Client) Socket() string { return c.socket }
+
+// NoDaemonError means nothing answers at the socket.
+type NoDaemonError struct {
+	Socket string
+	Err    error
+}
+
+func (e *NoDaemonError) Error() string {
+	return fmt.Sprintf("no ringd at %s: %v", e.Socket, e.Err)
+}
+
+func (e *NoDaemonError) Unwrap() error { return e.Err }
+
+// APIError is a refusal or failure reported by the daemon.
+type APIError struct {
+	StatusCode int
+	Message    string
+}
+
+func (e *APIError) Error() string { return e.Message }
+
+// Status returns the node's view of its ring.
+func (c *Client) Status(ctx context.Context) (chat.Status, error) {
+	var st chat.Status
+	err := c.do(ctx, http.MethodGet, api.PathStatus, nil, &st)
+	return st, err
+}
+
+// Members returns the member directory.
+func (c *Client) Members(ctx context.Context) ([]chat.Member, error) {
+	var ms []chat.Member
+	err := c.do(ctx, http.MethodGet, api.PathMembers, nil, &ms)
+	return ms, err
+}
+
+// Join asks the node to join the ring of the member at addr.
+func (c *Client) Join(ctx context.Context, addr string) (chat.Status, error) {
+	var st chat.Status
+	err := c.do(ctx, http.MethodPost, api.PathJoin, api.JoinRequest{Addr: addr}, &st)
+	return st, err
+}
+
+// Leave asks the node to leave its ring gracefully.
+func (c *Client) Leave(ctx context.Context) (chat.Status, error) {
+	var st chat.Status
+	err := c.do(ctx, http.MethodPost, api.PathLeave, struct{}{}, &st)
+	return st, err
+}
+
+// Say sends text to the ring (to == "") or to one member, returning once the
+// message is sequenced and stored by the local node.
+func (c *Client) Say(ctx context.Context, text, to string) (chat.Receipt, error) {
+	var rc chat.Receipt
+	err := c.do(ctx, http.MethodPost, api.PathSay, api.SayRequest{Text: text, To: to}, &rc)
+	return rc, err
+}
+
+// Query selects messages: the last N (N < 0 leaves the daemon's default), or
+// those after Since when HasSince is set; Follow keeps the stream open.
+type Query struct {
+	N        int
+	Since    uint64
+	HasSince bool
+	Follow   bool
+}
+
+// Messages streams the selected messages to fn, oldest first, until the
+// stream ends, ctx is cancelled or fn returns an error.
+func (c *Client) Messages(ctx context.Context, q Query, fn func(chat.Message) error) error {
+	v := url.Values{}
+	if q.N >= 0 {
+		v.Set("n", strconv.Itoa(q.N))
+	}
+	if q.HasSince {
+		v.Set("since", strconv.FormatUint(q.Since, 10))
+	}
+	if q.Follow {
+		v.Set("follow", "true")
+	}
+	resp, err := c.send(ctx, http.MethodGet, api.PathMessages+"?"+v.Encode(), nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), maxStreamLine)
+	for sc.Scan() {
+		line := sc.Bytes()
+		if bytes.Contains(line, []byte(`"error"`)) {
+			var e api.Error
+			if json.Unmarshal(line, &e) == nil && e.Error != "" {
+				return &APIError{StatusCode: http.StatusOK, Message: e.Error}
+			}
+		}
+		var m chat.Message
+		if err := json.Unmarshal(line, &m); err != nil {
+			return fmt.Errorf("bad line in message stream: %w", err)
+		}
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("message stream: %w", err)
+	}
+	return ctx.Err()
+}
+
+func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	resp, err := c.send(ctx, method, path, body)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("bad answer from ringd to %s %s: %w", method, path, err)
+	}
+	return nil
+}
+
+// send performs a request and turns refusals into *APIError and an absent
+// daemon into *NoDaemonError.
+func (c *Client) send(ctx context.Context, method, path string, body any) (*http.Response, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://"+api.Host+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "dial" &&
+			(errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED)) {
+			return nil, &NoDaemonError{Socket: c.socket, Err: op.Err}
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("ringd at %s: %w", c.socket, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		defer resp.Body.Close()
+		var e api.Error
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		if json.Unmarshal(b, &e) != nil || e.Error == "" {
+			e.Error = fmt.Sprintf("ringd answered %s", resp.Status)
+		}
+		return nil, &APIError{StatusCode: resp.StatusCode, Message: e.Error}
+	}
+	return resp, nil
+}

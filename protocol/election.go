@@ -1,0 +1,64 @@
+package protocol
+
+import (
+	"cmp"
+	"fmt"
+	"strings"
+)
+
+// CandidateKey orders candidates in a Chang–Roberts election: the greatest
+// key wins.
+type CandidateKey struct {
+	Epoch   uint64 `cbor:"1,keyasint,omitempty"`
+	LastSeq uint64 `cbor:"2,keyasint,omitempty"`
+	NodeID  string `cbor:"3,keyasint,omitempty"`
+}
+
+// Compare returns -1, 0 or +1 as k is less than, equal to or greater than o,
+// comparing epoch, then last sequence number, then node id bytewise.
+func (k CandidateKey) Compare(o CandidateKey) int {
+	if c := cmp.Compare(k.Epoch, o.Epoch); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(k.LastSeq, o.LastSeq); c != 0 {
+		return c
+	}
+	return strings.Compare(k.NodeID, o.NodeID)
+}
+
+func (k CandidateKey) Validate() error { return checkID("candidate node id", k.NodeID) }
+
+// Election circulates a candidacy around the ring.
+type Election struct {
+	Candidate CandidateKey `cbor:"1,keyasint"`
+}
+
+func (Election) Type() MsgType { return TypeElection }
+
+func (m Election) Validate() error { return wrapField("candidate", m.Candidate.Validate()) }
+
+// Elected announces the winner, whose key came back around the ring, and the
+// epoch it leads. NewEpoch must exceed the epoch in the winning key.
+type Elected struct {
+	Leader   NodeInfo     `cbor:"1,keyasint"`
+	Key      CandidateKey `cbor:"2,keyasint"`
+	NewEpoch uint64       `cbor:"3,keyasint,omitempty"`
+}
+
+func (Elected) Type() MsgType { return TypeElected }
+
+func (m Elected) Validate() error {
+	if err := m.Leader.Validate(); err != nil {
+		return wrapField("leader", err)
+	}
+	if err := m.Key.Validate(); err != nil {
+		return wrapField("key", err)
+	}
+	if m.Key.NodeID != m.Leader.ID {
+		return fmt.Errorf("key names node %q but leader is %q", m.Key.NodeID, m.Leader.ID)
+	}
+	if m.NewEpoch <= m.Key.Epoch {
+		return fmt.Errorf("new epoch %d does not exceed candidate epoch %d", m.NewEpoch, m.Key.Epoch)
+	}
+	return nil
+}

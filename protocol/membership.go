@@ -1,0 +1,145 @@
+package protocol
+
+import "fmt"
+
+// NodeInfo identifies a ring member. It is a value carried inside messages,
+// not a message itself.
+type NodeInfo struct {
+	ID   string `cbor:"1,keyasint,omitempty"` // 16 lowercase hex chars in practice
+	Name string `cbor:"2,keyasint,omitempty"` // human-readable, may be empty
+	Addr string `cbor:"3,keyasint,omitempty"` // host:port the node accepts peers on
+}
+
+func (n NodeInfo) Validate() error {
+	if err := checkID("node id", n.ID); err != nil {
+		return err
+	}
+	if err := checkString("node name", n.Name, MaxNameLen); err != nil {
+		return err
+	}
+	return checkAddr("node address", n.Addr)
+}
+
+// Hello is the first message on a connection after the handshake; it
+// identifies the dialer.
+type Hello struct {
+	Node NodeInfo `cbor:"1,keyasint"`
+}
+
+func (Hello) Type() MsgType { return TypeHello }
+
+func (m Hello) Validate() error { return wrapField("node", m.Node.Validate()) }
+
+// JoinRequest asks a member to admit the sender into the ring.
+type JoinRequest struct {
+	Node NodeInfo `cbor:"1,keyasint"`
+}
+
+func (JoinRequest) Type() MsgType { return TypeJoinRequest }
+
+func (m JoinRequest) Validate() error { return wrapField("node", m.Node.Validate()) }
+
+// JoinReply answers a JoinRequest. On success it carries the leader and the
+// view including the joiner. On refusal Error says why, and Leader may name
+// the node to retry with.
+type JoinReply struct {
+	OK     bool     `cbor:"1,keyasint,omitempty"`
+	Error  string   `cbor:"2,keyasint,omitempty"`
+	Leader NodeInfo `cbor:"3,keyasint"`
+	View   View     `cbor:"4,keyasint"`
+}
+
+func (JoinReply) Type() MsgType { return TypeJoinReply }
+
+func (m JoinReply) Validate() error {
+	if m.OK {
+		if m.Error != "" {
+			return fmt.Errorf("accepted reply carries error %q", m.Error)
+		}
+		if err := m.Leader.Validate(); err != nil {
+			return wrapField("leader", err)
+		}
+		return wrapField("view", m.View.Validate())
+	}
+	if err := checkReason("error", m.Error); err != nil {
+		return err
+	}
+	if m.Leader != (NodeInfo{}) {
+		if err := m.Leader.Validate(); err != nil {
+			return wrapField("leader", err)
+		}
+	}
+	if len(m.View.Members) > 0 {
+		return wrapField("view", m.View.Validate())
+	}
+	return nil
+}
+
+// View is the ordered ring membership; the leader publishes it whenever it
+// changes. Each member's successor is the next one, wrapping around.
+type View struct {
+	Version uint64     `cbor:"1,keyasint,omitempty"`
+	Epoch   uint64     `cbor:"2,keyasint,omitempty"`
+	Leader  string     `cbor:"3,keyasint,omitempty"` // node id, must be a member
+	Members []NodeInfo `cbor:"4,keyasint"`
+}
+
+func (View) Type() MsgType { return TypeView }
+
+func (v View) Validate() error {
+	if err := checkID("leader id", v.Leader); err != nil {
+		return err
+	}
+	if len(v.Members) == 0 {
+		return fmt.Errorf("no members")
+	}
+	if len(v.Members) > MaxMembers {
+		return fmt.Errorf("%d members, limit %d", len(v.Members), MaxMembers)
+	}
+	seen := make(map[string]struct{}, len(v.Members))
+	for i, n := range v.Members {
+		if err := n.Validate(); err != nil {
+			return fmt.Errorf("member %d: %w", i, err)
+		}
+		if _, dup := seen[n.ID]; dup {
+			return fmt.Errorf("member %d: duplicate node id %q", i, n.ID)
+		}
+		seen[n.ID] = struct{}{}
+	}
+	if _, ok := seen[v.Leader]; !ok {
+		return fmt.Errorf("leader %q is not a member", v.Leader)
+	}
+	return nil
+}
+
+// Heartbeat proves liveness; its envelope carries all it needs.
+type Heartbeat struct{}
+
+func (Heartbeat) Type() MsgType { return TypeHeartbeat }
+
+func (Heartbeat) Validate() error { return nil }
+
+// Leave announces that Node is leaving the ring.
+type Leave struct {
+	Node NodeInfo `cbor:"1,keyasint"`
+}
+
+func (Leave) Type() MsgType { return TypeLeave }
+
+func (m Leave) Validate() error { return wrapField("node", m.Node.Validate()) }
+
+// Refuse tells the peer why this node will not go on talking to it.
+type Refuse struct {
+	Reason string `cbor:"1,keyasint,omitempty"`
+}
+
+func (Refuse) Type() MsgType { return TypeRefuse }
+
+func (m Refuse) Validate() error { return checkReason("reason", m.Reason) }
+
+func wrapField(field string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", field, err)
+}
