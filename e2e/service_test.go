@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,7 +49,7 @@ func newSvcInstance(t *testing.T, suffix string) *svcInstance {
 	}
 	conf := strings.Join([]string{
 		"name: " + s.name,
-		"listen: " + svcFreeAddr(t),
+		"listen: 127.0.0.1:0",
 		"socket: " + s.socket,
 		"data_dir: " + filepath.Join(dir, "data"),
 		"log:",
@@ -61,18 +60,6 @@ func newSvcInstance(t *testing.T, suffix string) *svcInstance {
 	}
 	t.Cleanup(func() { s.cleanup(t) })
 	return s
-}
-
-// svcFreeAddr returns a loopback address with a port that was free just now.
-// (The config refuses port 0 unless advertise is set.)
-func svcFreeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 func (s *svcInstance) cleanup(t *testing.T) {

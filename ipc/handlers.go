@@ -20,6 +20,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST "+api.PathJoin, s.handleJoin)
 	mux.HandleFunc("POST "+api.PathLeave, s.handleLeave)
 	mux.HandleFunc("POST "+api.PathSay, s.handleSay)
+	mux.HandleFunc("POST "+api.PathSayStream, s.handleSayStream)
 	mux.HandleFunc("GET "+api.PathMessages, s.handleMessages)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no such call: %s %s", r.Method, r.URL.Path))
@@ -39,7 +40,9 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			writeError(w, http.StatusForbidden, fmt.Sprintf("unexpected Host %q; the local API answers only to %q", h, api.Host))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+		if r.URL.Path != api.PathSayStream { // streams bound each line instead
+			r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+		}
 		next.ServeHTTP(w, r)
 	})
 }

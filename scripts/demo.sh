@@ -33,8 +33,9 @@ done
 
 step "status"
 ctl status
-step "following the chat in the background (tail -f)"
-"$BIN/ringctl" -s "$SOCK" tail -f -n 0 | sed 's/^/  [tail -f] /' &
+step "following the chat in the background: ringctl tail -f --since LAST_SEQ > $DIR/follow.txt"
+LAST=$("$BIN/ringctl" -s "$SOCK" -o json status | grep -o '"last_seq":[0-9]*' | cut -d: -f2)
+"$BIN/ringctl" -s "$SOCK" tail -f --since "$LAST" >"$DIR/follow.txt" &
 TAILPID=$!
 step "saying things"
 ctl say "hello, ring"
@@ -46,6 +47,12 @@ step "as JSON"
 ctl -o json tail -n 2
 step "members"
 ctl members
+step "what the follower (tail -f) printed while we talked"
+for _ in $(seq 1 50); do
+	grep -q "piped line 3" "$DIR/follow.txt" && break
+	sleep 0.1
+done
+sed 's/^/  [tail -f] /' "$DIR/follow.txt"
 kill "$TAILPID" 2>/dev/null || true
 step "stopping ringd with SIGTERM"
 kill -TERM "$PID"

@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// sayWindow is how many messages `say -` keeps in flight.
-const sayWindow = 64
+// sayWindow is how many stdin lines `say -` reads ahead of the stream.
+const sayWindow = 256
 
 // maxStdinLine bounds one line read by `say -`.
 const maxStdinLine = 64 << 10
@@ -84,23 +84,16 @@ func (o *sayOptions) printReceipt(rc chat.Receipt) error {
 	return err
 }
 
-type sayResult struct {
-	line int
-	rc   chat.Receipt
-	err  error
-}
-
-// runStdin sends every line of stdin with up to o.window in flight and
-// prints each acknowledgement in input order. The first failure stops
-// reading; what is already in flight is still reported.
+// runStdin sends every line of stdin over one stream, without waiting for
+// each acknowledgement, and prints the receipts in input order. A line that
+// cannot be sent stops reading; what was sent before it is still reported.
 func (o *sayOptions) runStdin(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	c := o.f.client()
-	queue := make(chan chan sayResult, o.window)
+	texts := make(chan string, o.window)
 	readErr := make(chan error, 1)
 	go func() {
-		defer close(queue)
+		defer close(texts)
 		sc := bufio.NewScanner(o.f.ios.In)
 		sc.Buffer(make([]byte, 4096), maxStdinLine)
 		line := 0
@@ -114,47 +107,23 @@ func (o *sayOptions) runStdin(ctx context.Context) error {
 				readErr <- usageError{fmt.Errorf("stdin line %d: %w", line, err)}
 				return
 			}
-			done := make(chan sayResult, 1)
 			select {
-			case queue <- done:
+			case texts <- text:
 			case <-ctx.Done():
-				readErr <- ctx.Err()
 				return
 			}
-			go func(line int, text string) {
-				rc, err := c.Say(ctx, text, o.to)
-				done <- sayResult{line: line, rc: rc, err: err}
-			}(line, text)
 		}
 		if err := sc.Err(); err != nil {
 			readErr <- usageError{fmt.Errorf("stdin line %d: %w", line+1, err)}
 		}
 	}()
-
-	var first error
-	for done := range queue {
-		r := <-done
-		if r.err != nil {
-			if first == nil {
-				first = fmt.Errorf("stdin line %d: %w", r.line, r.err)
-				cancel()
-			}
-			continue
-		}
-		if first == nil {
-			if err := o.printReceipt(r.rc); err != nil {
-				first = err
-				cancel()
-			}
-		}
-	}
-	if first != nil {
-		return first
-	}
+	err := o.f.client().SayStream(ctx, o.to, texts, o.printReceipt)
 	select {
-	case err := <-readErr:
-		return err
+	case rerr := <-readErr:
+		if err == nil {
+			return rerr
+		}
 	default:
-		return nil
 	}
+	return err
 }

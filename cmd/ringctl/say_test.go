@@ -72,11 +72,16 @@ func TestSayStdinKeepsInputOrder(t *testing.T) {
 	for _, m := range n.node.History(daemonLast(count + 10)) {
 		bySeq[m.Seq] = m.Text
 	}
+	var prev uint64
 	for i, l := range lines {
 		var rc chat.Receipt
 		if err := json.Unmarshal([]byte(l), &rc); err != nil {
 			t.Fatalf("receipt %d %q: %v", i, l, err)
 		}
+		if rc.Seq <= prev {
+			t.Fatalf("line %d sequenced at %d, not after the line before it (%d): input order lost", i, rc.Seq, prev)
+		}
+		prev = rc.Seq
 		if want := fmt.Sprintf("line %d", i); bySeq[rc.Seq] != want {
 			t.Fatalf("receipt %d has seq %d carrying %q, want %q", i, rc.Seq, bySeq[rc.Seq], want)
 		}

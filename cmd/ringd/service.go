@@ -61,9 +61,12 @@ func serviceArgs(configFile string) ([]string, error) {
 		return nil, usageError{fmt.Errorf("config file %s: %w", configFile, err)}
 	}
 	fi, err := os.Stat(abs)
+	var pe *fs.PathError
 	switch {
+	case errors.As(err, &pe):
+		return nil, usageError{fmt.Errorf("config file %s: %w", abs, pe.Err)}
 	case err != nil:
-		return nil, usageError{fmt.Errorf("config file %s: %w", abs, errors.Unwrap(err))}
+		return nil, usageError{fmt.Errorf("config file %s: %w", abs, err)}
 	case !fi.Mode().IsRegular():
 		return nil, usageError{fmt.Errorf("config file %s is not a regular file", abs)}
 	}
@@ -115,6 +118,8 @@ func mapStatus(st service.Status, err error) (svcState, error) {
 	case errors.Is(err, service.ErrNotInstalled):
 		return stateNotInstalled, nil
 	case errors.As(err, &exit) && exit.ExitCode() == 3:
+		return stateStopped, nil
+	case err != nil && err.Error() == "service in failed state": // systemd; kardianos has no error value for it
 		return stateStopped, nil
 	case err != nil:
 		return 0, err
@@ -189,7 +194,7 @@ func (h *svcHandle) installedState() (svcState, error) {
 }
 
 func (h *svcHandle) failed(gerund string, err error) error {
-	if h.sysv {
+	if h.sysv && !strings.HasSuffix(gerund, "installing") {
 		return fmt.Errorf("%s service %s failed (%v); see %s/%s.err", gerund, h.name, err, sysvLogDir, h.name)
 	}
 	return fmt.Errorf("%s service %s failed: %w", gerund, h.name, err)
@@ -307,10 +312,11 @@ func statusService(h *svcHandle, out io.Writer) error {
 const serviceLong = `
 
 --name (default ringd) names the service, so that several nodes with
-different config files can be installed side by side. On SysV init hosts
-the script is /etc/init.d/NAME, the pid file /var/run/NAME.pid, and the
-daemon's stdout and stderr (its log) are appended to /var/log/NAME.log and
-/var/log/NAME.err. On systemd hosts the unit is NAME.service; see journalctl.`
+different config files can be installed side by side. All verbs but status
+need root. On SysV init hosts the script is /etc/init.d/NAME, the pid file
+/var/run/NAME.pid, and the daemon's stdout and stderr are appended to
+/var/log/NAME.log and /var/log/NAME.err (its log is on stderr). On systemd
+hosts the unit is NAME.service: see journalctl -u NAME.`
 
 type serviceVerb struct {
 	use, short, long, gerund string

@@ -159,6 +159,7 @@ func TestServiceStatusMapping(t *testing.T) {
 		{"not installed", service.StatusUnknown, service.ErrNotInstalled, "not installed", false},
 		{"wrapped not installed", service.StatusUnknown, fmt.Errorf("x: %w", service.ErrNotInstalled), "not installed", false},
 		{"LSB exit 3 is stopped", service.StatusUnknown, exitErr(t, 3), "stopped", false},
+		{"systemd failed unit is stopped", service.StatusUnknown, errors.New("service in failed state"), "stopped", false},
 		{"other exit fails", service.StatusUnknown, exitErr(t, 1), "", true},
 		{"other error fails", service.StatusUnknown, errors.New("systemctl: bus error"), "", true},
 		{"unknown without error fails", service.StatusUnknown, nil, "", true},

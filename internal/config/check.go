@@ -73,6 +73,15 @@ func checkOptionalListenAddr(addr string) string {
 	return checkListenAddr(addr)
 }
 
+// checkOptionalDialAddr checks advertise, which is empty only when listen
+// uses port 0 and the node advertises what it binds.
+func checkOptionalDialAddr(addr string) string {
+	if addr == "" {
+		return ""
+	}
+	return checkDialAddr(addr)
+}
+
 // checkDialAddr checks an address other nodes connect to, which needs a
 // real host and port.
 func checkDialAddr(addr string) string {

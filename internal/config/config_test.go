@@ -333,7 +333,7 @@ func TestErrors(t *testing.T) {
 			[]string{`listen "0.0.0.0:7733" is not an address peers can dial`, "set advertise"}},
 		{"listen empty host without advertise", input{env: []string{"RINGD_LISTEN=:7733"}}, "env RINGD_LISTEN", "advertise",
 			[]string{"set advertise"}},
-		{"listen port 0 without advertise", input{file: "listen: 127.0.0.1:0\n"}, fileSource, "advertise",
+		{"listen any host port 0 without advertise", input{file: "listen: 0.0.0.0:0\n"}, fileSource, "advertise",
 			[]string{"set advertise"}},
 		{"advertise unspecified", input{file: "advertise: '[::]:7733'\n"}, fileSource, "advertise",
 			[]string{"unspecified host ::"}},
@@ -435,5 +435,19 @@ func TestNamesDerived(t *testing.T) {
 		if k.env() != want[0] || k.flag() != want[1] {
 			t.Errorf("%s: env %s flag %s, want %v", name, k.env(), k.flag(), want)
 		}
+	}
+}
+
+func TestListenPortZeroAdvertisesBoundAddress(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ringd.yaml")
+	if err := os.WriteFile(path, []byte("listen: 127.0.0.1:0\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(Options{File: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:0" || c.Advertise != "" {
+		t.Fatalf("listen %q advertise %q, want advertise empty (derived at bind time)", c.Listen, c.Advertise)
 	}
 }

@@ -32,7 +32,7 @@ var keys = []key{
 	{
 		name:  "advertise",
 		field: func(c *Config) any { return &c.Advertise },
-		check: func(c *Config) string { return checkDialAddr(c.Advertise) },
+		check: func(c *Config) string { return checkOptionalDialAddr(c.Advertise) },
 		usage: "host:port peers should dial to reach this node (default: listen)",
 	},
 	{

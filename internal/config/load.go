@@ -67,6 +67,11 @@ func Load(opts Options) (*Config, error) {
 	advertiseDerived := src["advertise"] == defaultSource
 	if advertiseDerived {
 		c.Advertise = c.Listen
+		if host, port, p := splitAddr(c.Listen); p == "" && port == 0 && host != "" && !isUnspecified(host) {
+			// Port 0 picks a free port at bind time; the node then
+			// advertises the address it actually bound.
+			c.Advertise = ""
+		}
 	}
 	for _, k := range keys {
 		if k.check == nil {

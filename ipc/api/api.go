@@ -10,6 +10,9 @@ const (
 	PathJoin     = "/v1/join"     // POST JoinRequest -> chat.Status
 	PathLeave    = "/v1/leave"    // POST -> chat.Status
 	PathSay      = "/v1/say"      // POST SayRequest -> chat.Receipt
+	// POST one SayRequest per line -> one chat.Receipt per line, in the same
+	// order; the first refusal is an Error line and ends the stream.
+	PathSayStream = "/v1/say/stream"
 	PathMessages = "/v1/messages" // GET ?n=&since=&follow= -> one chat.Message per line
 )
 

@@ -167,20 +167,23 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 // send performs a request and turns refusals into *APIError and an absent
 // daemon into *NoDaemonError.
 func (c *Client) send(ctx context.Context, method, path string, body any) (*http.Response, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, err
-		}
-		rd = bytes.NewReader(b)
+	if body == nil {
+		return c.sendBody(ctx, method, path, nil, "")
 	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	return c.sendBody(ctx, method, path, bytes.NewReader(b), "application/json")
+}
+
+func (c *Client) sendBody(ctx context.Context, method, path string, rd io.Reader, contentType string) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, method, "http://"+api.Host+path, rd)
 	if err != nil {
 		return nil, err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {

@@ -1,0 +1,148 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ringchat/ring/daemon/chat"
+)
+
+func newTestNode(t *testing.T, dataDir string) (*Node, context.CancelFunc) {
+	t.Helper()
+	n, err := New(Options{Name: "alice", Listen: "127.0.0.1:0", DataDir: dataDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = n.Run(ctx) })
+	stop := func() { cancel(); wg.Wait() }
+	t.Cleanup(stop)
+	// Run appends the "started" system message; wait for it so tests see a settled node.
+	for range 1000 {
+		if n.Status().LastSeq > 0 {
+			break
+		}
+		runtimeGosched()
+	}
+	return n, stop
+}
+
+func TestIdentitySurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	n1, stop := newTestNode(t, dir)
+	id := n1.Self().ID
+	stop()
+	n2, _ := newTestNode(t, dir)
+	if n2.Self().ID != id || len(id) != 16 {
+		t.Fatalf("id %q after restart, want %q", n2.Self().ID, id)
+	}
+}
+
+func TestCorruptIdentityIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, idFile), []byte("not-an-id"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := New(Options{Name: "a", Listen: "127.0.0.1:0", DataDir: dir})
+	if err == nil || !strings.Contains(err.Error(), "not a node id") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestSaySequencesInOrder(t *testing.T) {
+	n, _ := newTestNode(t, t.TempDir())
+	start := n.Status().LastSeq
+	var prevLamport uint64
+	for i := range 5 {
+		rc, err := n.Say(context.Background(), "msg", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rc.Seq != start+uint64(i)+1 || rc.Lamport <= prevLamport {
+			t.Fatalf("receipt %d = %+v (prev lamport %d)", i, rc, prevLamport)
+		}
+		prevLamport = rc.Lamport
+	}
+	hist := n.History(Query{N: 5})
+	for i, m := range hist {
+		if m.Seq != start+uint64(i)+1 || m.Kind != chat.KindChat || m.From.Name != "alice" {
+			t.Fatalf("history[%d] = %+v", i, m)
+		}
+	}
+}
+
+func TestSayRefusesBadText(t *testing.T) {
+	n, _ := newTestNode(t, t.TempDir())
+	for _, text := range []string{"", "a\x1b[2J", "\xff", strings.Repeat("x", MaxTextBytes+1)} {
+		_, err := n.Say(context.Background(), text, "")
+		var ie *InputError
+		if !errors.As(err, &ie) {
+			t.Errorf("Say(%q) err = %v, want InputError", text, err)
+		}
+	}
+}
+
+func TestWatchSeesEachMessageOnce(t *testing.T) {
+	n, _ := newTestNode(t, t.TempDir())
+	if _, err := n.Say(context.Background(), "old", ""); err != nil {
+		t.Fatal(err)
+	}
+	backlog, sub, err := n.Watch(Query{N: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	if len(backlog) != 1 || backlog[0].Text != "old" {
+		t.Fatalf("backlog %+v", backlog)
+	}
+	if _, err := n.Say(context.Background(), "new", ""); err != nil {
+		t.Fatal(err)
+	}
+	m := <-sub.C
+	if m.Text != "new" || m.Seq != backlog[0].Seq+1 {
+		t.Fatalf("followed %+v", m)
+	}
+}
+
+func TestSlowWatcherIsDroppedNotWaitedFor(t *testing.T) {
+	n, _ := newTestNode(t, t.TempDir())
+	_, slow, err := n.Watch(Query{N: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range WatchBuffer + 1 {
+		if _, err := n.Say(context.Background(), "flood", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := 0
+	for range slow.C {
+		count++
+	}
+	if count != WatchBuffer || !errors.Is(slow.Err(), ErrWatcherTooSlow) {
+		t.Fatalf("slow watcher got %d messages, err %v", count, slow.Err())
+	}
+}
+
+func TestStopEndsWatchers(t *testing.T) {
+	n, stop := newTestNode(t, t.TempDir())
+	_, sub, err := n.Watch(Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	for range sub.C {
+	}
+	if !errors.Is(sub.Err(), ErrStopped) {
+		t.Fatalf("err %v, want ErrStopped", sub.Err())
+	}
+	if _, err := n.Say(context.Background(), "late", ""); !errors.Is(err, ErrStopped) {
+		t.Fatalf("Say after stop: %v", err)
+	}
+}

@@ -1,0 +1,5 @@
+package daemon
+
+import "runtime"
+
+func runtimeGosched() { runtime.Gosched() }

@@ -1,0 +1,232 @@
+package ipc
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ringchat/ring/daemon"
+	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/ipc/client"
+)
+
+type lockedBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// serve starts a real node and the API on a temp socket.
+func serve(t *testing.T) (sock string, n *daemon.Node, logs *lockedBuf) {
+	t.Helper()
+	dir := shortDir(t)
+	sock = filepath.Join(dir, "ringd.sock")
+	ln, err := Listen(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err = daemon.New(daemon.Options{Name: "alice", Listen: "127.0.0.1:0", DataDir: filepath.Join(dir, "data")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs = &lockedBuf{}
+	logger := slog.New(slog.NewJSONHandler(logs, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = n.Run(ctx) })
+	wg.Go(func() { _ = NewServer(n, logger).Serve(ctx, ln) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	return sock, n, logs
+}
+
+// rawRequest sends one hand-made HTTP request over the socket.
+func rawRequest(t *testing.T, sock string, req *http.Request) (*http.Response, string) {
+	t.Helper()
+	hc := &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+		},
+	}}
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func TestRefusals(t *testing.T) {
+	sock, _, _ := serve(t)
+	mk := func(method, host, path, body string, hdr map[string]string) *http.Request {
+		r, _ := http.NewRequest(method, "http://"+host+path, strings.NewReader(body))
+		for k, v := range hdr {
+			r.Header.Set(k, v)
+		}
+		return r
+	}
+	cases := []struct {
+		name   string
+		req    *http.Request
+		status int
+		want   string
+	}{
+		{"browser origin", mk("POST", "ringd", "/v1/say", `{"text":"x"}`, map[string]string{"Origin": "http://evil.example"}), 403, "Origin"},
+		{"foreign host", mk("GET", "evil.example", "/v1/status", "", nil), 403, "Host"},
+		{"unknown route", mk("GET", "ringd", "/v1/nope", "", nil), 404, "no such call"},
+		{"wrong method", mk("GET", "ringd", "/v1/say", "", nil), 404, "no such call: GET /v1/say"},
+		{"unknown field", mk("POST", "ringd", "/v1/say", `{"text":"x","colour":"red"}`, nil), 400, "colour"},
+		{"not json", mk("POST", "ringd", "/v1/say", `text=x`, nil), 400, "malformed"},
+		{"two values", mk("POST", "ringd", "/v1/say", `{"text":"x"}{"text":"y"}`, nil), 400, "more than one"},
+		{"too big", mk("POST", "ringd", "/v1/say", `{"text":"`+strings.Repeat("x", 70<<10)+`"}`, nil), 413, "over"},
+		{"bad text", mk("POST", "ringd", "/v1/say", `{"text":"\u001b[2J"}`, nil), 400, "control character"},
+		{"bad n", mk("GET", "ringd", "/v1/messages?n=-3", "", nil), 400, "parameter n"},
+		{"unknown param", mk("GET", "ringd", "/v1/messages?limit=3", "", nil), 400, "limit"},
+		{"join not yet", mk("POST", "ringd", "/v1/join", `{"addr":"127.0.0.1:1"}`, nil), 501, "not implemented"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			resp, body := rawRequest(t, sock, c.req)
+			if resp.StatusCode != c.status {
+				t.Fatalf("status %d, want %d (%s)", resp.StatusCode, c.status, body)
+			}
+			if c.want == "" {
+				return
+			}
+			var e struct{ Error string }
+			if err := json.Unmarshal([]byte(body), &e); err != nil || !strings.Contains(e.Error, c.want) {
+				t.Fatalf("body %q, want a JSON error mentioning %q", body, c.want)
+			}
+		})
+	}
+}
+
+func TestMutatingCallsLogCallerUID(t *testing.T) {
+	sock, _, logs := serve(t)
+	if _, err := client.New(sock).Say(context.Background(), "hi", ""); err != nil {
+		t.Fatal(err)
+	}
+	var rec map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		if strings.Contains(l, `"call":"say"`) {
+			_ = json.Unmarshal([]byte(l), &rec)
+		}
+	}
+	if rec == nil {
+		t.Fatalf("no log record for the say call:\n%s", logs.String())
+	}
+	if uid, ok := rec["uid"].(float64); !ok || int(uid) != os.Getuid() {
+		t.Fatalf("uid in log = %v, want %d", rec["uid"], os.Getuid())
+	}
+	if pid, ok := rec["pid"].(float64); !ok || int(pid) != os.Getpid() {
+		t.Fatalf("pid in log = %v, want %d", rec["pid"], os.Getpid())
+	}
+}
+
+func TestClientRoundTrip(t *testing.T) {
+	sock, n, _ := serve(t)
+	c := client.New(sock)
+	ctx := context.Background()
+	rc, err := c.Say(ctx, "hello", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.Status(ctx)
+	if err != nil || st.LastSeq != rc.Seq || st.ID != n.Self().ID {
+		t.Fatalf("status %+v err %v after receipt %+v", st, err, rc)
+	}
+	var got []chat.Message
+	if err := c.Messages(ctx, client.Query{N: 1}, func(m chat.Message) error { got = append(got, m); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ID != rc.ID || got[0].Text != "hello" {
+		t.Fatalf("messages %+v", got)
+	}
+	_, err = c.Join(ctx, "127.0.0.1:1")
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusNotImplemented {
+		t.Fatalf("join err %v", err)
+	}
+}
+
+func TestNoDaemon(t *testing.T) {
+	sock := filepath.Join(shortDir(t), "absent.sock")
+	_, err := client.New(sock).Status(context.Background())
+	var nd *client.NoDaemonError
+	if !errors.As(err, &nd) || nd.Socket != sock {
+		t.Fatalf("err %v, want NoDaemonError for %s", err, sock)
+	}
+}
+
+// A follower that stops reading is dropped by the node; the node and other
+// clients carry on, and the stream ends with an error line.
+func TestStalledFollowerDoesNotBlockNode(t *testing.T) {
+	sock, n, _ := serve(t)
+	conn, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET /v1/messages?follow=true&n=0 HTTP/1.1\r\nHost: ringd\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	// Never read from conn. Say far more than the watcher buffer plus socket buffers hold.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	text := strings.Repeat("y", 4000)
+	for i := range 3 * daemon.WatchBuffer {
+		if _, err := n.Say(ctx, text, ""); err != nil {
+			t.Fatalf("say %d blocked or failed: %v", i, err)
+		}
+	}
+	if _, err := client.New(sock).Status(ctx); err != nil {
+		t.Fatalf("status while a follower is stalled: %v", err)
+	}
+}
+
+func TestSayStreamKeepsOrderAndStopsAtRefusal(t *testing.T) {
+	sock, n, _ := serve(t)
+	texts := make(chan string, 10)
+	for _, s := range []string{"a", "b", "c", "bad\x1b", "never"} {
+		texts <- s
+	}
+	close(texts)
+	var got []chat.Receipt
+	err := client.New(sock).SayStream(context.Background(), "", texts, func(r chat.Receipt) error {
+		got = append(got, r)
+		return nil
+	})
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || !strings.Contains(apiErr.Message, "line 4") {
+		t.Fatalf("err %v, want a refusal naming line 4", err)
+	}
+	if len(got) != 3 || got[1].Seq != got[0].Seq+1 || got[2].Seq != got[1].Seq+1 {
+		t.Fatalf("receipts %+v", got)
+	}
+	hist := n.History(daemon.Query{N: 3})
+	if hist[0].Text != "a" || hist[2].Text != "c" {
+		t.Fatalf("history %+v", hist)
+	}
+}
