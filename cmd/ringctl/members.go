@@ -16,7 +16,7 @@ func newMembersCmd(f *factory) *cobra.Command {
 		Use:   "members",
 		Short: "List the member directory",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return opts.run(cmd) },
+		RunE:  func(cmd *cobra.Command, _ []string) error { return opts.run(cmd) },
 	}
 }
 

@@ -118,4 +118,3 @@ func runNode(parent context.Context, opts *runOptions) error {
 	logger.Info("stopped cleanly")
 	return nil
 }
-

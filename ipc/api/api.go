@@ -5,15 +5,15 @@ package api
 
 // Routes of the local API.
 const (
-	PathStatus   = "/v1/status"   // GET  -> chat.Status
-	PathMembers  = "/v1/members"  // GET  -> []chat.Member
-	PathJoin     = "/v1/join"     // POST JoinRequest -> chat.Status
-	PathLeave    = "/v1/leave"    // POST -> chat.Status
-	PathSay      = "/v1/say"      // POST SayRequest -> chat.Receipt
+	PathStatus  = "/v1/status"  // GET  -> chat.Status
+	PathMembers = "/v1/members" // GET  -> []chat.Member
+	PathJoin    = "/v1/join"    // POST JoinRequest -> chat.Status
+	PathLeave   = "/v1/leave"   // POST -> chat.Status
+	PathSay     = "/v1/say"     // POST SayRequest -> chat.Receipt
 	// POST one SayRequest per line -> one chat.Receipt per line, in the same
 	// order; the first refusal is an Error line and ends the stream.
 	PathSayStream = "/v1/say/stream"
-	PathMessages = "/v1/messages" // GET ?n=&since=&follow= -> one chat.Message per line
+	PathMessages  = "/v1/messages" // GET ?n=&since=&follow= -> one chat.Message per line
 )
 
 // Host is the Host header every client sends; any other is refused, so a
