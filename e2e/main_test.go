@@ -16,6 +16,8 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// Race-instrumented binaries otherwise sleep a second at every exit.
+	os.Setenv("GORACE", "atexit_sleep_ms=0")
 	dir, err := os.MkdirTemp("", "ring-e2e-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ringchat/ring/internal/testutil"
 )
 
 // These tests install real SysV init scripts in /etc/init.d, so they run only
@@ -153,16 +155,7 @@ func (s *svcInstance) answers(t *testing.T) bool {
 }
 
 // svcPoll waits until cond holds, failing the test after within.
-func svcPoll(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v still waiting until %s", within, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
+var svcPoll = testutil.WaitFor
 
 func (s *svcInstance) startAndWait(t *testing.T) int {
 	t.Helper()

@@ -1,7 +1,6 @@
 package ipc
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,25 +17,11 @@ import (
 
 	"github.com/ringchat/ring/daemon"
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/internal/testutil"
 	"github.com/ringchat/ring/ipc/client"
 )
 
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type lockedBuf = testutil.SyncBuffer
 
 // serve starts a real node and the API on a temp socket.
 func serve(t *testing.T) (sock string, n *daemon.Node, logs *lockedBuf) {

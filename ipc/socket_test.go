@@ -6,17 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ringchat/ring/internal/testutil"
 )
 
-func shortDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "ipc-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
-}
+func shortDir(t *testing.T) string { return testutil.ShortTempDir(t) }
 
 func TestListenPermissions(t *testing.T) {
 	sock := filepath.Join(shortDir(t), "run", "ringd.sock")

@@ -66,7 +66,8 @@ func WriteFrame(w io.Writer, payload []byte, limit int) error {
 }
 
 // FrameReader reads frames from a stream. It buffers its input, so once
-// created it must be the only reader of the underlying stream.
+// created it must be the only reader of the underlying stream. It is not
+// safe for concurrent use.
 type FrameReader struct {
 	br    *bufio.Reader
 	limit int

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -12,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ringchat/ring/daemon"
+	"github.com/ringchat/ring/internal/testutil"
 	"github.com/ringchat/ring/ipc"
 	"github.com/ringchat/ring/ipc/client"
 )
@@ -24,11 +23,7 @@ type testNode struct {
 
 func startTestNode(t *testing.T, name string) *testNode {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "ringctl-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := testutil.ShortTempDir(t)
 	sock := filepath.Join(dir, "s", "ringd.sock") // short: socket paths are limited to 108 bytes
 	ln, err := ipc.Listen(sock)
 	if err != nil {
@@ -53,16 +48,7 @@ func startTestNode(t *testing.T, name string) *testNode {
 }
 
 // waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for: %s", within, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+var waitFor = testutil.WaitFor
 
 // runCtl runs ringctl in-process with the given stdin and returns stdout,
 // stderr and the exit code.
@@ -73,22 +59,4 @@ func runCtl(ctx context.Context, stdin string, args ...string) (string, string, 
 	return out.String(), errOut.String(), code
 }
 
-// syncBuffer is a bytes.Buffer safe to read while a command writes to it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-var _ io.Writer = (*syncBuffer)(nil)
+type syncBuffer = testutil.SyncBuffer
