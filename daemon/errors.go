@@ -11,6 +11,9 @@ var ErrNotImplemented = errors.New("not implemented yet")
 // ErrStopped is returned by calls made while the node is shutting down.
 var ErrStopped = errors.New("node is stopping")
 
+// ErrDetached refuses messages while the node belongs to no ring.
+var ErrDetached = errors.New("this node is not a member of any ring; join one first (ringctl join ADDR)")
+
 // ErrWatcherTooSlow ends a subscription whose reader fell behind.
 var ErrWatcherTooSlow = errors.New("watcher dropped: it did not keep up with the chat")
 

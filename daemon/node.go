@@ -2,16 +2,18 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/daemon/history"
-	"github.com/ringchat/ring/daemon/lamport"
+	"github.com/ringchat/ring/daemon/ring"
+	"github.com/ringchat/ring/daemon/transport"
+	"github.com/ringchat/ring/protocol"
 )
 
 // Options configure a Node.
@@ -20,39 +22,66 @@ type Options struct {
 	Listen    string // TCP address for peers; port 0 picks a free one
 	Advertise string // address peers dial; empty means the bound listen address
 	DataDir   string
-	Logger    *slog.Logger
+	// Join lists members to join at start-up, tried in order and retried
+	// with backoff; empty means the node founds a new ring.
+	Join              []string
+	HeartbeatInterval time.Duration // default 200ms
+	FailureTimeout    time.Duration // default 1s
+	Logger            *slog.Logger
 	// HistoryLimit bounds the in-memory history (0 = default).
 	HistoryLimit int
 	// Now is the wall clock; nil means time.Now.
 	Now func() time.Time
 }
 
-// Node is one member of a ring. Its methods are safe for concurrent use.
+// Node is one member of a ring: the ring machine driven over TCP, its
+// history, and the watchers following it. Its methods are safe for
+// concurrent use; one goroutine (run) owns the machine.
 type Node struct {
-	log   *slog.Logger
-	now   func() time.Time
-	clock lamport.Clock
-	hist  *history.Memory
-	ln    net.Listener
+	opts    Options
+	log     *slog.Logger
+	now     func() time.Time
+	hist    *history.Memory
+	ln      net.Listener
+	tr      *transport.Transport
+	machine *ring.Machine
+	self    chat.NodeRef
+
+	reqs    chan func()
+	lamport atomic.Uint64
 
 	mu       sync.Mutex
-	self     chat.NodeRef
-	state    string
-	epoch    uint64
-	counter  uint64 // origin counter of messages this node authored
-	started  time.Time
+	status   chat.Status
+	members  []chat.Member
+	lastSeen map[string]time.Time
 	stopped  bool
 	watchers map[*Subscription]struct{}
+
+	// Owned by the run goroutine.
+	says   map[uint64]chan sayResult
+	joins  []chan error
+	leaves []chan error
+}
+
+type sayResult struct {
+	receipt chat.Receipt
+	err     error
 }
 
 // New loads (or creates) the node's identity in opts.DataDir and binds its
-// peer listener. Run starts serving.
+// peer listener. Run starts it.
 func New(opts Options) (*Node, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.HeartbeatInterval <= 0 {
+		opts.HeartbeatInterval = 200 * time.Millisecond
+	}
+	if opts.FailureTimeout <= 0 {
+		opts.FailureTimeout = time.Second
 	}
 	id, err := loadOrCreateID(opts.DataDir)
 	if err != nil {
@@ -66,17 +95,32 @@ func New(opts Options) (*Node, error) {
 	if addr == "" || hasZeroPort(addr) {
 		addr = ln.Addr().String()
 	}
+	self := protocol.NodeInfo{ID: id, Name: opts.Name, Addr: addr}
+	hist := history.NewMemory(opts.HistoryLimit)
+	failureTicks := int((opts.FailureTimeout + opts.HeartbeatInterval - 1) / opts.HeartbeatInterval)
 	n := &Node{
-		log:      opts.Logger,
-		now:      opts.Now,
-		hist:     history.NewMemory(opts.HistoryLimit),
-		ln:       ln,
+		opts: opts,
+		log:  opts.Logger,
+		now:  opts.Now,
+		hist: hist,
+		ln:   ln,
+		tr: transport.New(ln, transport.Options{
+			Self:   self,
+			Logger: opts.Logger.With("component", "transport"),
+		}),
+		machine: ring.New(ring.Config{
+			Self:         self,
+			Log:          ringLog{hist},
+			FailureTicks: max(failureTicks, 2),
+			Now:          func() int64 { return opts.Now().UnixNano() },
+		}),
 		self:     chat.NodeRef{ID: id, Name: opts.Name, Addr: addr},
-		state:    chat.StateMember,
-		epoch:    1,
-		started:  opts.Now(),
-		watchers: make(map[*Subscription]struct{}),
+		reqs:     make(chan func()),
+		lastSeen: map[string]time.Time{},
+		watchers: map[*Subscription]struct{}{},
+		says:     map[uint64]chan sayResult{},
 	}
+	n.snapshot()
 	return n, nil
 }
 
@@ -86,32 +130,89 @@ func hasZeroPort(addr string) bool {
 }
 
 // Self returns this node's id, name and advertised address.
-func (n *Node) Self() chat.NodeRef {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.self
-}
+func (n *Node) Self() chat.NodeRef { return n.self }
 
 // ListenAddr is the bound peer address.
 func (n *Node) ListenAddr() net.Addr { return n.ln.Addr() }
 
-// Run serves peers until ctx is cancelled, then ends every watcher and
-// releases the listener. The node starts as the leader of a one-node ring.
+// leaveGrace bounds the graceful leave when the node stops.
+const leaveGrace = 3 * time.Second
+
+// Run drives the node until ctx is cancelled, then leaves the ring
+// gracefully, ends every watcher and releases the listener.
 func (n *Node) Run(ctx context.Context) error {
-	n.ringLog(slog.LevelInfo, "node started", "id", n.self.ID, "addr", n.self.Addr)
-	n.mu.Lock()
-	_, err := n.appendLocked(chat.KindSystem, "", fmt.Sprintf("%s started a new ring as its leader", n.self.Name))
-	n.mu.Unlock()
-	if err != nil {
-		return err
-	}
-
+	trCtx, stopTransport := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Go(func() { n.acceptPeers(ctx) })
-	<-ctx.Done()
-	_ = n.ln.Close()
-	wg.Wait()
+	wg.Go(func() { _ = n.tr.Run(trCtx) })
+	defer func() {
+		stopTransport()
+		wg.Wait()
+	}()
 
+	n.ringLog(slog.LevelInfo, "node started", "id", n.self.ID, "addr", n.self.Addr)
+	if len(n.opts.Join) == 0 {
+		n.machine.Found()
+	} else {
+		wg.Go(func() { n.joinAtStart(ctx) })
+	}
+	n.process()
+
+	ticker := time.NewTicker(n.opts.HeartbeatInterval)
+	defer ticker.Stop()
+	for ctx.Err() == nil {
+		n.step(ctx.Done(), ticker.C)
+	}
+	n.shutdown(ticker.C)
+	return nil
+}
+
+// step waits for one input, feeds it to the machine and acts on the output.
+func (n *Node) step(done <-chan struct{}, tick <-chan time.Time) {
+	select {
+	case <-done:
+		return
+	case in := <-n.tr.Receive():
+		n.mu.Lock()
+		n.lastSeen[in.Header.From] = n.now()
+		n.mu.Unlock()
+		n.machine.Step(in.Header, in.Msg)
+	case p := <-n.tr.Down():
+		n.machine.PeerDown(p)
+	case <-tick:
+		n.machine.Tick()
+	case f := <-n.reqs:
+		f()
+	}
+	n.process()
+}
+
+// shutdown leaves the ring (bounded by leaveGrace) and ends every waiter.
+func (n *Node) shutdown(tick <-chan time.Time) {
+	if st := n.machine.State(); st == ring.Member || st == ring.Electing {
+		n.ringLog(slog.LevelInfo, "leaving the ring before stopping")
+		left := make(chan error, 1)
+		n.leaves = append(n.leaves, left)
+		n.machine.Leave()
+		n.process()
+		dctx, cancel := context.WithTimeout(context.Background(), leaveGrace)
+	wait:
+		for {
+			select {
+			case err := <-left:
+				if err != nil {
+					n.ringLog(slog.LevelWarn, "leave failed", "err", err)
+				}
+				break wait
+			case <-dctx.Done():
+				n.ringLog(slog.LevelWarn, "leave did not finish in time")
+				break wait
+			default:
+				n.step(dctx.Done(), tick)
+			}
+		}
+		cancel()
+		n.tr.Flush(time.Second) // the leave must reach the others before the connections close
+	}
 	n.mu.Lock()
 	n.stopped = true
 	for sub := range n.watchers {
@@ -119,119 +220,31 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	clear(n.watchers)
 	n.mu.Unlock()
+	for _, c := range n.says {
+		c <- sayResult{err: ErrStopped}
+	}
+	clear(n.says)
+	n.finishJoins(ErrStopped)
 	n.ringLog(slog.LevelInfo, "node stopped")
-	return nil
+}
+
+// do runs f on the run goroutine, or fails if the node stops first.
+func (n *Node) do(ctx context.Context, f func()) error {
+	n.mu.Lock()
+	stopped := n.stopped
+	n.mu.Unlock()
+	if stopped {
+		return ErrStopped
+	}
+	select {
+	case n.reqs <- f:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // ringLog logs a record about the ring with the node's current Lamport time.
 func (n *Node) ringLog(level slog.Level, msg string, args ...any) {
-	n.log.Log(context.Background(), level, msg, append(args, "lamport", n.clock.Now())...)
-}
-
-// Status reports this node's view of the ring.
-func (n *Node) Status() chat.Status {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return chat.Status{
-		ID:      n.self.ID,
-		Name:    n.self.Name,
-		Addr:    n.self.Addr,
-		State:   n.state,
-		Leader:  n.self,
-		Epoch:   n.epoch,
-		Prev:    n.self,
-		Next:    n.self,
-		Members: 1,
-		LastSeq: n.hist.LastSeq(),
-		Lamport: n.clock.Now(),
-	}
-}
-
-// Members lists the member directory.
-func (n *Node) Members() []chat.Member {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return []chat.Member{{
-		ID:       n.self.ID,
-		Name:     n.self.Name,
-		Addr:     n.self.Addr,
-		Role:     chat.RoleLeader,
-		State:    chat.PresenceAlive,
-		LastSeen: n.now().UTC().Truncate(time.Second),
-	}}
-}
-
-// Join makes this node a member of the ring that the peer at addr belongs to.
-func (n *Node) Join(ctx context.Context, addr string) (chat.Status, error) {
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		return chat.Status{}, &InputError{Field: "address", Problem: fmt.Sprintf("%q is not host:port", addr)}
-	}
-	return chat.Status{}, fmt.Errorf("join: %w (the ring protocol lands with issue 3)", ErrNotImplemented)
-}
-
-// Leave detaches this node from its ring gracefully.
-func (n *Node) Leave(ctx context.Context) (chat.Status, error) {
-	return chat.Status{}, fmt.Errorf("leave: %w (the ring protocol lands with issue 3)", ErrNotImplemented)
-}
-
-// Say sends a chat message (to == "") or a direct message to one member, and
-// returns once it is sequenced and stored locally.
-func (n *Node) Say(ctx context.Context, text, to string) (chat.Receipt, error) {
-	if err := checkText(text); err != nil {
-		return chat.Receipt{}, err
-	}
-	if to != "" {
-		return chat.Receipt{}, fmt.Errorf("direct messages: %w", ErrNotImplemented)
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.stopped {
-		return chat.Receipt{}, ErrStopped
-	}
-	m, err := n.appendLocked(chat.KindChat, "", text)
-	if err != nil {
-		return chat.Receipt{}, err
-	}
-	return chat.Receipt{Seq: m.Seq, Lamport: m.Lamport, ID: m.ID}, nil
-}
-
-// appendLocked sequences a message authored by this node, stores it and
-// hands it to every watcher. n.mu must be held.
-func (n *Node) appendLocked(kind, to, text string) (chat.Message, error) {
-	n.counter++
-	m := chat.Message{
-		Seq:     n.hist.LastSeq() + 1,
-		Epoch:   n.epoch,
-		Lamport: n.clock.Tick(),
-		ID:      fmt.Sprintf("%s/%d", n.self.ID, n.counter),
-		Kind:    kind,
-		From:    n.self,
-		To:      to,
-		Text:    text,
-		Time:    n.now().UTC(),
-	}
-	if err := n.hist.Append(m); err != nil {
-		return chat.Message{}, err
-	}
-	n.log.Debug("sequenced", "seq", m.Seq, "id", m.ID, "lamport", m.Lamport)
-	n.publishLocked(m)
-	return m, nil
-}
-
-// acceptPeers accepts peer connections until the listener closes. Until the
-// ring protocol lands, each peer completes the version handshake and is then
-// told that this node does not admit members yet.
-func (n *Node) acceptPeers(ctx context.Context) {
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	for {
-		conn, err := n.ln.Accept()
-		if err != nil {
-			if !errors.Is(err, net.ErrClosed) {
-				n.log.Warn("accept peer", "err", err)
-			}
-			return
-		}
-		wg.Go(func() { n.servePeer(ctx, conn) })
-	}
+	n.log.Log(context.Background(), level, msg, append(args, "lamport", n.lamport.Load())...)
 }

@@ -176,6 +176,8 @@ func writeNodeError(w http.ResponseWriter, err error) {
 		status = http.StatusBadRequest
 	case errors.Is(err, daemon.ErrNotImplemented):
 		status = http.StatusNotImplemented
+	case errors.Is(err, daemon.ErrDetached):
+		status = http.StatusConflict
 	case errors.Is(err, daemon.ErrStopped):
 		status = http.StatusServiceUnavailable
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):

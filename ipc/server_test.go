@@ -89,7 +89,8 @@ func TestRefusals(t *testing.T) {
 		{"bad text", mk("POST", "ringd", "/v1/say", `{"text":"\u001b[2J"}`, nil), 400, "control character"},
 		{"bad n", mk("GET", "ringd", "/v1/messages?n=-3", "", nil), 400, "parameter n"},
 		{"unknown param", mk("GET", "ringd", "/v1/messages?limit=3", "", nil), 400, "limit"},
-		{"join not yet", mk("POST", "ringd", "/v1/join", `{"addr":"127.0.0.1:1"}`, nil), 501, "not implemented"},
+		{"join unreachable", mk("POST", "ringd", "/v1/join", `{"addr":"127.0.0.1:1"}`, nil), 500, "cannot reach 127.0.0.1:1"},
+		{"join self", mk("POST", "ringd", "/v1/join", `{"addr":"nohost"}`, nil), 400, "host:port"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -151,9 +152,14 @@ func TestClientRoundTrip(t *testing.T) {
 	}
 	_, err = c.Join(ctx, "127.0.0.1:1")
 	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusNotImplemented {
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusInternalServerError {
 		t.Fatalf("join err %v", err)
 	}
+	// A failed join leaves a lone node leading a ring of its own again.
+	testutil.WaitFor(t, 5*time.Second, "node leads a ring again", func() bool {
+		st, err := c.Status(ctx)
+		return err == nil && st.State == chat.StateMember && st.Leader.ID == n.Self().ID
+	})
 }
 
 func TestNoDaemon(t *testing.T) {

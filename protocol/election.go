@@ -31,6 +31,12 @@ func (k CandidateKey) Validate() error { return checkID("candidate node id", k.N
 // Election circulates a candidacy around the ring.
 type Election struct {
 	Candidate CandidateKey `cbor:"1,keyasint"`
+	// Epoch is the epoch this election is for; a newer election supersedes
+	// an older one, so an interrupted election restarts rather than hangs.
+	Epoch uint64 `cbor:"2,keyasint,omitempty"`
+	// Hops counts forwards, so a candidacy whose owner died is dropped
+	// instead of circling for ever.
+	Hops uint32 `cbor:"3,keyasint,omitempty"`
 }
 
 func (Election) Type() MsgType { return TypeElection }
@@ -43,6 +49,9 @@ type Elected struct {
 	Leader   NodeInfo     `cbor:"1,keyasint"`
 	Key      CandidateKey `cbor:"2,keyasint"`
 	NewEpoch uint64       `cbor:"3,keyasint,omitempty"`
+	// Ring collects the live members in ring order as the announcement
+	// travels; back at the leader it is the new view.
+	Ring []NodeInfo `cbor:"4,keyasint,omitempty"`
 }
 
 func (Elected) Type() MsgType { return TypeElected }
@@ -59,6 +68,14 @@ func (m Elected) Validate() error {
 	}
 	if m.NewEpoch <= m.Key.Epoch {
 		return fmt.Errorf("new epoch %d does not exceed candidate epoch %d", m.NewEpoch, m.Key.Epoch)
+	}
+	if len(m.Ring) > MaxMembers {
+		return fmt.Errorf("ring of %d members, limit %d", len(m.Ring), MaxMembers)
+	}
+	for i, n := range m.Ring {
+		if err := n.Validate(); err != nil {
+			return fmt.Errorf("ring member %d: %w", i, err)
+		}
 	}
 	return nil
 }

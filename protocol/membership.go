@@ -33,11 +33,22 @@ func (m Hello) Validate() error { return wrapField("node", m.Node.Validate()) }
 // JoinRequest asks a member to admit the sender into the ring.
 type JoinRequest struct {
 	Node NodeInfo `cbor:"1,keyasint"`
+	// Via is the member the joiner contacted, set when that member forwards
+	// the request to the leader; the joiner is placed after it in the ring.
+	Via NodeInfo `cbor:"2,keyasint,omitempty"`
 }
 
 func (JoinRequest) Type() MsgType { return TypeJoinRequest }
 
-func (m JoinRequest) Validate() error { return wrapField("node", m.Node.Validate()) }
+func (m JoinRequest) Validate() error {
+	if err := m.Node.Validate(); err != nil {
+		return wrapField("node", err)
+	}
+	if m.Via != (NodeInfo{}) {
+		return wrapField("via", m.Via.Validate())
+	}
+	return nil
+}
 
 // JoinReply answers a JoinRequest. On success it carries the leader and the
 // view including the joiner. On refusal Error says why, and Leader may name
@@ -47,6 +58,9 @@ type JoinReply struct {
 	Error  string   `cbor:"2,keyasint,omitempty"`
 	Leader NodeInfo `cbor:"3,keyasint"`
 	View   View     `cbor:"4,keyasint"`
+	// Counter is the highest origin counter of the joiner's messages that
+	// the ring has sequenced, so a restarted joiner does not reuse one.
+	Counter uint64 `cbor:"5,keyasint,omitempty"`
 }
 
 func (JoinReply) Type() MsgType { return TypeJoinReply }
@@ -82,6 +96,9 @@ type View struct {
 	Epoch   uint64     `cbor:"2,keyasint,omitempty"`
 	Leader  string     `cbor:"3,keyasint,omitempty"` // node id, must be a member
 	Members []NodeInfo `cbor:"4,keyasint"`
+	// RingID names the ring (its founder and founding time); a node that
+	// joins another ring starts its history anew.
+	RingID string `cbor:"5,keyasint,omitempty"`
 }
 
 func (View) Type() MsgType { return TypeView }
@@ -106,14 +123,20 @@ func (v View) Validate() error {
 		}
 		seen[n.ID] = struct{}{}
 	}
+	if err := checkString("ring id", v.RingID, MaxIDLen*2); err != nil {
+		return err
+	}
 	if _, ok := seen[v.Leader]; !ok {
 		return fmt.Errorf("leader %q is not a member", v.Leader)
 	}
 	return nil
 }
 
-// Heartbeat proves liveness; its envelope carries all it needs.
-type Heartbeat struct{}
+// Heartbeat proves liveness. From the leader it carries the last sequence
+// number, so a member that missed a delivery asks to catch up.
+type Heartbeat struct {
+	LastSeq uint64 `cbor:"1,keyasint,omitempty"`
+}
 
 func (Heartbeat) Type() MsgType { return TypeHeartbeat }
 

@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ringchat/ring/daemon/chat"
 )
 
 func TestJoinUsage(t *testing.T) {
@@ -15,10 +19,33 @@ func TestJoinUsage(t *testing.T) {
 	}
 }
 
-func TestJoinNotYetImplemented(t *testing.T) {
+func TestJoinThenSayReachesBoth(t *testing.T) {
+	a := startTestNode(t, "alice")
+	b := startTestNode(t, "bob")
+	out, errOut, code := runCtl(context.Background(), "", "-s", b.socket, "-o", "json", "join", a.node.Self().Addr)
+	if code != 0 {
+		t.Fatalf("join: exit %d: %s", code, errOut)
+	}
+	var st chat.Status
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.State != chat.StateMember || st.Members != 2 || st.Leader.ID != a.node.Self().ID {
+		t.Fatalf("status after join %+v", st)
+	}
+	if _, errOut, code := runCtl(context.Background(), "", "-s", b.socket, "say", "hi from bob"); code != 0 {
+		t.Fatalf("say: exit %d: %s", code, errOut)
+	}
+	waitFor(t, 5*time.Second, "alice stores bob's message", func() bool {
+		out, _, _ := runCtl(context.Background(), "", "-s", a.socket, "tail", "-n", "5")
+		return strings.Contains(out, "bob(") && strings.Contains(out, "hi from bob")
+	})
+}
+
+func TestJoinUnreachableFails(t *testing.T) {
 	n := startTestNode(t, "alice")
-	_, errOut, code := runCtl(context.Background(), "", "-s", n.socket, "join", "127.0.0.1:7733")
-	if code != exitFailed || !strings.Contains(errOut, "not implemented") {
+	_, errOut, code := runCtl(context.Background(), "", "-s", n.socket, "join", "127.0.0.1:1")
+	if code != exitFailed || !strings.Contains(errOut, "127.0.0.1:1") {
 		t.Fatalf("exit %d stderr %q", code, errOut)
 	}
 }

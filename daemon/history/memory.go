@@ -83,3 +83,38 @@ func (h *Memory) Since(seq uint64) []chat.Message {
 	}
 	return append([]chat.Message(nil), h.msgs[start:]...)
 }
+
+// LastEpoch returns the epoch of the last sequenced message, 0 if none.
+func (h *Memory) LastEpoch() uint64 {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for i := len(h.msgs) - 1; i >= 0; i-- {
+		if h.msgs[i].Seq != 0 {
+			return h.msgs[i].Epoch
+		}
+	}
+	return 0
+}
+
+// After returns up to max sequenced messages with sequence numbers above seq.
+func (h *Memory) After(seq uint64, max int) []chat.Message {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	var out []chat.Message
+	for _, m := range h.msgs {
+		if m.Seq > seq {
+			out = append(out, m)
+			if len(out) == max {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// Reset forgets every message.
+func (h *Memory) Reset() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.msgs = nil
+}

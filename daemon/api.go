@@ -1,0 +1,141 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/protocol"
+)
+
+// Status reports this node's view of the ring.
+func (n *Node) Status() chat.Status {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.status
+}
+
+// Members lists the member directory.
+func (n *Node) Members() []chat.Member {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]chat.Member(nil), n.members...)
+}
+
+// Say sends a chat message (to == "") or a direct message to one member, and
+// returns once the leader has sequenced it and this node has stored it. If
+// ctx ends first the message stays queued and is still delivered later.
+func (n *Node) Say(ctx context.Context, text, to string) (chat.Receipt, error) {
+	if err := checkText(text); err != nil {
+		return chat.Receipt{}, err
+	}
+	if to != "" {
+		return chat.Receipt{}, fmt.Errorf("direct messages: %w", ErrNotImplemented)
+	}
+	n.mu.Lock()
+	stopped, state := n.stopped, n.status.State
+	n.mu.Unlock()
+	switch {
+	case stopped:
+		return chat.Receipt{}, ErrStopped
+	case state == chat.StateDetached:
+		return chat.Receipt{}, ErrDetached
+	}
+	c := make(chan sayResult, 1)
+	var token uint64
+	err := n.do(ctx, func() {
+		token = n.machine.Submit(protocol.KindChat, "", text)
+		n.says[token] = c
+	})
+	if err != nil {
+		return chat.Receipt{}, err
+	}
+	select {
+	case r := <-c:
+		return r.receipt, r.err
+	case <-ctx.Done():
+		_ = n.do(context.Background(), func() { delete(n.says, token) })
+		return chat.Receipt{}, fmt.Errorf("%w: the message is queued and will be sent when the ring has a leader", ctx.Err())
+	}
+}
+
+// joinTimeout bounds one join attempt.
+const joinTimeout = 10 * time.Second
+
+// Join makes this node a member of the ring that the peer at addr belongs
+// to, returning once it is a member.
+func (n *Node) Join(ctx context.Context, addr string) (chat.Status, error) {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return chat.Status{}, &InputError{Field: "address", Problem: fmt.Sprintf("%q is not host:port", addr)}
+	}
+	if addr == n.self.Addr {
+		return chat.Status{}, &InputError{Field: "address", Problem: addr + " is this node itself"}
+	}
+	ctx, cancel := context.WithTimeout(ctx, joinTimeout)
+	defer cancel()
+	c := make(chan error, 1)
+	if err := n.do(ctx, func() {
+		n.joins = append(n.joins, c)
+		n.machine.Join(protocol.NodeInfo{Addr: addr})
+	}); err != nil {
+		return chat.Status{}, err
+	}
+	select {
+	case err := <-c:
+		if err != nil {
+			return chat.Status{}, fmt.Errorf("join through %s: %w", addr, err)
+		}
+		return n.Status(), nil
+	case <-ctx.Done():
+		return chat.Status{}, fmt.Errorf("join through %s: %w", addr, ctx.Err())
+	}
+}
+
+// Leave detaches this node from its ring gracefully, once every message it
+// said is sequenced. The daemon keeps running, detached.
+func (n *Node) Leave(ctx context.Context) (chat.Status, error) {
+	c := make(chan error, 1)
+	if err := n.do(ctx, func() {
+		n.leaves = append(n.leaves, c)
+		n.machine.Leave()
+	}); err != nil {
+		return chat.Status{}, err
+	}
+	select {
+	case err := <-c:
+		if err != nil {
+			return chat.Status{}, fmt.Errorf("leave: %w", err)
+		}
+		return n.Status(), nil
+	case <-ctx.Done():
+		return chat.Status{}, fmt.Errorf("leave: %w", ctx.Err())
+	}
+}
+
+// joinAtStart joins through the configured members in order, retrying with
+// backoff until one admits this node or ctx ends.
+func (n *Node) joinAtStart(ctx context.Context) {
+	backoff := 200 * time.Millisecond
+	for attempt := 1; ctx.Err() == nil; attempt++ {
+		for _, addr := range n.opts.Join {
+			_, err := n.Join(ctx, addr)
+			if err == nil {
+				return
+			}
+			if errors.Is(err, ErrStopped) || ctx.Err() != nil {
+				return
+			}
+			n.ringLog(slog.LevelWarn, "join at start-up failed; will retry", "addr", addr, "attempt", attempt, "err", err)
+		}
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return
+		}
+		backoff = min(2*backoff, 10*time.Second)
+	}
+}

@@ -1,0 +1,119 @@
+package daemon
+
+import (
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/daemon/ring"
+	"github.com/ringchat/ring/protocol"
+)
+
+// process sends what the machine produced and acts on its events.
+func (n *Node) process() {
+	r := n.machine.Ready()
+	for _, o := range r.Messages {
+		n.tr.Send(o.To, o.Lamport, o.Epoch, o.Msg)
+	}
+	n.lamport.Store(n.machine.Lamport())
+	n.snapshot() // before events: a caller woken by one sees the new state
+	for _, ev := range r.Events {
+		n.handle(ev)
+	}
+}
+
+func (n *Node) handle(ev ring.Event) {
+	switch ev := ev.(type) {
+	case ring.Delivered:
+		m := messageOf(ev.Entry)
+		n.mu.Lock()
+		n.publishLocked(m)
+		n.mu.Unlock()
+	case ring.Acked:
+		if c, ok := n.says[ev.Token]; ok {
+			delete(n.says, ev.Token)
+			m := messageOf(ev.Entry)
+			c <- sayResult{receipt: chat.Receipt{Seq: m.Seq, Lamport: m.Lamport, ID: m.ID}}
+		}
+	case ring.StateChanged:
+		n.ringLog(slog.LevelInfo, "state changed", "state", string(ev.State))
+	case ring.LeaderChanged:
+		n.ringLog(slog.LevelInfo, "leader", "leader", ev.Leader.Name, "leader_id", ev.Leader.ID, "epoch", ev.Epoch)
+	case ring.ViewChanged:
+		n.ringLog(slog.LevelInfo, "view", "version", ev.View.Version, "epoch", ev.View.Epoch, "members", len(ev.View.Members))
+	case ring.PeerGone:
+		n.ringLog(slog.LevelWarn, "peer gone", "peer", ev.Peer.Name, "peer_id", ev.Peer.ID, "why", ev.Why)
+		n.tr.Forget(ev.Peer)
+	case ring.ElectionStarted:
+		n.ringLog(slog.LevelInfo, "election started", "epoch", ev.Epoch, "why", ev.Why)
+	case ring.JoinDone:
+		var err error
+		if ev.Err != "" {
+			err = errors.New(ev.Err)
+			n.ringLog(slog.LevelWarn, "join failed", "err", ev.Err)
+		}
+		n.finishJoins(err)
+	case ring.LeaveDone:
+		var err error
+		if ev.Err != "" {
+			err = errors.New(ev.Err)
+		}
+		for _, c := range n.leaves {
+			c <- err
+		}
+		n.leaves = nil
+	}
+}
+
+func (n *Node) finishJoins(err error) {
+	for _, c := range n.joins {
+		c <- err
+	}
+	n.joins = nil
+}
+
+// snapshot copies the machine's view for Status and Members, which other
+// goroutines read.
+func (n *Node) snapshot() {
+	m := n.machine
+	ref := func(p protocol.NodeInfo) chat.NodeRef { return chat.NodeRef{ID: p.ID, Name: p.Name, Addr: p.Addr} }
+	st := chat.Status{
+		ID:      n.self.ID,
+		Name:    n.self.Name,
+		Addr:    n.self.Addr,
+		State:   string(m.State()),
+		Leader:  ref(m.Leader()),
+		Epoch:   m.Epoch(),
+		Members: len(m.View().Members),
+		LastSeq: n.hist.LastSeq(),
+		Lamport: m.Lamport(),
+	}
+	view := m.View()
+	if m.State() == ring.Detached || m.State() == ring.Joining {
+		st.Members = 0
+		view = protocol.View{}
+	} else {
+		st.Prev, st.Next = ref(m.Prev()), ref(m.Next())
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	now := n.now().UTC()
+	members := make([]chat.Member, 0, len(view.Members))
+	for _, p := range view.Members {
+		mb := chat.Member{ID: p.ID, Name: p.Name, Addr: p.Addr, Role: chat.RoleMember, State: chat.PresenceAlive}
+		if p.ID == view.Leader {
+			mb.Role = chat.RoleLeader
+		}
+		switch {
+		case p.ID == n.self.ID:
+			mb.LastSeen = now
+		default:
+			mb.LastSeen = n.lastSeen[p.ID]
+		}
+		mb.LastSeen = mb.LastSeen.Truncate(time.Second)
+		members = append(members, mb)
+	}
+	n.status = st
+	n.members = members
+}

@@ -1,0 +1,755 @@
+package ring
+
+// Scripted scenarios: small text files in testdata/scenarios replayed on the
+// simulator, each under several seeds (delivery orders). The language, one
+// command a line, '#' starts a comment, "double quotes" group words:
+//
+//	seed N                 first seed (default 1)
+//	seeds K                how many seeds to run, N .. N+K-1 (default 20)
+//	nodes a b c=00..ff     create detached nodes, optionally with explicit ids
+//	                       (ids order elections when histories are equal)
+//	found a                a founds a new ring
+//	join b a               b joins through a (a's address only)
+//	form a b c ...         a founds, each next one joins through the one before,
+//	                       settling after each: the ring order is as listed
+//	settle                 deliver until the network is quiet
+//	step N                 deliver at most N messages
+//	say b some text        b submits a chat message
+//	tick [N]               N ticks (default 1), settling after each
+//	kill a                 crash: a stops, its queued traffic is lost, every
+//	                       connection to it closes
+//	hang a                 a goes silent: no input, no ticks, no closed
+//	                       connection; only timeouts find it out
+//	resume a               a hung node runs again and reads what waited for it
+//	leave b                b leaves gracefully
+//	elect a [b ...]        these nodes start an election now (startElection)
+//	elect-all              every running ring member starts an election at once
+//	reset-counts           zero the message counters
+//	rejoin a ...           each detached running node joins through the leader
+//	                       (or founds a ring if there is none), as a user would
+//	check                  the invariants (see checkInvariants); the safety
+//	                       part of them (checkSafety) runs after every settle
+//	                       and tick
+//	expect leader c        every running member follows c, and c leads
+//	expect leader-in a b   the leader is one of these
+//	expect epoch[op] N     every running member's epoch; op is one of = <= >=
+//	expect members a b c   every running member's view holds exactly these
+//	expect ring a b c      ... in this ring order (up to rotation)
+//	expect log b "text"    b's log holds text exactly once
+//	expect log-all "text"  every running member's log holds text exactly once
+//	expect nolog b "text"  b's log does not hold text
+//	expect acked b "text"  b's message text was acknowledged (Acked)
+//	expect pending b N     b has N messages not yet sequenced
+//	expect state b S       b's state (detached, joining, member, electing, leaving)
+//	expect elections[op] N ElectionStarted events so far, over all nodes
+//	expect count T[op] N   messages of type T (Election, Elected, View, ...)
+//	                       since the last reset-counts
+//
+// Where a command or expectation names a node, these pick one when the line
+// runs (by a generator seeded with the seed; the line is skipped if there is
+// none): @member (a running ring member), @leader (the leader the running
+// members follow), @detached (a running detached node), @node (any running
+// node).
+//
+// Every scenario ends with settle and check.
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ringchat/ring/protocol"
+)
+
+func TestScenarios(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "scenarios", "*.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no scenarios in testdata/scenarios")
+	}
+	for _, f := range files {
+		sc, err := parseScenario(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			for seed := sc.seed; seed < sc.seed+uint64(sc.seeds); seed++ {
+				runScenario(t, sc, seed)
+				if t.Failed() {
+					return
+				}
+			}
+		})
+	}
+}
+
+type scenario struct {
+	name  string
+	seed  uint64
+	seeds int
+	lines []scriptLine
+}
+
+type scriptLine struct {
+	no     int
+	words  []string
+	source string
+}
+
+func parseScenario(path string) (*scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	sc := &scenario{name: strings.TrimSuffix(filepath.Base(path), ".txt"), seed: 1, seeds: 20}
+	for i, raw := range strings.Split(string(data), "\n") {
+		line := raw
+		if j := strings.IndexByte(line, '#'); j >= 0 && !strings.Contains(line[:j], `"`) {
+			line = line[:j]
+		}
+		words, err := splitWords(line)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %v", path, i+1, err)
+		}
+		if len(words) == 0 {
+			continue
+		}
+		switch words[0] {
+		case "seed", "seeds":
+			if len(words) != 2 {
+				return nil, fmt.Errorf("%s:%d: %s takes one number", path, i+1, words[0])
+			}
+			n, err := strconv.ParseUint(words[1], 10, 64)
+			if err != nil || (words[0] == "seeds" && (n == 0 || n > 1000)) {
+				return nil, fmt.Errorf("%s:%d: bad number %q", path, i+1, words[1])
+			}
+			if words[0] == "seed" {
+				sc.seed = n
+			} else {
+				sc.seeds = int(n)
+			}
+			continue
+		}
+		sc.lines = append(sc.lines, scriptLine{no: i + 1, words: words, source: strings.TrimSpace(raw)})
+	}
+	return sc, nil
+}
+
+// splitWords splits on blanks; "double quotes" make one word.
+func splitWords(line string) ([]string, error) {
+	var words []string
+	for {
+		line = strings.TrimLeft(line, " \t\r")
+		if line == "" {
+			return words, nil
+		}
+		if line[0] == '"' {
+			end := strings.IndexByte(line[1:], '"')
+			if end < 0 {
+				return nil, fmt.Errorf("unterminated quote")
+			}
+			words = append(words, line[1:1+end])
+			line = line[end+2:]
+			continue
+		}
+		end := strings.IndexAny(line, " \t\r")
+		if end < 0 {
+			end = len(line)
+		}
+		words = append(words, line[:end])
+		line = line[end:]
+	}
+}
+
+// runner replays one scenario under one seed.
+type runner struct {
+	t    testing.TB
+	s    *sim
+	rng  *rand.Rand // for @member and the like
+	name string
+	seed uint64
+	line scriptLine
+}
+
+func runScenario(t *testing.T, sc *scenario, seed uint64) {
+	t.Helper()
+	r := &runner{t: t, name: sc.name, seed: seed, rng: rand.New(rand.NewPCG(seed, 0xa11ce))}
+	r.s = newSim(&prefixTB{TB: t, r: r}, seed)
+	if os.Getenv("RING_TRACE") != "" {
+		r.s.trace = t.Logf
+	}
+	for _, l := range sc.lines {
+		r.line = l
+		words, ok := r.resolve(l.words)
+		if !ok {
+			continue
+		}
+		if r.s.trace != nil {
+			r.s.trace("line %d: %s", l.no, strings.Join(words, " "))
+		}
+		r.exec(words)
+		if t.Failed() {
+			return
+		}
+	}
+	r.line = scriptLine{source: "(final check)"}
+	r.s.settle()
+	r.s.checkInvariants()
+}
+
+// prefixTB names the scenario, seed and line in every failure.
+type prefixTB struct {
+	testing.TB
+	r *runner
+}
+
+func (p *prefixTB) where() string {
+	return fmt.Sprintf("%s seed %d line %d [%s]: ", p.r.name, p.r.seed, p.r.line.no, p.r.line.source)
+}
+
+func (p *prefixTB) Fatalf(format string, args ...any) {
+	p.TB.Helper()
+	p.TB.Fatalf(p.where()+format, args...)
+}
+
+func (p *prefixTB) Errorf(format string, args ...any) {
+	p.TB.Helper()
+	p.TB.Errorf(p.where()+format, args...)
+}
+
+func (p *prefixTB) Fatal(args ...any) {
+	p.TB.Helper()
+	p.TB.Fatal(p.where() + fmt.Sprint(args...))
+}
+
+func (r *runner) fail(format string, args ...any) {
+	r.s.t.Fatalf(format, args...)
+}
+
+func (r *runner) node(name string) *simNode { return r.s.byName(name) }
+
+// resolve replaces @member, @leader, @detached and @node by a node's name;
+// false if there is no such node.
+func (r *runner) resolve(words []string) ([]string, bool) {
+	out := slices.Clone(words)
+	for i, w := range out {
+		var cands []*simNode
+		switch w {
+		case "@member":
+			cands = r.s.members()
+		case "@leader":
+			for _, n := range r.s.members() {
+				if n.m.IsLeader() {
+					cands = append(cands, n)
+				}
+			}
+		case "@detached":
+			for _, n := range r.s.alive() {
+				if n.m.State() == Detached {
+					cands = append(cands, n)
+				}
+			}
+		case "@node":
+			cands = r.s.alive()
+		default:
+			continue
+		}
+		if len(cands) == 0 {
+			return nil, false
+		}
+		out[i] = cands[r.rng.IntN(len(cands))].name
+	}
+	return out, true
+}
+
+func (r *runner) nodes(names []string) []*simNode {
+	out := make([]*simNode, len(names))
+	for i, n := range names {
+		out[i] = r.node(n)
+	}
+	return out
+}
+
+func (r *runner) argc(words []string, n int) {
+	if len(words)-1 < n {
+		r.fail("%s needs %d arguments", words[0], n)
+	}
+}
+
+func (r *runner) num(w string) int {
+	n, err := strconv.Atoi(w)
+	if err != nil || n < 0 {
+		r.fail("bad number %q", w)
+	}
+	return n
+}
+
+func (r *runner) exec(w []string) {
+	s := r.s
+	switch w[0] {
+	case "nodes":
+		r.argc(w, 1)
+		for _, spec := range w[1:] {
+			name, id, _ := strings.Cut(spec, "=")
+			if slices.ContainsFunc(s.order, func(i string) bool { return s.nodes[i].name == name }) {
+				r.fail("node %s exists", name)
+			}
+			if _, dup := s.nodes[id]; dup && id != "" {
+				r.fail("id %s exists", id)
+			}
+			s.add(name, id)
+		}
+	case "found":
+		r.argc(w, 1)
+		n := r.node(w[1])
+		n.m.Found()
+		s.collect(n)
+	case "join":
+		r.argc(w, 2)
+		n, via := r.node(w[1]), r.node(w[2])
+		n.m.Join(protocol.NodeInfo{Addr: via.info.Addr})
+		s.collect(n)
+	case "form":
+		r.argc(w, 1)
+		ns := r.nodes(w[1:])
+		ns[0].m.Found()
+		s.collect(ns[0])
+		s.settle()
+		for i, n := range ns[1:] {
+			n.m.Join(protocol.NodeInfo{Addr: ns[i].info.Addr})
+			s.collect(n)
+			s.settle()
+		}
+	case "settle":
+		s.settle()
+		s.checkSafety()
+	case "rejoin":
+		r.argc(w, 1)
+		for _, n := range r.nodes(w[1:]) {
+			if !n.alive || n.hung || n.m.State() != Detached {
+				continue
+			}
+			if ms := s.members(); len(ms) > 0 {
+				n.m.Join(protocol.NodeInfo{Addr: ms[0].m.Leader().Addr})
+			} else {
+				n.m.Found()
+			}
+			s.collect(n)
+			s.settle()
+		}
+	case "step":
+		r.argc(w, 1)
+		for range r.num(w[1]) {
+			if !s.step() {
+				break
+			}
+		}
+	case "say":
+		r.argc(w, 2)
+		n := r.node(w[1])
+		n.m.Submit(protocol.KindChat, "", strings.Join(w[2:], " "))
+		s.collect(n)
+	case "tick":
+		k := 1
+		if len(w) > 1 {
+			k = r.num(w[1])
+		}
+		for range k {
+			s.tick()
+			s.checkSafety()
+		}
+	case "kill":
+		r.argc(w, 1)
+		for _, n := range r.nodes(w[1:]) {
+			s.kill(n)
+		}
+	case "hang":
+		r.argc(w, 1)
+		for _, n := range r.nodes(w[1:]) {
+			s.hang(n)
+		}
+	case "resume":
+		r.argc(w, 1)
+		for _, n := range r.nodes(w[1:]) {
+			s.resume(n)
+		}
+	case "leave":
+		r.argc(w, 1)
+		n := r.node(w[1])
+		n.m.Leave()
+		s.collect(n)
+	case "elect":
+		r.argc(w, 1)
+		for _, n := range r.nodes(w[1:]) {
+			s.elect(n)
+		}
+	case "elect-all":
+		for _, n := range s.alive() {
+			if st := n.m.State(); st == Member || st == Electing {
+				s.elect(n)
+			}
+		}
+	case "reset-counts":
+		s.counts = map[protocol.MsgType]int{}
+	case "check":
+		s.checkInvariants()
+	case "expect":
+		r.argc(w, 1)
+		r.expect(w[1:])
+	default:
+		r.fail("unknown command %q", w[0])
+	}
+}
+
+// elect makes a node start an election, as a lost leader would.
+func (s *sim) elect(n *simNode) {
+	n.m.startElection("scripted")
+	n.m.flush()
+	s.collect(n)
+}
+
+// members are the running nodes attached to a ring.
+func (s *sim) members() []*simNode {
+	var out []*simNode
+	for _, n := range s.alive() {
+		if n.m.State() != Detached {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// cutOp splits "epoch<=" into "epoch" and "<=".
+func cutOp(w string) (string, string) {
+	for _, op := range []string{"<=", ">=", "="} {
+		if name, ok := strings.CutSuffix(w, op); ok {
+			return name, op
+		}
+	}
+	return w, "="
+}
+
+func compareOp(got int, op string, want int) bool {
+	switch op {
+	case "<=":
+		return got <= want
+	case ">=":
+		return got >= want
+	}
+	return got == want
+}
+
+func (r *runner) expect(w []string) {
+	s := r.s
+	what, op := cutOp(w[0])
+	args := w[1:]
+	need := func(n int) {
+		if len(args) < n {
+			r.fail("expect %s needs %d arguments", what, n)
+		}
+	}
+	switch what {
+	case "leader", "leader-in":
+		need(1)
+		ms := s.members()
+		if len(ms) == 0 {
+			r.fail("no running members")
+		}
+		cands := r.nodes(args)
+		for _, m := range ms {
+			l := m.m.Leader()
+			if !slices.ContainsFunc(cands, func(c *simNode) bool { return c.info.ID == l.ID }) {
+				r.fail("%s follows %q (%s), want %v", m.name, l.Name, m.m.State(), args)
+			}
+		}
+		if l := s.nodes[ms[0].m.Leader().ID]; !l.m.IsLeader() {
+			r.fail("%s is followed but does not lead (%s)", l.name, l.m.State())
+		}
+	case "epoch":
+		need(1)
+		want := r.num(args[0])
+		for _, m := range s.members() {
+			if got := int(m.m.Epoch()); !compareOp(got, op, want) {
+				r.fail("%s is in epoch %d, want %s%d", m.name, got, op, want)
+			}
+		}
+	case "members", "ring":
+		need(1)
+		want := r.nodes(args)
+		for _, m := range s.members() {
+			v := m.m.View().Members
+			var got []string
+			for _, p := range v {
+				got = append(got, s.nodes[p.ID].name)
+			}
+			ok := len(v) == len(want)
+			if ok && what == "members" {
+				for _, x := range want {
+					ok = ok && slices.ContainsFunc(v, func(p protocol.NodeInfo) bool { return p.ID == x.info.ID })
+				}
+			} else if ok {
+				at := slices.IndexFunc(v, func(p protocol.NodeInfo) bool { return p.ID == want[0].info.ID })
+				ok = at >= 0
+				for i := 0; ok && i < len(want); i++ {
+					ok = v[(at+i)%len(v)].ID == want[i].info.ID
+				}
+			}
+			if !ok {
+				r.fail("%s's view is %v, want %s %v", m.name, got, what, args)
+			}
+		}
+	case "log", "nolog":
+		need(2)
+		n := r.node(args[0])
+		got := countText(n.log, args[1])
+		if what == "log" && got != 1 {
+			r.fail("%s's log holds %q %d times; log %q", n.name, args[1], got, texts(n.log))
+		}
+		if what == "nolog" && got != 0 {
+			r.fail("%s's log holds %q", n.name, args[1])
+		}
+	case "log-all":
+		need(1)
+		ms := s.members()
+		if len(ms) == 0 {
+			r.fail("no running members")
+		}
+		for _, m := range ms {
+			if got := countText(m.log, args[0]); got != 1 {
+				r.fail("%s's log holds %q %d times; log %q", m.name, args[0], got, texts(m.log))
+			}
+		}
+	case "acked":
+		need(2)
+		n := r.node(args[0])
+		if !slices.ContainsFunc(n.events, func(e Event) bool {
+			a, ok := e.(Acked)
+			return ok && a.Entry.Text == args[1]
+		}) {
+			r.fail("%s has no ack for %q", n.name, args[1])
+		}
+	case "pending":
+		need(2)
+		n := r.node(args[0])
+		if got, want := n.m.Pending(), r.num(args[1]); !compareOp(got, op, want) {
+			r.fail("%s has %d pending, want %s%d", n.name, got, op, want)
+		}
+	case "state":
+		need(2)
+		n := r.node(args[0])
+		if got := string(n.m.State()); got != args[1] {
+			r.fail("%s is %s, want %s", n.name, got, args[1])
+		}
+	case "elections":
+		need(1)
+		got := 0
+		for _, id := range s.order {
+			for _, e := range s.nodes[id].events {
+				if _, ok := e.(ElectionStarted); ok {
+					got++
+				}
+			}
+		}
+		if want := r.num(args[0]); !compareOp(got, op, want) {
+			r.fail("%d elections started, want %s%d", got, op, want)
+		}
+	case "count":
+		need(2)
+		name, op := cutOp(args[0])
+		got := -1
+		for t := protocol.MsgType(1); t < 64; t++ {
+			if t.String() == name {
+				got = s.counts[t]
+			}
+		}
+		if got < 0 {
+			r.fail("no message type %q", name)
+		}
+		if want := r.num(args[1]); !compareOp(got, op, want) {
+			r.fail("%d %s messages, want %s%d", got, name, op, want)
+		}
+	default:
+		r.fail("unknown expectation %q", what)
+	}
+}
+
+func countText(l *MemLog, text string) int {
+	n := 0
+	for _, e := range l.Entries {
+		if e.Text == text {
+			n++
+		}
+	}
+	return n
+}
+
+// checkInvariants asserts what must hold whenever the network is quiet:
+//
+//   - at most one leader per epoch of a ring, over every LeaderChanged event
+//     any node ever emitted (dead ones included);
+//   - every running node attached to a ring is a member of the same ring, and
+//     they agree on leader, epoch and view; the leader runs and leads;
+//   - the running members' logs are prefixes of the longest one, and none
+//     holds a message twice;
+//   - a message that was acknowledged (Acked) to its author in this ring and
+//     that some running member stored (its author, say) is in every running
+//     member's log exactly once.
+func (s *sim) checkInvariants() {
+	s.t.Helper()
+	s.checkSafety()
+	type msgID struct {
+		ring, origin string
+		counter      uint64
+	}
+	var acks []msgID
+	ackText := map[msgID]string{}
+	ackBy := map[msgID]*simNode{}
+	for _, id := range s.order {
+		n := s.nodes[id]
+		ring := ""
+		for _, e := range n.events {
+			switch e := e.(type) {
+			case ViewChanged:
+				ring = e.View.RingID
+			case Acked:
+				k := msgID{ring, e.Entry.OriginID, e.Entry.OriginCounter}
+				acks = append(acks, k)
+				ackText[k] = e.Entry.Text
+				ackBy[k] = n
+			}
+		}
+	}
+	ms := s.members()
+	var ref *simNode
+	for _, n := range ms {
+		if n.m.State() != Member {
+			s.t.Fatalf("%s is %s, not member", n.name, n.m.State())
+		}
+		if ref == nil {
+			ref = n
+			continue
+		}
+		if n.m.View().RingID != ref.m.View().RingID {
+			s.t.Fatalf("%s is in ring %s but %s in ring %s", n.name, n.m.View().RingID, ref.name, ref.m.View().RingID)
+		}
+		if n.m.Leader().ID != ref.m.Leader().ID || n.m.Epoch() != ref.m.Epoch() {
+			s.t.Fatalf("%s follows %s@%d but %s follows %s@%d", n.name, n.m.Leader().Name, n.m.Epoch(), ref.name, ref.m.Leader().Name, ref.m.Epoch())
+		}
+		if !slices.Equal(n.m.View().Members, ref.m.View().Members) || n.m.View().Version != ref.m.View().Version {
+			s.t.Fatalf("views differ: %s v%d %v, %s v%d %v", n.name, n.m.View().Version, n.m.View().Members, ref.name, ref.m.View().Version, ref.m.View().Members)
+		}
+	}
+	if ref == nil {
+		return
+	}
+	ring := ref.m.View().RingID
+	l, ok := s.nodes[ref.m.Leader().ID]
+	if !ok || !l.alive || l.hung || !l.m.IsLeader() {
+		s.t.Fatalf("members follow %q, which does not run or lead", ref.m.Leader().Name)
+	}
+	for _, p := range ref.m.View().Members {
+		if n := s.nodes[p.ID]; n == nil || !slices.Contains(ms, n) {
+			s.t.Fatalf("view %v holds %s, which does not run in the ring", ref.m.View().Members, p.Name)
+		}
+	}
+	for _, n := range ms {
+		if !slices.ContainsFunc(ref.m.View().Members, func(p protocol.NodeInfo) bool { return p.ID == n.info.ID }) {
+			s.t.Fatalf("%s runs as a member but is not in the view", n.name)
+		}
+	}
+
+	// Acknowledged messages of this ring are not lost while a member keeps them.
+	for _, k := range acks {
+		if k.ring != ring {
+			continue
+		}
+		kept := slices.Contains(ms, ackBy[k])
+		for _, n := range ms {
+			kept = kept || holds(n.log, k.origin, k.counter, ackText[k]) > 0
+		}
+		if !kept {
+			continue
+		}
+		for _, n := range ms {
+			if got := holds(n.log, k.origin, k.counter, ackText[k]); got != 1 {
+				s.t.Fatalf("%q, acknowledged to %s, is %d times in %s's log %q", ackText[k], ackBy[k].name, got, n.name, texts(n.log))
+			}
+		}
+	}
+}
+
+// checkSafety asserts what must hold at any time: one leader per epoch of a
+// ring, and running nodes' logs prefixes of the longest without duplicates.
+func (s *sim) checkSafety() {
+	s.t.Helper()
+	type ringEpoch struct {
+		ring  string
+		epoch uint64
+	}
+	leaders := map[ringEpoch]string{}
+	for _, id := range s.order {
+		n := s.nodes[id]
+		ring := ""
+		for _, e := range n.events {
+			switch e := e.(type) {
+			case ViewChanged:
+				ring = e.View.RingID
+			case LeaderChanged:
+				k := ringEpoch{ring, e.Epoch}
+				if l, ok := leaders[k]; ok && l != e.Leader.ID {
+					s.t.Fatalf("two leaders in epoch %d of ring %s: %s and %s (seen by %s)", e.Epoch, ring, s.nodes[l].name, s.nodes[e.Leader.ID].name, n.name)
+				}
+				leaders[k] = e.Leader.ID
+			}
+		}
+	}
+
+	// Logs of running members of the same ring: prefixes of the longest, no
+	// message twice. (A node that left keeps the history it had, but the ring
+	// may lose that history later, when every member that held it dies.)
+	rings := map[string][]*simNode{}
+	for _, n := range s.members() {
+		id := n.m.View().RingID
+		rings[id] = append(rings[id], n)
+	}
+	for _, run := range rings {
+		var longest *simNode
+		for _, n := range run {
+			if longest == nil || len(n.log.Entries) > len(longest.log.Entries) {
+				longest = n
+			}
+		}
+		for _, n := range run {
+			seen := map[[2]string]bool{}
+			for i, e := range n.log.Entries {
+				want := longest.log.Entries[i]
+				if e.Seq != uint64(i+1) || e.Epoch != want.Epoch || e.OriginID != want.OriginID || e.OriginCounter != want.OriginCounter || e.Text != want.Text {
+					s.t.Fatalf("%s's log differs from %s's at %d: %+v vs %+v", n.name, longest.name, i+1, e, want)
+				}
+				k := [2]string{e.OriginID, strconv.FormatUint(e.OriginCounter, 10)}
+				if seen[k] {
+					s.t.Fatalf("%s's log holds %s#%d twice", n.name, e.OriginID, e.OriginCounter)
+				}
+				seen[k] = true
+			}
+		}
+	}
+}
+
+func holds(l *MemLog, origin string, counter uint64, text string) int {
+	n := 0
+	for _, e := range l.Entries {
+		if e.OriginID == origin && e.OriginCounter == counter && e.Text == text {
+			n++
+		}
+	}
+	return n
+}

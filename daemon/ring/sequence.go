@@ -1,0 +1,222 @@
+package ring
+
+import (
+	"slices"
+
+	"github.com/ringchat/ring/protocol"
+)
+
+// catchUpBatch bounds one catch-up reply (a frame holds about 250 entries of
+// the largest chat text).
+const catchUpBatch = 128
+
+// Submit queues a message authored by this node and returns a token that
+// identifies it in the Acked event. It is sent to the leader now or, while there is none, as soon as
+// there is one; Acked reports it once sequenced and stored here.
+func (m *Machine) Submit(kind, to, text string) uint64 {
+	defer m.flush()
+	m.counter++
+	m.clock++
+	e := protocol.Entry{
+		Lamport:       m.clock,
+		OriginID:      m.self.ID,
+		OriginCounter: m.counter,
+		Kind:          kind,
+		FromName:      m.self.Name,
+		FromAddr:      m.self.Addr,
+		To:            to,
+		Text:          text,
+		TimeUnixNano:  m.cfg.Now(),
+	}
+	m.token++
+	m.outbox = append(m.outbox, pending{token: m.token, entry: e, ring: m.view.RingID})
+	m.submit(e)
+	return m.token
+}
+
+func (m *Machine) submit(e protocol.Entry) {
+	switch {
+	case m.IsLeader():
+		m.sequence(e)
+	case m.state == Member || m.state == Leaving:
+		if m.leader.ID != "" {
+			m.send(m.leader, protocol.Submit{Entry: e})
+		}
+	}
+}
+
+// resendOutbox offers every unsequenced message of this node to the current
+// leader again, in order; the leader drops what it already has.
+func (m *Machine) resendOutbox() {
+	m.lastResend = m.tick
+	// A leader delivers (and so removes from the outbox) as it goes: walk a copy.
+	for _, p := range slices.Clone(m.outbox) {
+		m.submit(p.entry)
+	}
+}
+
+func (m *Machine) onSubmit(h protocol.Header, s protocol.Submit) {
+	if !m.IsLeader() || !m.isMember(h.From) || s.Entry.OriginID != h.From {
+		return
+	}
+	m.sequence(s.Entry)
+}
+
+// sequence is the leader's: give the entry the next number, store it and
+// queue it for broadcast. Each origin's messages are taken strictly in
+// counter order, so a duplicate or one that overtook a lost one is dropped
+// (the origin resends until it sees its message delivered).
+func (m *Machine) sequence(e protocol.Entry) {
+	if e.OriginCounter != m.seen[e.OriginID]+1 {
+		return
+	}
+	e.Seq = m.log.LastSeq() + 1
+	e.Epoch = m.epoch
+	if !m.deliver(e) {
+		return
+	}
+	m.broadcast = append(m.broadcast, e)
+}
+
+// sequenceSystem makes the leader author a system event (about names the
+// node it concerns; the text says it). Its counter is taken only if the
+// entry is sequenced (deliver advances it), so a refused entry leaves no gap
+// that would stall this node's later messages.
+func (m *Machine) sequenceSystem(about protocol.NodeInfo, text string) {
+	_ = about
+	m.clock++
+	m.sequence(protocol.Entry{
+		Lamport:       m.clock,
+		OriginID:      m.self.ID,
+		OriginCounter: m.counter + 1,
+		Kind:          protocol.KindSystem,
+		FromName:      m.self.Name,
+		FromAddr:      m.self.Addr,
+		Text:          text,
+		TimeUnixNano:  m.cfg.Now(),
+	})
+}
+
+// flush sends what the leader sequenced during this call as one Deliver per member.
+func (m *Machine) flush() {
+	if len(m.broadcast) == 0 {
+		return
+	}
+	batch := m.broadcast
+	m.broadcast = nil
+	for _, p := range m.view.Members {
+		if p.ID == m.self.ID {
+			continue
+		}
+		if _, out := m.gone[p.ID]; out {
+			continue
+		}
+		for i := 0; i < len(batch); i += catchUpBatch {
+			m.send(p, protocol.Deliver{Entries: batch[i:min(i+catchUpBatch, len(batch))]})
+		}
+	}
+}
+
+// deliver appends the next entry to the log. It reports false for an entry
+// that is not the next one.
+func (m *Machine) deliver(e protocol.Entry) bool {
+	if e.Seq != m.log.LastSeq()+1 {
+		return false
+	}
+	if err := m.log.Append(e); err != nil {
+		return false
+	}
+	if e.OriginCounter > m.seen[e.OriginID] {
+		m.seen[e.OriginID] = e.OriginCounter
+	}
+	m.emit(Delivered{Entry: e})
+	if e.OriginID == m.self.ID {
+		for i, p := range m.outbox {
+			if p.entry.OriginCounter == e.OriginCounter {
+				m.outbox = append(m.outbox[:i], m.outbox[i+1:]...)
+				m.emit(Acked{Token: p.token, Entry: e})
+				break
+			}
+		}
+		if e.OriginCounter > m.counter {
+			m.counter = e.OriginCounter
+		}
+	}
+	return true
+}
+
+func (m *Machine) fromLeader(h protocol.Header) bool {
+	return m.state != Electing && h.From == m.leader.ID && h.Epoch == m.epoch
+}
+
+func (m *Machine) onDeliver(h protocol.Header, entries []protocol.Entry) {
+	if !m.fromLeader(h) {
+		return // fenced: not our leader, or an older epoch
+	}
+	for _, e := range entries {
+		if e.Seq <= m.log.LastSeq() {
+			continue
+		}
+		if !m.deliver(e) {
+			m.requestCatchUp()
+			return
+		}
+	}
+}
+
+func (m *Machine) onHeartbeat(h protocol.Header, hb protocol.Heartbeat) {
+	if m.IsLeader() && m.isMember(h.From) {
+		m.progress[h.From] = hb.LastSeq
+	}
+	// A member that watches this node which this node does not watch back
+	// (their views or the gone members they know differ for a moment) gets
+	// an answer, or it would take this node for dead. At most one a tick:
+	// two nodes that both answer must not answer each other for ever.
+	if _, out := m.gone[h.From]; m.isMember(h.From) && !out && m.answered[h.From] != m.tick &&
+		!slices.ContainsFunc(m.monitored(), func(p protocol.NodeInfo) bool { return p.ID == h.From }) {
+		m.answered[h.From] = m.tick
+		m.send(m.view.Members[m.indexOf(h.From)], protocol.Heartbeat{LastSeq: m.log.LastSeq()})
+	}
+	if m.fromLeader(h) && hb.LastSeq > m.log.LastSeq() {
+		m.requestCatchUp()
+	}
+}
+
+func (m *Machine) requestCatchUp() {
+	if m.IsLeader() || m.leader.ID == "" || m.catchUpAt != 0 {
+		return
+	}
+	m.catchUpAt = max(m.tick, 1)
+	m.send(m.leader, protocol.CatchUpRequest{AfterSeq: m.log.LastSeq(), Limit: catchUpBatch})
+}
+
+func (m *Machine) onCatchUpRequest(h protocol.Header, r protocol.CatchUpRequest) {
+	if !m.IsLeader() || !m.isMember(h.From) {
+		return
+	}
+	m.progress[h.From] = r.AfterSeq
+	limit := int(r.Limit)
+	if limit <= 0 || limit > catchUpBatch {
+		limit = catchUpBatch
+	}
+	entries := m.log.After(r.AfterSeq, limit)
+	m.send(m.view.Members[m.indexOf(h.From)], protocol.CatchUpReply{Entries: entries, Done: len(entries) < limit})
+}
+
+func (m *Machine) onCatchUpReply(h protocol.Header, r protocol.CatchUpReply) {
+	if !m.fromLeader(h) {
+		return
+	}
+	m.catchUpAt = 0
+	for _, e := range r.Entries {
+		if e.Seq <= m.log.LastSeq() {
+			continue
+		}
+		if !m.deliver(e) {
+			break
+		}
+	}
+	if !r.Done {
+		m.requestCatchUp()
+	}
+}

@@ -1,0 +1,303 @@
+package ring
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/ringchat/ring/protocol"
+)
+
+// sim runs machines over a simulated network: FIFO links, deliveries in an
+// order chosen by a seeded random source, every message through the real codec.
+type sim struct {
+	t      testing.TB
+	rng    *rand.Rand
+	nodes  map[string]*simNode
+	order  []string // node ids in creation order
+	links  map[[2]string][]simMsg
+	used   map[[2]string]bool // from -> to links that carried traffic (open connections)
+	counts map[protocol.MsgType]int
+	steps  int
+	trace  func(format string, args ...any) // if set, logs every delivery and event
+}
+
+type simNode struct {
+	name   string
+	info   protocol.NodeInfo
+	m      *Machine
+	log    *MemLog
+	alive  bool
+	hung   bool // silent: takes no input and sends nothing, but its connections stay open
+	events []Event
+}
+
+type simMsg struct {
+	payload []byte
+	down    *protocol.NodeInfo // a connection failure report instead of a message
+}
+
+func newSim(t testing.TB, seed uint64) *sim {
+	return &sim{
+		t: t, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		nodes: map[string]*simNode{}, links: map[[2]string][]simMsg{},
+		used: map[[2]string]bool{}, counts: map[protocol.MsgType]int{},
+	}
+}
+
+// add creates a detached node; ids follow creation order unless given.
+func (s *sim) add(name, id string) *simNode {
+	if id == "" {
+		id = fmt.Sprintf("%016x", len(s.order)+1)
+	}
+	info := protocol.NodeInfo{ID: id, Name: name, Addr: fmt.Sprintf("127.0.0.1:%d", 7000+len(s.order))}
+	log := &MemLog{}
+	n := &simNode{name: name, info: info, log: log, alive: true,
+		m: New(Config{Self: info, Log: log, FailureTicks: 5, Now: func() int64 { return int64(s.steps) }})}
+	s.nodes[id] = n
+	s.order = append(s.order, id)
+	return n
+}
+
+func (s *sim) byName(name string) *simNode {
+	for _, id := range s.order {
+		if s.nodes[id].name == name {
+			return s.nodes[id]
+		}
+	}
+	s.t.Fatalf("no node %q", name)
+	return nil
+}
+
+func (s *sim) byAddr(addr string) *simNode {
+	for _, n := range s.nodes {
+		if n.info.Addr == addr {
+			return n
+		}
+	}
+	return nil
+}
+
+// collect moves a node's output onto the network.
+func (s *sim) collect(n *simNode) {
+	r := n.m.Ready()
+	n.events = append(n.events, r.Events...)
+	if s.trace != nil {
+		for _, e := range r.Events {
+			s.trace("    %s event %T %+v", n.name, e, e)
+		}
+	}
+	for _, o := range r.Messages {
+		var dst *simNode
+		if o.To.ID != "" {
+			dst = s.nodes[o.To.ID]
+		} else {
+			dst = s.byAddr(o.To.Addr)
+		}
+		if dst == nil || !dst.alive {
+			to := o.To
+			key := [2]string{n.info.ID, n.info.ID}
+			s.links[key] = append(s.links[key], simMsg{down: &to})
+			continue
+		}
+		payload, err := protocol.Encode(o.Lamport, n.info.ID, o.Epoch, o.Msg)
+		if err != nil {
+			s.t.Fatalf("%s encodes %T: %v", n.name, o.Msg, err)
+		}
+		s.counts[o.Msg.Type()]++
+		key := [2]string{n.info.ID, dst.info.ID}
+		s.used[key] = true
+		s.links[key] = append(s.links[key], simMsg{payload: payload})
+	}
+}
+
+// step delivers one message from a randomly chosen link; false if none.
+func (s *sim) step() bool {
+	var keys [][2]string
+	for k, q := range s.links {
+		if len(q) > 0 && !s.nodes[k[1]].hung {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return false
+	}
+	slices.SortFunc(keys, func(a, b [2]string) int {
+		if c := cmpStr(a[0], b[0]); c != 0 {
+			return c
+		}
+		return cmpStr(a[1], b[1])
+	})
+	k := keys[s.rng.IntN(len(keys))]
+	msg := s.links[k][0]
+	s.links[k] = s.links[k][1:]
+	s.steps++
+	src, dst := s.nodes[k[0]], s.nodes[k[1]]
+	if msg.down != nil {
+		if s.trace != nil {
+			s.trace("  %s: connection to %s down", src.name, msg.down.Addr)
+		}
+		if src.alive {
+			src.m.PeerDown(*msg.down)
+			s.collect(src)
+		}
+		return true
+	}
+	if !dst.alive {
+		return true
+	}
+	h, m, err := protocol.Decode(msg.payload)
+	if err != nil {
+		s.t.Fatalf("decode: %v", err)
+	}
+	if s.trace != nil {
+		s.trace("  %s -> %s e%d %T %+v", src.name, dst.name, h.Epoch, m, m)
+	}
+	dst.m.Step(h, m)
+	s.collect(dst)
+	return true
+}
+
+func cmpStr(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// settle delivers until the network is quiet.
+func (s *sim) settle() {
+	for i := 0; s.step(); i++ {
+		if i > 2_000_000 {
+			s.t.Fatal("network never settled")
+		}
+	}
+}
+
+// tick advances every live node's clock once, then settles.
+func (s *sim) tick() {
+	for _, id := range s.order {
+		if n := s.nodes[id]; n.alive && !n.hung {
+			n.m.Tick()
+			s.collect(n)
+		}
+	}
+	s.settle()
+}
+
+// kill crashes a node: its queued traffic is lost and every node with a
+// connection to it (either way) sees that connection close.
+func (s *sim) kill(n *simNode) {
+	n.alive = false
+	n.hung = false
+	for k := range s.links {
+		if k[0] == n.info.ID || k[1] == n.info.ID {
+			kept := s.links[k][:0]
+			for _, m := range s.links[k] {
+				if m.down != nil && k[0] != n.info.ID {
+					kept = append(kept, m)
+				}
+			}
+			s.links[k] = kept
+		}
+	}
+	var peers []string
+	for k := range s.used {
+		var peer string
+		switch {
+		case k[0] == k[1]:
+			continue
+		case k[1] == n.info.ID:
+			peer = k[0]
+		case k[0] == n.info.ID:
+			peer = k[1]
+		default:
+			continue
+		}
+		delete(s.used, k)
+		if !slices.Contains(peers, peer) {
+			peers = append(peers, peer)
+		}
+	}
+	slices.Sort(peers) // map order must not leak into the run
+	for _, id := range peers {
+		if src := s.nodes[id]; src.alive && !src.hung {
+			src.m.PeerDown(n.info)
+			s.collect(src)
+		}
+	}
+}
+
+// hang makes a node silent: it stops taking input and ticking, messages to it
+// wait in their links, and no connection closes; only timeouts find it out.
+func (s *sim) hang(n *simNode) { n.hung = true }
+
+// resume wakes a hung node: it reads what waited for it and ticks again.
+func (s *sim) resume(n *simNode) { n.hung = false }
+
+// alive are the nodes that run: neither killed nor hung.
+func (s *sim) alive() []*simNode {
+	var out []*simNode
+	for _, id := range s.order {
+		if n := s.nodes[id]; n.alive && !n.hung {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// checkAgreement asserts that live members agree on leader, epoch and view,
+// and that every log is a prefix of the longest.
+func (s *sim) checkAgreement() {
+	s.t.Helper()
+	var ref *simNode
+	for _, n := range s.alive() {
+		if n.m.State() == Detached {
+			continue
+		}
+		if n.m.State() != Member {
+			s.t.Fatalf("%s is %s, not member", n.name, n.m.State())
+		}
+		if ref == nil {
+			ref = n
+			continue
+		}
+		if n.m.Leader().ID != ref.m.Leader().ID || n.m.Epoch() != ref.m.Epoch() {
+			s.t.Fatalf("%s follows %s@%d but %s follows %s@%d", n.name, n.m.Leader().Name, n.m.Epoch(), ref.name, ref.m.Leader().Name, ref.m.Epoch())
+		}
+		if !slices.Equal(n.m.View().Members, ref.m.View().Members) {
+			s.t.Fatalf("views differ: %s %v, %s %v", n.name, n.m.View().Members, ref.name, ref.m.View().Members)
+		}
+	}
+	s.checkLogs()
+}
+
+func (s *sim) checkLogs() {
+	s.t.Helper()
+	var longest []protocol.Entry
+	for _, id := range s.order {
+		if l := s.nodes[id].log.Entries; len(l) > len(longest) {
+			longest = l
+		}
+	}
+	for _, id := range s.order {
+		n := s.nodes[id]
+		for i, e := range n.log.Entries {
+			if longest[i].OriginID != e.OriginID || longest[i].OriginCounter != e.OriginCounter || e.Seq != uint64(i+1) {
+				s.t.Fatalf("%s's log differs at %d: %+v vs %+v", n.name, i, e, longest[i])
+			}
+		}
+	}
+}
+
+func texts(l *MemLog) []string {
+	var out []string
+	for _, e := range l.Entries {
+		out = append(out, e.Text)
+	}
+	return out
+}
