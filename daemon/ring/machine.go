@@ -81,6 +81,7 @@ type Machine struct {
 	broadcast    []protocol.Entry  // sequenced by this leader in the current call
 	catchUpAt    uint64            // tick a catch-up was requested, 0 if none pending
 	progress     map[string]uint64 // leader's: member id -> last seq it reported having
+	verifySeq    uint64            // compare this entry with the leader's at the next catch-up, 0 if none
 	counter      uint64            // this node's origin counter
 	token        uint64            // last local token handed out by Submit
 	outbox       []pending         // submitted by this node, not yet delivered

@@ -124,6 +124,7 @@ func (m *Machine) onJoinReply(h protocol.Header, r protocol.JoinReply) {
 	m.setState(Member)
 	m.emit(LeaderChanged{Leader: m.leader, Epoch: m.epoch})
 	m.emit(JoinDone{})
+	m.verifyLog()
 	m.requestCatchUp()
 	m.resendOutbox()
 }

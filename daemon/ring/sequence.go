@@ -187,7 +187,36 @@ func (m *Machine) requestCatchUp() {
 		return
 	}
 	m.catchUpAt = max(m.tick, 1)
-	m.send(m.leader, protocol.CatchUpRequest{AfterSeq: m.log.LastSeq(), Limit: catchUpBatch})
+	after := m.log.LastSeq()
+	if m.verifySeq > 0 && m.verifySeq <= after {
+		after = m.verifySeq - 1 // the reply starts with the entry to compare
+	}
+	m.send(m.leader, protocol.CatchUpRequest{AfterSeq: after, Limit: catchUpBatch})
+}
+
+// verifyLog makes the next catch-up compare this node's last entry with the
+// leader's. A node that comes back to its ring, or follows a new leader, may
+// hold entries the ring does not: an old leader's last ones that reached only
+// it, or what it sequenced itself while it was cut off. Such a log is no
+// prefix of the ring's, and appending to it would make it worse.
+func (m *Machine) verifyLog() {
+	m.verifySeq = m.log.LastSeq()
+}
+
+// diverged: this node's history is not the ring's. It forgets it and joins
+// again, which gets it the ring's history and renumbers what it still has to
+// send after what the ring took from it.
+func (m *Machine) diverged() {
+	leader := m.leader
+	_ = m.log.Reset()
+	m.seen = map[string]uint64{}
+	m.verifySeq = 0
+	m.detach()
+	m.Join(leader)
+}
+
+func sameEntry(a, b protocol.Entry) bool {
+	return a.Seq == b.Seq && a.Epoch == b.Epoch && a.OriginID == b.OriginID && a.OriginCounter == b.OriginCounter && a.Lamport == b.Lamport
 }
 
 func (m *Machine) onCatchUpRequest(h protocol.Header, r protocol.CatchUpRequest) {
@@ -208,6 +237,14 @@ func (m *Machine) onCatchUpReply(h protocol.Header, r protocol.CatchUpReply) {
 		return
 	}
 	m.catchUpAt = 0
+	if v := m.verifySeq; v > 0 {
+		m.verifySeq = 0
+		i := slices.IndexFunc(r.Entries, func(e protocol.Entry) bool { return e.Seq == v })
+		if mine := m.log.After(v-1, 1); i < 0 || len(mine) == 0 || !sameEntry(r.Entries[i], mine[0]) {
+			m.diverged() // the leader has another entry there, or none
+			return
+		}
+	}
 	for _, e := range r.Entries {
 		if e.Seq <= m.log.LastSeq() {
 			continue

@@ -213,6 +213,7 @@ func (m *Machine) onView(h protocol.Header, v protocol.View) {
 		m.emit(LeaderChanged{Leader: m.leader, Epoch: m.epoch})
 		m.resendOutbox()
 		m.catchUpAt = 0 // a request to the old leader will not be answered
+		m.verifyLog()
 		m.requestCatchUp()
 		if m.leaveSent() {
 			m.send(m.leader, protocol.Leave{Node: m.self}) // the old leader took our leave with it
