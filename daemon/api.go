@@ -57,6 +57,8 @@ func (n *Node) Say(ctx context.Context, text, to string) (chat.Receipt, error) {
 	select {
 	case r := <-c:
 		return r.receipt, r.err
+	case <-n.done:
+		return chat.Receipt{}, ErrStopped
 	case <-ctx.Done():
 		_ = n.do(context.Background(), func() { delete(n.says, token) })
 		return chat.Receipt{}, fmt.Errorf("%w: the message is queued and will be sent when the ring has a leader", ctx.Err())
@@ -90,6 +92,8 @@ func (n *Node) Join(ctx context.Context, addr string) (chat.Status, error) {
 			return chat.Status{}, fmt.Errorf("join through %s: %w", addr, err)
 		}
 		return n.Status(), nil
+	case <-n.done:
+		return chat.Status{}, ErrStopped
 	case <-ctx.Done():
 		return chat.Status{}, fmt.Errorf("join through %s: %w", addr, ctx.Err())
 	}
@@ -111,6 +115,8 @@ func (n *Node) Leave(ctx context.Context) (chat.Status, error) {
 			return chat.Status{}, fmt.Errorf("leave: %w", err)
 		}
 		return n.Status(), nil
+	case <-n.done:
+		return chat.Status{}, ErrStopped
 	case <-ctx.Done():
 		return chat.Status{}, fmt.Errorf("leave: %w", ctx.Err())
 	}

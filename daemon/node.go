@@ -48,6 +48,7 @@ type Node struct {
 	self    chat.NodeRef
 
 	reqs    chan func()
+	done    chan struct{} // closed when Run returns
 	lamport atomic.Uint64
 
 	mu       sync.Mutex
@@ -116,6 +117,7 @@ func New(opts Options) (*Node, error) {
 		}),
 		self:     chat.NodeRef{ID: id, Name: opts.Name, Addr: addr},
 		reqs:     make(chan func()),
+		done:     make(chan struct{}),
 		lastSeen: map[string]time.Time{},
 		watchers: map[*Subscription]struct{}{},
 		says:     map[uint64]chan sayResult{},
@@ -141,6 +143,7 @@ const leaveGrace = 3 * time.Second
 // Run drives the node until ctx is cancelled, then leaves the ring
 // gracefully, ends every watcher and releases the listener.
 func (n *Node) Run(ctx context.Context) error {
+	defer close(n.done)
 	trCtx, stopTransport := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = n.tr.Run(trCtx) })
@@ -239,6 +242,8 @@ func (n *Node) do(ctx context.Context, f func()) error {
 	select {
 	case n.reqs <- f:
 		return nil
+	case <-n.done:
+		return ErrStopped
 	case <-ctx.Done():
 		return ctx.Err()
 	}
