@@ -1,0 +1,114 @@
+package store
+
+import (
+	bolt "go.etcd.io/bbolt"
+)
+
+// A job is one write. The committer runs every job queued since its last
+// commit in one transaction, in submission order.
+type job struct {
+	// check refuses the job without writing anything; the other jobs of
+	// the transaction go on. It may be nil.
+	check func(w *txn) error
+	// apply writes. An error from it aborts the whole transaction.
+	apply func(w *txn) error
+	done  chan error
+}
+
+// txn is the transaction being built, with the bookkeeping as it will be
+// once it commits.
+type txn struct {
+	s      *Store
+	tx     *bolt.Tx
+	msgs   *bolt.Bucket
+	epochs *bolt.Bucket
+	meta   *bolt.Bucket
+	t      tip
+}
+
+// bind looks up the buckets in the transaction.
+func (w *txn) bind() {
+	w.msgs, w.epochs, w.meta = w.tx.Bucket(bucketMsgs), w.tx.Bucket(bucketEpochs), w.tx.Bucket(bucketMeta)
+	// The history grows at its end: full pages instead of bbolt's half-full
+	// splits halve the file and the pages each commit writes.
+	w.msgs.FillPercent = 1
+}
+
+// submit queues a job; its result arrives on the returned channel once the
+// transaction holding it is durable.
+func (s *Store) submit(check, apply func(w *txn) error) <-chan error {
+	j := &job{check: check, apply: apply, done: make(chan error, 1)}
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	if s.closing {
+		j.done <- ErrClosed
+		return j.done
+	}
+	s.queue = append(s.queue, j)
+	s.qcond.Signal()
+	return j.done
+}
+
+// do runs a job and waits for it to be durable.
+func (s *Store) do(check, apply func(w *txn) error) error {
+	return <-s.submit(check, apply)
+}
+
+func (s *Store) commitLoop() {
+	defer close(s.stopped)
+	var spare []*job
+	for {
+		s.qmu.Lock()
+		for len(s.queue) == 0 && !s.closing {
+			s.qcond.Wait()
+		}
+		jobs := s.queue
+		s.queue = spare[:0]
+		s.qmu.Unlock()
+		if len(jobs) == 0 {
+			return // closing, and nothing left
+		}
+		s.commit(jobs)
+		clear(jobs)
+		spare = jobs
+	}
+}
+
+// commit runs jobs in one transaction and reports to each.
+func (s *Store) commit(jobs []*job) {
+	results := make([]error, len(jobs))
+	var t tip
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		w := &txn{s: s, tx: tx, t: *s.tip.Load()}
+		w.bind()
+		for i, j := range jobs {
+			if j.check != nil {
+				if results[i] = j.check(w); results[i] != nil {
+					continue
+				}
+			}
+			if err := j.apply(w); err != nil {
+				return err
+			}
+		}
+		if _, err := w.retain(false); err != nil {
+			return err
+		}
+		t = w.t
+		return nil
+	})
+	if err != nil {
+		s.log.Error("store: commit failed", "jobs", len(jobs), "err", err)
+		for i := range results {
+			if results[i] == nil {
+				results[i] = err
+			}
+		}
+	} else {
+		s.tip.Store(&t)
+		s.commits.Add(1)
+	}
+	for i, j := range jobs {
+		j.done <- results[i]
+	}
+}

@@ -1,0 +1,44 @@
+package store
+
+import "encoding/binary"
+
+var (
+	bucketMsgs   = []byte("msgs")   // key(seq or lastSeq at arrival, arrival counter) → message
+	bucketEpochs = []byte("epochs") // u64(epoch) → u64(first seq of the epoch)
+	bucketMeta   = []byte("meta")   // history bookkeeping: format version, retention floor
+	bucketNode   = []byte("node")   // node id and ring state
+	bucketOutbox = []byte("outbox") // u64(origin counter) → message
+
+	keyVersion    = []byte("version")
+	keyFloorSeq   = []byte("floor_seq")   // last sequenced message removed by retention
+	keyFloorEpoch = []byte("floor_epoch") // and its epoch
+	keyNodeID     = []byte("id")
+	keyState      = []byte("state")
+)
+
+const formatVersion = 1
+
+// msgKey orders the history: a sequenced message is (seq, 0), a direct
+// message (last seq when it arrived, 1, 2, …), so it sorts after the
+// sequenced message it followed and before the next one.
+func msgKey(pos, sub uint64) []byte {
+	k := make([]byte, 16)
+	binary.BigEndian.PutUint64(k, pos)
+	binary.BigEndian.PutUint64(k[8:], sub)
+	return k
+}
+
+// splitKey is the inverse of msgKey.
+func splitKey(k []byte) (pos, sub uint64) {
+	return binary.BigEndian.Uint64(k), binary.BigEndian.Uint64(k[8:])
+}
+
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+// getU64 reads a big-endian value; a missing value is 0.
+func getU64(b []byte) uint64 {
+	if len(b) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(b)
+}

@@ -1,0 +1,102 @@
+package store
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// clock is an injectable Options.Now.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Set(t time.Time)     { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
+func (c *clock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
+
+func TestRetentionByCount(t *testing.T) {
+	path := tempPath(t)
+	s := openAt(t, path, Options{RetainCount: 5})
+	appendRange(t, s, 1, 4, 1)
+	appendRange(t, s, 5, 7, 2)
+	mustAppend(t, s, directMsg("d", base), seqMsg(8, 2))
+	wantLabels(t, "Last(-1)", s.Last(-1), "5", "6", "7", "d", "8")
+	wantTip(t, s, tipWant{8, 2, 5})
+	checkStarts(t, s, []epochCase{{1, 0, false}, {2, 5, true}})
+	checkEnds(t, s, []epochCase{{0, 0, false}, {1, 4, true}, {2, 8, true}})
+	if n, err := s.Prune(); n != 0 || err != nil {
+		t.Errorf("Prune at the limit = %d, %v", n, err)
+	}
+
+	// The oldest retained epoch starts at the oldest retained message.
+	appendRange(t, s, 9, 10, 2)
+	wantLabels(t, "Last(-1)", s.Last(-1), "7", "d", "8", "9", "10")
+	wantTip(t, s, tipWant{10, 2, 7})
+	checkStarts(t, s, []epochCase{{2, 7, true}})
+	checkEnds(t, s, []epochCase{{1, 0, false}, {2, 10, true}})
+
+	if _, err := s.TruncateAfter(5); err == nil || !strings.Contains(err.Error(), "retention removed the history up to seq 6") {
+		t.Errorf("TruncateAfter(5) below the floor = %v", err)
+	}
+	cut, err := s.TruncateAfter(6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLabels(t, "cut", cut, "7", "8", "9", "10")
+	wantTip(t, s, tipWant{6, 2, 0})
+	wantLabels(t, "Last(-1)", s.Last(-1), "d")
+
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openAt(t, path, Options{RetainCount: 5})
+	wantTip(t, s, tipWant{6, 2, 0})
+	appendRange(t, s, 7, 8, 3)
+	wantLabels(t, "Last(-1)", s.Last(-1), "d", "7", "8")
+	wantTip(t, s, tipWant{8, 3, 7})
+	checkEnds(t, s, []epochCase{{0, 0, false}, {1, 0, false}, {2, 6, true}, {3, 8, true}})
+}
+
+func TestRetentionByAge(t *testing.T) {
+	path := tempPath(t)
+	clk := &clock{now: base.Add(10 * time.Minute)}
+	opts := Options{RetainAge: time.Hour, Now: clk.Now}
+	s := openAt(t, path, opts)
+	appendRange(t, s, 1, 10, 1) // seq i is sent i minutes after base
+	wantTip(t, s, tipWant{10, 1, 1})
+
+	clk.Set(base.Add(time.Hour + 5*time.Minute)) // seq 5 is just an hour old
+	if n, err := s.Prune(); n != 4 || err != nil {
+		t.Fatalf("Prune = %d, %v, want 4 removed", n, err)
+	}
+	wantTip(t, s, tipWant{10, 1, 5})
+	checkStarts(t, s, []epochCase{{1, 5, true}})
+
+	// Appends apply retention by age at most once a minute.
+	clk.Add(30 * time.Second)
+	appendRange(t, s, 11, 11, 2)
+	wantTip(t, s, tipWant{11, 2, 5})
+	clk.Add(31 * time.Second)
+	appendRange(t, s, 12, 12, 2)
+	wantTip(t, s, tipWant{12, 2, 7})
+
+	// Everything expires; the tip stays, also across a reopen.
+	clk.Add(24 * time.Hour)
+	if n, err := s.Prune(); n != 6 || err != nil {
+		t.Fatalf("Prune = %d, %v, want 6 removed", n, err)
+	}
+	wantTip(t, s, tipWant{12, 2, 0})
+	checkEnds(t, s, []epochCase{{1, 0, false}, {2, 12, true}})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openAt(t, path, opts)
+	wantTip(t, s, tipWant{12, 2, 0})
+	wantLabels(t, "Last(-1)", s.Last(-1))
+	if err := s.Append(seqMsg(12, 2)); err == nil {
+		t.Error("seq 12 appended again after everything expired")
+	}
+}

@@ -1,0 +1,115 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/ringchat/ring/daemon/chat"
+)
+
+// TruncateAfter removes the sequenced messages above seq, for a history
+// that diverged from the leader's, and returns them in order so the caller
+// can resubmit its own. Direct messages stored after seq are kept, in their
+// order, after the message at seq. LastSeq becomes seq (if it was higher),
+// LastEpoch the epoch of seq, and the epochs that started after seq leave
+// the epoch table. Cutting into history that retention removed is an error:
+// the epoch there is unknown, so Reset instead.
+func (s *Store) TruncateAfter(seq uint64) ([]chat.Message, error) {
+	var cut []chat.Message
+	err := s.do(
+		func(w *txn) error {
+			if seq < w.t.floorSeq {
+				return fmt.Errorf("store: cannot truncate after seq %d: retention removed the history up to seq %d; reset instead", seq, w.t.floorSeq)
+			}
+			return nil
+		},
+		func(w *txn) error {
+			cut = nil
+			if seq >= w.t.lastSeq {
+				return nil
+			}
+			var err error
+			cut, err = w.truncateAfter(seq)
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	return cut, nil
+}
+
+func (w *txn) truncateAfter(seq uint64) ([]chat.Message, error) {
+	type record struct{ k, v []byte }
+	var after []record
+	sub := uint64(1) // arrival counter of direct messages at seq
+	c := w.msgs.Cursor()
+	var before []byte // the last key at or below (seq, any)
+	if k, _ := c.Seek(msgKey(seq+1, 0)); k == nil {
+		before, _ = c.Last()
+	} else {
+		before, _ = c.Prev()
+	}
+	if before != nil {
+		if pos, s := splitKey(before); pos == seq {
+			sub = s + 1
+		}
+	}
+	for k, v := c.Seek(msgKey(seq+1, 0)); k != nil; k, v = c.Next() {
+		after = append(after, record{bytes.Clone(k), bytes.Clone(v)})
+	}
+
+	var cut []chat.Message
+	for _, r := range after {
+		if err := w.msgs.Delete(r.k); err != nil {
+			return nil, err
+		}
+		if _, s := splitKey(r.k); s != 0 {
+			if err := w.msgs.Put(msgKey(seq, sub), r.v); err != nil {
+				return nil, err
+			}
+			sub++
+			continue
+		}
+		m, err := decode(r.v)
+		if err != nil {
+			return nil, fmt.Errorf("store: truncate after seq %d: %w", seq, err)
+		}
+		cut = append(cut, m)
+		w.t.count--
+	}
+	if err := w.cutEpochs(seq); err != nil {
+		return nil, err
+	}
+	w.t.lastSeq, w.t.nextSub = seq, sub
+	w.t.lastEpoch = w.t.floorEpoch // seq is the floor, or there is an epoch left
+	if table := w.table(); len(table) > 0 {
+		w.t.lastEpoch = table[len(table)-1].epoch
+	} else {
+		w.t.firstSeq = 0
+	}
+	return cut, nil
+}
+
+// Reset forgets the whole history, direct messages and the epoch table
+// included. Node state and the outbox stay.
+func (s *Store) Reset() error {
+	return s.do(nil, func(w *txn) error {
+		for _, name := range [][]byte{bucketMsgs, bucketEpochs} {
+			if err := w.tx.DeleteBucket(name); err != nil {
+				return err
+			}
+			if _, err := w.tx.CreateBucket(name); err != nil {
+				return err
+			}
+		}
+		w.bind()
+		if err := w.meta.Delete(keyFloorSeq); err != nil {
+			return err
+		}
+		if err := w.meta.Delete(keyFloorEpoch); err != nil {
+			return err
+		}
+		w.t = tip{nextSub: 1}
+		return nil
+	})
+}
