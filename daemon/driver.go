@@ -13,13 +13,32 @@ import (
 // process sends what the machine produced and acts on its events.
 func (n *Node) process() {
 	r := n.machine.Ready()
+	// A peer found dead loses its connection (to a hung peer it would only
+	// fill up), before this batch is sent: Forget drops what is queued, and
+	// the batch may still address the peer. Sent after Forget, a message
+	// goes out on a new connection instead of being dropped with the old one.
+	// A peer that left keeps its connection: what is queued for it must
+	// still reach it (the leader's view that completes its leave, election
+	// traffic that a leader which handed over relays), and it closes the
+	// connection itself when it stops.
+	for _, ev := range r.Events {
+		if g, ok := ev.(ring.PeerGone); ok && g.Why != "left" {
+			n.tr.Forget(g.Peer)
+		}
+	}
 	for _, o := range r.Messages {
 		n.tr.Send(o.To, o.Lamport, o.Epoch, o.Msg)
 	}
 	n.lamport.Store(n.machine.Lamport())
 	n.snapshot() // before events: a caller woken by one sees the new state
+	viewChanged := false
 	for _, ev := range r.Events {
+		_, vc := ev.(ring.ViewChanged)
+		viewChanged = viewChanged || vc
 		n.handle(ev)
+	}
+	if viewChanged {
+		n.snapshot() // the directory's last_seen (see handle)
 	}
 }
 
@@ -42,9 +61,21 @@ func (n *Node) handle(ev ring.Event) {
 		n.ringLog(slog.LevelInfo, "leader", "leader", ev.Leader.Name, "leader_id", ev.Leader.ID, "epoch", ev.Epoch)
 	case ring.ViewChanged:
 		n.ringLog(slog.LevelInfo, "view", "version", ev.View.Version, "epoch", ev.View.Epoch, "members", len(ev.View.Members))
+		// Only neighbours and the leader exchange heartbeats, so a member
+		// that is neither is never heard from directly. The leader watches
+		// every member: a view it publishes says each member listed was
+		// alive then. Without this, such members showed last_seen 0001-01-01.
+		n.mu.Lock()
+		now := n.now()
+		for _, p := range ev.View.Members {
+			if n.lastSeen[p.ID].Before(now) {
+				n.lastSeen[p.ID] = now
+			}
+		}
+		n.mu.Unlock()
 	case ring.PeerGone:
 		n.ringLog(slog.LevelWarn, "peer gone", "peer", ev.Peer.Name, "peer_id", ev.Peer.ID, "why", ev.Why)
-		n.tr.Forget(ev.Peer)
+		// A dead peer's connection was dropped in process, before the batch was sent.
 	case ring.ElectionStarted:
 		n.ringLog(slog.LevelInfo, "election started", "epoch", ev.Epoch, "why", ev.Why)
 	case ring.JoinDone:

@@ -8,8 +8,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/internal/testutil"
 )
 
 func newTestNode(t *testing.T, dataDir string) (*Node, context.CancelFunc) {
@@ -23,13 +25,9 @@ func newTestNode(t *testing.T, dataDir string) (*Node, context.CancelFunc) {
 	wg.Go(func() { _ = n.Run(ctx) })
 	stop := func() { cancel(); wg.Wait() }
 	t.Cleanup(stop)
-	// Run appends the "started" system message; wait for it so tests see a settled node.
-	for range 1000 {
-		if n.Status().LastSeq > 0 {
-			break
-		}
-		runtimeGosched()
-	}
+	// Run founds the ring and sequences a "started" system message; wait
+	// for it so tests see a settled node.
+	testutil.WaitFor(t, 5*time.Second, "the node founds its ring", func() bool { return n.Status().LastSeq > 0 })
 	return n, stop
 }
 

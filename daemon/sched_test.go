@@ -1,5 +1,0 @@
-package daemon
-
-import "runtime"
-
-func runtimeGosched() { runtime.Gosched() }
