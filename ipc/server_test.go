@@ -43,6 +43,7 @@ func serve(t *testing.T) (sock string, n *daemon.Node, logs *lockedBuf) {
 	wg.Go(func() { _ = n.Run(ctx) })
 	wg.Go(func() { _ = NewServer(n, logger).Serve(ctx, ln) })
 	t.Cleanup(func() { cancel(); wg.Wait() })
+	testutil.WaitFor(t, 5*time.Second, "the node founds its ring", func() bool { return n.Status().State == chat.StateMember })
 	return sock, n, logs
 }
 

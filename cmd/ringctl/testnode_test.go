@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ringchat/ring/daemon"
+	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/internal/testutil"
 	"github.com/ringchat/ring/ipc"
 	"github.com/ringchat/ring/ipc/client"
@@ -40,9 +41,9 @@ func startTestNode(t *testing.T, name string) *testNode {
 	wg.Go(func() { _ = ipc.NewServer(node, nil).Serve(ctx, ln) })
 	t.Cleanup(func() { cancel(); wg.Wait() })
 	tn := &testNode{socket: sock, node: node}
-	waitFor(t, 5*time.Second, "node answers status", func() bool {
-		_, err := client.New(sock).Status(context.Background())
-		return err == nil
+	waitFor(t, 5*time.Second, "node answers status as a member of its ring", func() bool {
+		st, err := client.New(sock).Status(context.Background())
+		return err == nil && st.State == chat.StateMember
 	})
 	return tn
 }
