@@ -14,8 +14,8 @@ func (m *Machine) key() protocol.CandidateKey {
 // startElection begins a Chang–Roberts election for a new epoch, above every
 // epoch this node has seen, so it supersedes any election still in flight.
 func (m *Machine) startElection(why string) {
-	if m.state == Leaving {
-		return // it relays the others' election instead
+	if m.leaveSent() {
+		return // it relays the others' election instead (passOn)
 	}
 	e := max(m.epoch, m.elEpoch) + 1
 	m.enterElection(e)
@@ -61,10 +61,6 @@ func (m *Machine) onElection(h protocol.Header, e protocol.Election) {
 }
 
 func (m *Machine) handleElection(e protocol.Election) {
-	if m.leaveSent() {
-		m.passOn(e)
-		return
-	}
 	switch {
 	case e.Epoch <= m.epoch && m.state == Member:
 		return // an election for an epoch that already has a leader
@@ -76,8 +72,11 @@ func (m *Machine) handleElection(e protocol.Election) {
 	if int(e.Hops) > 2*len(m.view.Members)+2 {
 		return // its candidate is gone; the election timeout starts a new one
 	}
-	if m.state == Leaving {
-		// A leaving node relays candidacies but is never a candidate.
+	if m.leaveSent() {
+		// A node that has said goodbye relays candidacies but is never a
+		// candidate: the others route round it, so it could not win. (One
+		// still waiting to leave stands like any member: if it holds the
+		// most history it wins, and hands over at once, see becomeLeader.)
 		if e.Candidate.NodeID != m.self.ID {
 			e.Hops++
 			m.forwardElection(e)
@@ -128,8 +127,8 @@ func (m *Machine) onElected(h protocol.Header, e protocol.Elected) {
 }
 
 func (m *Machine) handleElected(e protocol.Elected) {
-	if m.leaveSent() {
-		m.passOn(e)
+	if m.leaveSent() && e.Leader.ID != m.self.ID {
+		m.passOn(e, m.Next()) // it takes no place in the new ring
 		return
 	}
 	if e.NewEpoch <= m.epoch || e.NewEpoch < m.elEpoch {
@@ -170,6 +169,12 @@ func (m *Machine) becomeLeader(epoch uint64, ring []protocol.NodeInfo) {
 		whyGone[id] = why
 	}
 	wasLeaving := m.state == Leaving
+	// A member the announcement passed that has died or left since then
+	// (its connection closed) is no member of the new view.
+	ring = slices.DeleteFunc(slices.Clone(ring), func(n protocol.NodeInfo) bool {
+		_, out := m.gone[n.ID]
+		return out && n.ID != m.self.ID
+	})
 	m.epoch = epoch
 	m.elEpoch = epoch
 	m.wonEpoch = 0
@@ -191,9 +196,10 @@ func (m *Machine) becomeLeader(epoch uint64, ring []protocol.NodeInfo) {
 		}
 	}
 	if wasLeaving {
-		// It won while waiting to leave: its own messages are sequenced
-		// now, so it hands over at once.
+		// It won while leaving (it held the most history): its own
+		// messages are sequenced now, so it hands over at once.
 		m.setState(Leaving)
+		m.leaveWaiting = true
 		m.leaveAt = m.tick
 		m.checkLeaving()
 	}
@@ -203,10 +209,32 @@ func (m *Machine) becomeLeader(epoch uint64, ring []protocol.NodeInfo) {
 // leader's confirmation.
 func (m *Machine) leaveSent() bool { return m.state == Leaving && !m.leaveWaiting }
 
-// passOn forwards election traffic unchanged: a node that said goodbye
-// neither stands nor joins the new ring. Alone, it drops it.
-func (m *Machine) passOn(msg protocol.Message) {
-	if next := m.Next(); next.ID != m.self.ID {
+// passOn forwards election traffic unchanged: a node that said goodbye takes
+// no place in the new ring, and a leader that just handed over relays what
+// still reaches it (a member that did not yet hear of its leave sends it
+// the successor's announcement). Alone, it drops it.
+// Each announcement is relayed once, and a candidacy counts the hop, so
+// that nothing circles for ever through relays.
+func (m *Machine) passOn(msg protocol.Message, next protocol.NodeInfo) {
+	switch e := msg.(type) {
+	case protocol.Election:
+		e.Hops++
+		if int(e.Hops) > 2*max(len(m.view.Members), len(m.known))+2 {
+			return
+		}
+		msg = e
+	case protocol.Elected:
+		if m.relayed[e.NewEpoch] == e.Leader.ID {
+			return
+		}
+		m.relayed[e.NewEpoch] = e.Leader.ID
+		for k := range m.relayed {
+			if k+8 < e.NewEpoch {
+				delete(m.relayed, k)
+			}
+		}
+	}
+	if next.ID != "" && next.ID != m.self.ID {
 		m.send(next, msg)
 	}
 }

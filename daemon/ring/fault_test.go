@@ -14,12 +14,16 @@ import (
 // whenever the network is quiet. A failing seed prints its schedule as a
 // scenario script, ready for testdata/scenarios.
 //
-// RING_FAULT_SEEDS=n runs n seeds instead of the default; RING_FAULT_SEED=s
-// runs only seed s.
+// RING_FAULT_SEEDS=n runs n seeds instead of the default, from
+// RING_FAULT_FIRST=f (default 1); RING_FAULT_SEED=s runs only seed s
+// (RING_TRACE=1 logs its every message and event). RING_FAULT_KEEPGOING=1
+// runs on after a failure; RING_FAULT_RESUME=1 lets schedules resume hung
+// nodes too (which shows the limits of a ring without a quorum: see
+// docs/ELECTION.md).
 func TestRandomFaults(t *testing.T) {
 	first, count := uint64(1), 300
-	if testing.Short() {
-		count = 60
+	if testing.Short() || raceEnabled {
+		count = 200
 	}
 	if v := os.Getenv("RING_FAULT_SEEDS"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -28,6 +32,13 @@ func TestRandomFaults(t *testing.T) {
 		}
 		count = n
 	}
+	if v := os.Getenv("RING_FAULT_FIRST"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first = n
+	}
 	if v := os.Getenv("RING_FAULT_SEED"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
@@ -35,6 +46,7 @@ func TestRandomFaults(t *testing.T) {
 		}
 		first, count = n, 1
 	}
+	keepGoing := os.Getenv("RING_FAULT_KEEPGOING") != "" // every seed, not only up to a worker's first failure
 	const workers = 4
 	for w := range workers {
 		t.Run(fmt.Sprintf("worker%d", w), func(t *testing.T) {
@@ -43,6 +55,9 @@ func TestRandomFaults(t *testing.T) {
 				seed := first + uint64(i)
 				script := faultSchedule(seed)
 				if !runFaultScript(t, seed, script) {
+					if keepGoing {
+						continue
+					}
 					t.Logf("seed %d failed; as a scenario:\n%s", seed, strings.Join(script, "\n"))
 					return
 				}
@@ -78,6 +93,7 @@ func faultSchedule(seed uint64) []string {
 		}
 	}
 	faults, said := 0, 0
+	resumes := os.Getenv("RING_FAULT_RESUME") != ""
 	for range 25 + rng.IntN(30) {
 		r := rng.IntN(100)
 		switch {
@@ -97,6 +113,8 @@ func faultSchedule(seed uint64) []string {
 			script = append(script, op+" "+who)
 		case r < 52:
 			script = append(script, "leave "+[]string{"@member", "@leader"}[rng.IntN(2)])
+		case r < 55 && resumes:
+			script = append(script, "resume @hung")
 		case r < 70:
 			script = append(script, fmt.Sprintf("step %d", 1+rng.IntN(15)))
 		case r < 80:
@@ -129,4 +147,25 @@ func runFaultScript(t *testing.T, seed uint64, script []string) bool {
 	return t.Run(fmt.Sprint(seed), func(t *testing.T) {
 		runScenario(t, sc, seed)
 	})
+}
+
+// TestWriteFaultScenario writes the schedules of the seeds listed in
+// RING_FAULT_WRITE (comma-separated) to testdata/scenarios/fault-<seed>.txt,
+// to keep a seed that found a bug as a scenario. It does nothing otherwise.
+func TestWriteFaultScenario(t *testing.T) {
+	list := os.Getenv("RING_FAULT_WRITE")
+	if list == "" {
+		t.Skip("RING_FAULT_WRITE is not set")
+	}
+	for _, f := range strings.Split(list, ",") {
+		seed, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := fmt.Sprintf("testdata/scenarios/fault-%d.txt", seed)
+		if err := os.WriteFile(path, []byte(strings.Join(faultSchedule(seed), "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %s", path)
+	}
 }

@@ -80,8 +80,15 @@ type Machine struct {
 	seen         map[string]uint64 // origin id -> highest counter delivered
 	broadcast    []protocol.Entry  // sequenced by this leader in the current call
 	catchUpAt    uint64            // tick a catch-up was requested, 0 if none pending
+	catchUpTo    string            // the node it was asked of
 	progress     map[string]uint64 // leader's: member id -> last seq it reported having
 	verifySeq    uint64            // compare this entry with the leader's at the next catch-up, 0 if none
+	verifyAsked  bool              // the catch-up under way asks for it
+	relayUntil   uint64            // a leader that handed over relays election traffic until this tick
+	relayTo      protocol.NodeInfo // ... to its successor
+	relayed      map[uint64]string // epoch -> leader whose announcement passOn relayed
+	orphans      []protocol.Entry  // own messages dropped with a diverged history (see diverged)
+	orphanRing   string            // the ring they were in
 	counter      uint64            // this node's origin counter
 	token        uint64            // last local token handed out by Submit
 	outbox       []pending         // submitted by this node, not yet delivered
@@ -89,7 +96,8 @@ type Machine struct {
 	joinVia      protocol.NodeInfo
 	refound      bool // the join gave up a one-node ring: found it again if the join fails
 	joinAt       uint64
-	joinFrom     string // ring id this node was in when it asked to join
+	joinFrom     string              // ring id this node was in when it asked to join
+	rejoinVia    []protocol.NodeInfo // members to try next when joining again by itself
 	leaveAt      uint64
 	leaveWaiting bool
 
@@ -119,6 +127,7 @@ func New(cfg Config) *Machine {
 		accepted:  map[uint64]string{},
 		seen:      map[string]uint64{},
 		progress:  map[string]uint64{},
+		relayed:   map[uint64]string{},
 	}
 	return m
 }
@@ -192,14 +201,16 @@ func (m *Machine) Tick() {
 		return
 	}
 	m.heartbeat()
+	m.probeAlone()
 	m.detectFailures()
-	if m.state == Electing && m.tick-m.elStarted > uint64(m.cfg.ElectionTicks) {
+	electing := m.state == Electing || (m.state == Leaving && m.leaveWaiting && m.leader.ID == "")
+	if electing && m.tick-m.elStarted > uint64(m.cfg.ElectionTicks) {
 		m.startElection("the election did not finish in time")
 	}
 	if m.state == Member && !m.IsLeader() && m.catchUpAt != 0 && m.tick-m.catchUpAt > uint64(m.cfg.FailureTicks) {
 		m.catchUpAt = 0 // the request or its reply was lost; the next heartbeat asks again
 	}
-	if m.state == Member && len(m.outbox) > 0 && m.tick-m.lastResend > uint64(m.cfg.FailureTicks) {
+	if (m.state == Member || m.state == Leaving) && len(m.outbox) > 0 && m.tick-m.lastResend > uint64(m.cfg.FailureTicks) {
 		m.resendOutbox()
 	}
 	m.checkLeaving()
@@ -227,6 +238,13 @@ func (m *Machine) Step(h protocol.Header, msg protocol.Message) {
 	m.lastHeard[from] = m.tick
 	defer m.flush()
 
+	if m.tick <= m.relayUntil && (m.state == Detached || m.state == Joining) {
+		switch msg.(type) {
+		case protocol.Election, protocol.Elected:
+			m.passOn(msg, m.relayTo) // a leader that just handed over (leaderLeave)
+			return
+		}
+	}
 	if m.state == Detached {
 		switch msg.(type) {
 		case protocol.Refuse, protocol.Heartbeat:

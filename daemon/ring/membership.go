@@ -28,6 +28,20 @@ func (m *Machine) Found() {
 // this node. A node alone in its ring gives that ring up. JoinDone reports
 // the outcome.
 func (m *Machine) Join(via protocol.NodeInfo) {
+	m.rejoinVia = nil
+	m.join(via)
+}
+
+// rejoin joins the ring again by itself, through via or, should that fail,
+// through the others (joinFailed).
+func (m *Machine) rejoin(via protocol.NodeInfo, others []protocol.NodeInfo) {
+	m.rejoinVia = slices.DeleteFunc(slices.Clone(others), func(n protocol.NodeInfo) bool {
+		return n.ID == m.self.ID || n.ID == via.ID
+	})
+	m.join(via)
+}
+
+func (m *Machine) join(via protocol.NodeInfo) {
 	defer m.flush()
 	switch {
 	case m.state == Joining:
@@ -42,7 +56,6 @@ func (m *Machine) Join(via protocol.NodeInfo) {
 	m.detach()
 	m.joinFrom = m.view.RingID
 	m.view = protocol.View{}
-	m.known = map[string]protocol.NodeInfo{}
 	m.epoch, m.elEpoch = 0, 0 // epochs belong to the ring being given up
 	m.accepted = map[uint64]string{}
 	m.setState(Joining)
@@ -96,15 +109,30 @@ func (m *Machine) onJoinReply(h protocol.Header, r protocol.JoinReply) {
 		m.joinFailed(r.Error)
 		return
 	}
-	if r.View.RingID != m.joinFrom && m.log.LastSeq() > 0 {
-		_ = m.log.Reset() // another ring: its history replaces ours
-		m.seen = map[string]uint64{}
+	if r.View.RingID != m.joinFrom {
+		m.known = map[string]protocol.NodeInfo{}
+		if m.log.LastSeq() > 0 {
+			_ = m.log.Reset() // another ring: its history replaces ours
+			m.seen = map[string]uint64{}
+		}
 	}
 	// The ring has sequenced r.Counter messages of this node. Those of the
 	// outbox that this ring numbered and already took arrive by catch-up;
 	// the others (typed while detached or joining, or numbered by another
 	// ring) follow them, in order. What this node counted beyond that never
 	// reached the ring.
+	if m.orphanRing == r.View.RingID {
+		// Back after a divergence: what the ring never took goes first.
+		var again []pending
+		for _, e := range m.orphans {
+			if e.OriginCounter > r.Counter {
+				e.Seq, e.Epoch = 0, 0
+				again = append(again, pending{entry: e})
+			}
+		}
+		m.outbox = append(again, m.outbox...)
+	}
+	m.orphans, m.orphanRing = nil, ""
 	k := r.Counter
 	for i := range m.outbox {
 		p := &m.outbox[i]
@@ -124,9 +152,19 @@ func (m *Machine) onJoinReply(h protocol.Header, r protocol.JoinReply) {
 	m.setState(Member)
 	m.emit(LeaderChanged{Leader: m.leader, Epoch: m.epoch})
 	m.emit(JoinDone{})
+	m.rejoinVia = nil
 	m.verifyLog()
 	m.requestCatchUp()
 	m.resendOutbox()
+	// The neighbours learn of this node from the leader's view; should the
+	// leader die before that view reaches them, they would not know whom
+	// they hear from. This copy tells them where this node is, so that they
+	// can answer it (hint) if the ring goes on without it.
+	for _, p := range []protocol.NodeInfo{m.Next(), m.Prev()} {
+		if p.ID != m.self.ID {
+			m.send(p, cloneView(m.view))
+		}
+	}
 }
 
 // joinFailed ends a join that did not work out. A node that gave up its
@@ -134,6 +172,12 @@ func (m *Machine) onJoinReply(h protocol.Header, r protocol.JoinReply) {
 func (m *Machine) joinFailed(why string) {
 	m.setState(Detached)
 	m.emit(JoinDone{Err: why})
+	if len(m.rejoinVia) > 0 { // joining again by itself: try the next member it knows
+		via := m.rejoinVia[0]
+		m.rejoinVia = m.rejoinVia[1:]
+		m.join(via)
+		return
+	}
 	if m.refound {
 		m.refound = false
 		m.Found()
@@ -169,7 +213,9 @@ func (m *Machine) checkLeaving() {
 		return
 	}
 	if m.leaveWaiting {
-		if len(m.outbox) > 0 {
+		// It says goodbye once its messages are sequenced and a leader is in
+		// place: then all it holds, the leader holds too.
+		if len(m.outbox) > 0 || m.leader.ID == "" {
 			if m.tick-m.leaveAt > uint64(2*m.cfg.ElectionTicks) {
 				m.leaveWaiting = false
 				m.setState(Member)
@@ -237,11 +283,13 @@ func (m *Machine) leaderLeave() {
 			m.send(p, protocol.Leave{Node: m.self})
 		}
 	}
-	if next := m.Next(); next.ID != m.self.ID {
+	next := m.Next()
+	if next.ID != m.self.ID {
 		key := protocol.CandidateKey{Epoch: m.log.LastEpoch(), LastSeq: m.log.LastSeq(), NodeID: next.ID}
 		m.send(next, protocol.Election{Candidate: key, Epoch: max(m.epoch, m.elEpoch) + 1})
 	}
 	m.detach()
+	m.relayUntil, m.relayTo = m.tick+uint64(m.cfg.ElectionTicks), next
 	m.emit(LeaveDone{})
 }
 
@@ -257,6 +305,7 @@ func (m *Machine) onLeave(h protocol.Header, l protocol.Leave) {
 		m.emit(PeerGone{Peer: m.view.Members[m.indexOf(h.From)], Why: "left"})
 	}
 	m.gone[h.From] = "left"
+	delete(m.known, h.From) // nothing to probe for (probeAlone)
 	m.watch()
 	switch {
 	case h.From != m.leader.ID:

@@ -29,7 +29,8 @@ package ring
 //	                       (or founds a ring if there is none), as a user would
 //	check                  the invariants (see checkInvariants); the safety
 //	                       part of them (checkSafety) runs after every settle
-//	                       and tick
+//	                       and tick, unless turned off by
+//	safety off|on          (for a ring split in parts that go on alone)
 //	expect leader c        every running member follows c, and c leads
 //	expect leader-in a b   the leader is one of these
 //	expect epoch[op] N     every running member's epoch; op is one of = <= >=
@@ -49,7 +50,7 @@ package ring
 // runs (by a generator seeded with the seed; the line is skipped if there is
 // none): @member (a running ring member), @leader (the leader the running
 // members follow), @detached (a running detached node), @node (any running
-// node).
+// node), @hung (a hung node).
 //
 // Every scenario ends with settle and check.
 
@@ -171,12 +172,15 @@ func splitWords(line string) ([]string, error) {
 
 // runner replays one scenario under one seed.
 type runner struct {
-	t    testing.TB
-	s    *sim
-	rng  *rand.Rand // for @member and the like
-	name string
-	seed uint64
-	line scriptLine
+	t   testing.TB
+	s   *sim
+	rng *rand.Rand // for @member and the like
+	// noSafety: checkSafety does not run after every settle and tick (two
+	// parts of a ring that lost sight of each other differ until they meet)
+	noSafety bool
+	name     string
+	seed     uint64
+	line     scriptLine
 }
 
 func runScenario(t *testing.T, sc *scenario, seed uint64) {
@@ -259,6 +263,12 @@ func (r *runner) resolve(words []string) ([]string, bool) {
 			}
 		case "@node":
 			cands = r.s.alive()
+		case "@hung":
+			for _, id := range r.s.order {
+				if n := r.s.nodes[id]; n.alive && n.hung {
+					cands = append(cands, n)
+				}
+			}
 		default:
 			continue
 		}
@@ -330,7 +340,7 @@ func (r *runner) exec(w []string) {
 		}
 	case "settle":
 		s.settle()
-		s.checkSafety()
+		r.safety()
 	case "rejoin":
 		r.argc(w, 1)
 		for _, n := range r.nodes(w[1:]) {
@@ -355,7 +365,9 @@ func (r *runner) exec(w []string) {
 	case "say":
 		r.argc(w, 2)
 		n := r.node(w[1])
-		n.m.Submit(protocol.KindChat, "", strings.Join(w[2:], " "))
+		text := strings.Join(w[2:], " ")
+		s.said[[2]string{n.info.ID, text}]++
+		n.m.Submit(protocol.KindChat, "", text)
 		s.collect(n)
 	case "tick":
 		k := 1
@@ -364,7 +376,7 @@ func (r *runner) exec(w []string) {
 		}
 		for range k {
 			s.tick()
-			s.checkSafety()
+			r.safety()
 		}
 	case "kill":
 		r.argc(w, 1)
@@ -397,6 +409,14 @@ func (r *runner) exec(w []string) {
 				s.elect(n)
 			}
 		}
+	case "safety":
+		r.argc(w, 1)
+		switch w[1] {
+		case "on", "off":
+			r.noSafety = w[1] == "off"
+		default:
+			r.fail("safety on or off")
+		}
 	case "reset-counts":
 		s.counts = map[protocol.MsgType]int{}
 	case "check":
@@ -409,6 +429,12 @@ func (r *runner) exec(w []string) {
 	}
 }
 
+func (r *runner) safety() {
+	if !r.noSafety {
+		r.s.checkSafety()
+	}
+}
+
 // elect makes a node start an election, as a lost leader would.
 func (s *sim) elect(n *simNode) {
 	n.m.startElection("scripted")
@@ -416,11 +442,12 @@ func (s *sim) elect(n *simNode) {
 	s.collect(n)
 }
 
-// members are the running nodes attached to a ring.
+// members are the running nodes attached to a ring (a joiner is not yet:
+// it holds the history it had before).
 func (s *sim) members() []*simNode {
 	var out []*simNode
 	for _, n := range s.alive() {
-		if n.m.State() != Detached {
+		if st := n.m.State(); st != Detached && st != Joining {
 			out = append(out, n)
 		}
 	}
@@ -605,13 +632,18 @@ func countText(l *MemLog, text string) int {
 func (s *sim) checkInvariants() {
 	s.t.Helper()
 	s.checkSafety()
-	type msgID struct {
-		ring, origin string
-		counter      uint64
+	s.checkNoDuplicates()
+	// A message is known by its author and text (texts are not said twice
+	// in these tests; a node that diverged offers its messages again under
+	// new counters). An ack binds while its node stays in the ring: one that
+	// left or was dropped since then no longer vouches for its history.
+	type ack struct {
+		ring, origin, text string
+		by                 *simNode
+		session            int
 	}
-	var acks []msgID
-	ackText := map[msgID]string{}
-	ackBy := map[msgID]*simNode{}
+	var acks []ack
+	sessions := map[*simNode]int{}
 	for _, id := range s.order {
 		n := s.nodes[id]
 		ring := ""
@@ -619,12 +651,18 @@ func (s *sim) checkInvariants() {
 			switch e := e.(type) {
 			case ViewChanged:
 				ring = e.View.RingID
+			case StateChanged:
+				if e.State == Detached {
+					sessions[n]++
+				}
 			case Acked:
-				k := msgID{ring, e.Entry.OriginID, e.Entry.OriginCounter}
-				acks = append(acks, k)
-				ackText[k] = e.Entry.Text
-				ackBy[k] = n
+				acks = append(acks, ack{ring, e.Entry.OriginID, e.Entry.Text, n, sessions[n]})
 			}
+		}
+	}
+	for _, n := range s.alive() {
+		if n.m.State() == Joining {
+			s.t.Fatalf("%s is still joining", n.name)
 		}
 	}
 	ms := s.members()
@@ -671,16 +709,16 @@ func (s *sim) checkInvariants() {
 		if k.ring != ring {
 			continue
 		}
-		kept := slices.Contains(ms, ackBy[k])
+		kept := slices.Contains(ms, k.by) && sessions[k.by] == k.session
 		for _, n := range ms {
-			kept = kept || holds(n.log, k.origin, k.counter, ackText[k]) > 0
+			kept = kept || holds(n.log, k.origin, k.text) > 0
 		}
 		if !kept {
 			continue
 		}
 		for _, n := range ms {
-			if got := holds(n.log, k.origin, k.counter, ackText[k]); got != 1 {
-				s.t.Fatalf("%q, acknowledged to %s, is %d times in %s's log %q", ackText[k], ackBy[k].name, got, n.name, texts(n.log))
+			if got := holds(n.log, k.origin, k.text); got != 1 {
+				s.t.Fatalf("%q, acknowledged to %s, is %d times in %s's log %q", k.text, k.by.name, got, n.name, texts(n.log))
 			}
 		}
 	}
@@ -690,37 +728,27 @@ func (s *sim) checkInvariants() {
 // ring, and running nodes' logs prefixes of the longest without duplicates.
 func (s *sim) checkSafety() {
 	s.t.Helper()
-	type ringEpoch struct {
-		ring  string
-		epoch uint64
-	}
-	leaders := map[ringEpoch]string{}
+	// LeaderChanged events since the last call, each in the ring of the
+	// ViewChanged before it.
 	for _, id := range s.order {
 		n := s.nodes[id]
-		ring := ""
-		for _, e := range n.events {
-			switch e := e.(type) {
+		for ; n.scanned < len(n.events); n.scanned++ {
+			switch e := n.events[n.scanned].(type) {
 			case ViewChanged:
-				ring = e.View.RingID
+				n.ring = e.View.RingID
 			case LeaderChanged:
-				k := ringEpoch{ring, e.Epoch}
-				if l, ok := leaders[k]; ok && l != e.Leader.ID {
-					s.t.Fatalf("two leaders in epoch %d of ring %s: %s and %s (seen by %s)", e.Epoch, ring, s.nodes[l].name, s.nodes[e.Leader.ID].name, n.name)
+				k := ringEpoch{n.ring, e.Epoch}
+				if l, ok := s.leaders[k]; ok && l != e.Leader.ID {
+					s.t.Fatalf("two leaders in epoch %d of ring %s: %s and %s (seen by %s)", e.Epoch, n.ring, s.nodes[l].name, s.nodes[e.Leader.ID].name, n.name)
 				}
-				leaders[k] = e.Leader.ID
+				s.leaders[k] = e.Leader.ID
 			}
 		}
 	}
-
-	// Logs of running members of the same ring: prefixes of the longest, no
-	// message twice. (A node that left keeps the history it had, but the ring
-	// may lose that history later, when every member that held it dies.)
-	rings := map[string][]*simNode{}
-	for _, n := range s.members() {
-		id := n.m.View().RingID
-		rings[id] = append(rings[id], n)
-	}
-	for _, run := range rings {
+	// Logs of running members of the same ring: prefixes of the longest.
+	// (A node that left keeps the history it had, but the ring may lose that
+	// history later, when every member that held it dies.)
+	for _, run := range s.rings() {
 		var longest *simNode
 		for _, n := range run {
 			if longest == nil || len(n.log.Entries) > len(longest.log.Entries) {
@@ -728,26 +756,61 @@ func (s *sim) checkSafety() {
 			}
 		}
 		for _, n := range run {
-			seen := map[[2]string]bool{}
 			for i, e := range n.log.Entries {
 				want := longest.log.Entries[i]
 				if e.Seq != uint64(i+1) || e.Epoch != want.Epoch || e.OriginID != want.OriginID || e.OriginCounter != want.OriginCounter || e.Text != want.Text {
 					s.t.Fatalf("%s's log differs from %s's at %d: %+v vs %+v", n.name, longest.name, i+1, e, want)
 				}
-				k := [2]string{e.OriginID, strconv.FormatUint(e.OriginCounter, 10)}
-				if seen[k] {
-					s.t.Fatalf("%s's log holds %s#%d twice", n.name, e.OriginID, e.OriginCounter)
-				}
-				seen[k] = true
 			}
 		}
 	}
 }
 
-func holds(l *MemLog, origin string, counter uint64, text string) int {
+type ringEpoch struct {
+	ring  string
+	epoch uint64
+}
+
+// rings groups the running members by ring id.
+func (s *sim) rings() map[string][]*simNode {
+	rings := map[string][]*simNode{}
+	for _, n := range s.members() {
+		id := n.m.View().RingID
+		rings[id] = append(rings[id], n)
+	}
+	return rings
+}
+
+// checkLogs asserts that no running member's log holds a message twice: no
+// (origin, counter) twice, and no text of an origin more often than it was
+// said.
+func (s *sim) checkNoDuplicates() {
+	s.t.Helper()
+	for _, n := range s.members() {
+		said := map[[2]string]int{}
+		seen := map[string]bool{}
+		for _, e := range n.log.Entries {
+			if k := e.OriginID + "#" + strconv.FormatUint(e.OriginCounter, 10); seen[k] {
+				s.t.Fatalf("%s's log holds %s twice", n.name, k)
+			} else {
+				seen[k] = true
+			}
+			if e.Kind == protocol.KindSystem {
+				continue
+			}
+			k := [2]string{e.OriginID, e.Text}
+			if said[k]++; said[k] > s.said[k] {
+				s.t.Fatalf("%s's log holds %q of %s %d times, said %d times", n.name, e.Text, s.nodes[e.OriginID].name, said[k], s.said[k])
+			}
+		}
+	}
+}
+
+// holds counts the messages of origin with this text in l.
+func holds(l *MemLog, origin, text string) int {
 	n := 0
 	for _, e := range l.Entries {
-		if e.OriginID == origin && e.OriginCounter == counter && e.Text == text {
+		if e.OriginID == origin && e.Text == text && e.Kind != protocol.KindSystem {
 			n++
 		}
 	}

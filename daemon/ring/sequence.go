@@ -134,7 +134,9 @@ func (m *Machine) deliver(e protocol.Entry) bool {
 		for i, p := range m.outbox {
 			if p.entry.OriginCounter == e.OriginCounter {
 				m.outbox = append(m.outbox[:i], m.outbox[i+1:]...)
-				m.emit(Acked{Token: p.token, Entry: e})
+				if p.token != 0 { // 0: offered again after a divergence, acknowledged before
+					m.emit(Acked{Token: p.token, Entry: e})
+				}
 				break
 			}
 		}
@@ -172,8 +174,7 @@ func (m *Machine) onHeartbeat(h protocol.Header, hb protocol.Heartbeat) {
 	// (their views or the gone members they know differ for a moment) gets
 	// an answer, or it would take this node for dead. At most one a tick:
 	// two nodes that both answer must not answer each other for ever.
-	if _, out := m.gone[h.From]; m.isMember(h.From) && !out && m.answered[h.From] != m.tick &&
-		!slices.ContainsFunc(m.monitored(), func(p protocol.NodeInfo) bool { return p.ID == h.From }) {
+	if _, out := m.gone[h.From]; !m.watched[h.From] && !out && m.answered[h.From] != m.tick && m.isMember(h.From) {
 		m.answered[h.From] = m.tick
 		m.send(m.view.Members[m.indexOf(h.From)], protocol.Heartbeat{LastSeq: m.log.LastSeq()})
 	}
@@ -186,9 +187,10 @@ func (m *Machine) requestCatchUp() {
 	if m.IsLeader() || m.leader.ID == "" || m.catchUpAt != 0 {
 		return
 	}
-	m.catchUpAt = max(m.tick, 1)
+	m.catchUpAt, m.catchUpTo = max(m.tick, 1), m.leader.ID
 	after := m.log.LastSeq()
-	if m.verifySeq > 0 && m.verifySeq <= after {
+	m.verifyAsked = m.verifySeq > 0 && m.verifySeq <= after
+	if m.verifyAsked {
 		after = m.verifySeq - 1 // the reply starts with the entry to compare
 	}
 	m.send(m.leader, protocol.CatchUpRequest{AfterSeq: after, Limit: catchUpBatch})
@@ -206,13 +208,30 @@ func (m *Machine) verifyLog() {
 // diverged: this node's history is not the ring's. It forgets it and joins
 // again, which gets it the ring's history and renumbers what it still has to
 // send after what the ring took from it.
+//
+// Its own messages in what it forgets were acknowledged to its user; those
+// the ring never took are offered again once it is back (onJoinReply).
 func (m *Machine) diverged() {
 	leader := m.leader
+	m.orphans = m.orphans[:0]
+	for after := uint64(0); ; { // bounded by the log
+		batch := m.log.After(after, catchUpBatch)
+		if len(batch) == 0 {
+			break
+		}
+		for _, e := range batch {
+			if e.OriginID == m.self.ID && e.Kind != protocol.KindSystem {
+				m.orphans = append(m.orphans, e)
+			}
+		}
+		after = batch[len(batch)-1].Seq
+	}
+	m.orphanRing = m.view.RingID
 	_ = m.log.Reset()
 	m.seen = map[string]uint64{}
 	m.verifySeq = 0
 	m.detach()
-	m.Join(leader)
+	m.rejoin(leader, m.view.Members)
 }
 
 func sameEntry(a, b protocol.Entry) bool {
@@ -237,8 +256,8 @@ func (m *Machine) onCatchUpReply(h protocol.Header, r protocol.CatchUpReply) {
 		return
 	}
 	m.catchUpAt = 0
-	if v := m.verifySeq; v > 0 {
-		m.verifySeq = 0
+	if v := m.verifySeq; v > 0 && m.verifyAsked {
+		m.verifySeq, m.verifyAsked = 0, false
 		i := slices.IndexFunc(r.Entries, func(e protocol.Entry) bool { return e.Seq == v })
 		if mine := m.log.After(v-1, 1); i < 0 || len(mine) == 0 || !sameEntry(r.Entries[i], mine[0]) {
 			m.diverged() // the leader has another entry there, or none

@@ -21,6 +21,9 @@ type sim struct {
 	counts map[protocol.MsgType]int
 	steps  int
 	trace  func(format string, args ...any) // if set, logs every delivery and event
+	said   map[[2]string]int                // (origin id, text) -> times submitted
+	// checkSafety's: the leader of each epoch of each ring seen so far
+	leaders map[ringEpoch]string
 }
 
 type simNode struct {
@@ -31,10 +34,14 @@ type simNode struct {
 	alive  bool
 	hung   bool // silent: takes no input and sends nothing, but its connections stay open
 	events []Event
+	// checkSafety's progress through events, and the ring it was in there
+	scanned int
+	ring    string
 }
 
 type simMsg struct {
 	payload []byte
+	typ     protocol.MsgType
 	down    *protocol.NodeInfo // a connection failure report instead of a message
 }
 
@@ -43,6 +50,7 @@ func newSim(t testing.TB, seed uint64) *sim {
 		t: t, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		nodes: map[string]*simNode{}, links: map[[2]string][]simMsg{},
 		used: map[[2]string]bool{}, counts: map[protocol.MsgType]int{},
+		said: map[[2]string]int{}, leaders: map[ringEpoch]string{},
 	}
 }
 
@@ -108,7 +116,7 @@ func (s *sim) collect(n *simNode) {
 		s.counts[o.Msg.Type()]++
 		key := [2]string{n.info.ID, dst.info.ID}
 		s.used[key] = true
-		s.links[key] = append(s.links[key], simMsg{payload: payload})
+		s.links[key] = append(s.links[key], simMsg{payload: payload, typ: o.Msg.Type()})
 	}
 }
 
@@ -157,6 +165,22 @@ func (s *sim) step() bool {
 	dst.m.Step(h, m)
 	s.collect(dst)
 	return true
+}
+
+// inFlight says whether a message of one of these types waits in a link to
+// a running node.
+func (s *sim) inFlight(types ...protocol.MsgType) bool {
+	for k, q := range s.links {
+		if dst := s.nodes[k[1]]; !dst.alive || dst.hung {
+			continue
+		}
+		for _, m := range q {
+			if m.down == nil && slices.Contains(types, m.typ) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func cmpStr(a, b string) int {

@@ -101,6 +101,9 @@ func (m *Machine) peerGone(id, why string) {
 		return
 	}
 	m.gone[id] = why
+	if why == "left" {
+		delete(m.known, id) // nothing to probe for (probeAlone)
+	}
 	delete(m.lastHeard, id)
 	peer := m.view.Members[m.indexOf(id)]
 	m.emit(PeerGone{Peer: peer, Why: why})
@@ -187,19 +190,22 @@ func (m *Machine) onView(h protocol.Header, v protocol.View) {
 	if v.RingID != m.view.RingID {
 		return // another ring's
 	}
-	if h.From != v.Leader {
+	for _, p := range v.Members {
+		m.known[p.ID] = p // even from a view not taken: see hint
+	}
+	if h.From != v.Leader || m.yieldsTo(v) {
 		m.onViewHint(v)
 		return
 	}
 	if v.Epoch < m.epoch || (v.Epoch == m.epoch && v.Version <= m.view.Version) {
 		return // fenced: an older leader, or a view we already have
 	}
+	if !slices.ContainsFunc(v.Members, func(n protocol.NodeInfo) bool { return n.ID == m.self.ID }) {
+		m.removedFromView(v) // whatever election this node runs: the ring goes on without it
+		return
+	}
 	if m.state == Joining || (m.state == Electing && v.Epoch < m.elEpoch) {
 		return // a joiner takes its view from the JoinReply; an election supersedes older views
-	}
-	if !slices.ContainsFunc(v.Members, func(n protocol.NodeInfo) bool { return n.ID == m.self.ID }) {
-		m.removedFromView(v)
-		return
 	}
 	newLeader := v.Epoch != m.epoch || m.leader.ID != v.Leader
 	m.epoch = v.Epoch
@@ -212,7 +218,9 @@ func (m *Machine) onView(h protocol.Header, v protocol.View) {
 		m.participant = false
 		m.emit(LeaderChanged{Leader: m.leader, Epoch: m.epoch})
 		m.resendOutbox()
-		m.catchUpAt = 0 // a request to the old leader will not be answered
+		if m.catchUpTo != v.Leader {
+			m.catchUpAt = 0 // a request to another node will not be answered
+		}
 		m.verifyLog()
 		m.requestCatchUp()
 		if m.leaveSent() {
@@ -226,13 +234,25 @@ func (m *Machine) onView(h protocol.Header, v protocol.View) {
 // and rejoins through the leader.
 func (m *Machine) removedFromView(v protocol.View) {
 	leader := v.Members[slices.IndexFunc(v.Members, func(n protocol.NodeInfo) bool { return n.ID == v.Leader })]
-	if m.state == Leaving {
+	if m.leaveSent() || (m.state == Leaving && len(m.outbox) == 0) {
 		m.detach()
 		m.emit(LeaveDone{})
 		return
 	}
+	if m.state == Leaving {
+		// Its messages wait for a leader of this ring: it stays to see them
+		// sequenced (and may leave again once it is back).
+		m.emit(LeaveDone{Err: "dropped from the ring with " + itoa(uint64(len(m.outbox))) + " messages not sequenced; joining again"})
+	}
+	// Whoever still follows this node's old view (it may have led it, and
+	// admitted someone the ring does not know) learns of the ring the same way.
+	for _, p := range m.view.Members {
+		if p.ID != m.self.ID && !slices.ContainsFunc(v.Members, func(n protocol.NodeInfo) bool { return n.ID == p.ID }) {
+			m.send(p, cloneView(v))
+		}
+	}
 	m.detach() // Join refuses a node that is still a member
-	m.Join(leader)
+	m.rejoin(leader, v.Members)
 }
 
 // onViewHint: a member answered this node's traffic with its view, because
@@ -243,14 +263,47 @@ func (m *Machine) removedFromView(v protocol.View) {
 // left of a node that was cut off and went on by itself.
 func (m *Machine) onViewHint(v protocol.View) {
 	switch {
-	case m.state != Member && m.state != Electing:
+	case m.state != Member && m.state != Electing && m.state != Leaving:
 		return
 	case slices.ContainsFunc(v.Members, func(n protocol.NodeInfo) bool { return n.ID == m.self.ID }):
 		return
 	case len(m.view.Members) > 1 && (v.Epoch < m.epoch || (v.Epoch == m.epoch && v.Version <= m.view.Version)):
 		return
+	case len(m.view.Members) <= 1 && !m.yieldsTo(v):
+		return
 	}
 	m.removedFromView(v)
+}
+
+// yieldsTo: this node, alone in its view, joins the ring of v (which leaves
+// it out) whatever their epochs: two parts of a ring that lost sight of each
+// other number their epochs apart. Of two nodes alone, the smaller id
+// yields, so that they do not both join each other.
+func (m *Machine) yieldsTo(v protocol.View) bool {
+	if len(m.view.Members) > 1 || v.Leader == m.self.ID || (m.state != Member && m.state != Electing) ||
+		slices.ContainsFunc(v.Members, func(n protocol.NodeInfo) bool { return n.ID == m.self.ID }) {
+		return false
+	}
+	return len(v.Members) > 1 || m.self.ID < v.Leader
+}
+
+// probeAlone: a leader alone in its view, which knew other members of its
+// ring, sends them a heartbeat now and then. One that is in a ring answers
+// with its view (hint), and the two parts come together again (yieldsTo).
+func (m *Machine) probeAlone() {
+	if !m.IsLeader() || len(m.view.Members) > 1 || m.tick%uint64(m.cfg.FailureTicks) != 0 {
+		return
+	}
+	ids := make([]string, 0, len(m.known))
+	for id := range m.known {
+		if id != m.self.ID {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids) // the same inputs, the same outputs
+	for _, id := range ids {
+		m.send(m.known[id], protocol.Heartbeat{LastSeq: m.log.LastSeq()})
+	}
 }
 
 // hint answers ring traffic from a node that is not in this node's view with
