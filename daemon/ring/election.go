@@ -50,6 +50,7 @@ func (m *Machine) forwardElection(e protocol.Election) {
 		m.handleElection(e)
 		return
 	}
+	m.elOut, m.elOutTo = e, next.ID
 	m.send(next, e)
 }
 
@@ -119,7 +120,29 @@ func (m *Machine) forwardElected(e protocol.Elected) {
 		}
 		return
 	}
+	m.elOut, m.elOutTo = e, next.ID
 	m.send(next, e)
+}
+
+// resendElection re-sends the last election message this node passed on
+// when the node it went to is found gone: it may have died holding it, and
+// waiting for the election timeout would cost seconds.
+func (m *Machine) resendElection(gone string) {
+	if m.elOutTo != gone || m.elOut == nil {
+		return
+	}
+	out := m.elOut
+	m.elOut, m.elOutTo = nil, ""
+	switch e := out.(type) {
+	case protocol.Election:
+		if m.state == Electing && e.Epoch == m.elEpoch {
+			m.forwardElection(e)
+		}
+	case protocol.Elected:
+		if m.state == Electing && e.NewEpoch >= m.elEpoch {
+			m.forwardElected(e)
+		}
+	}
 }
 
 func (m *Machine) onElected(h protocol.Header, e protocol.Elected) {

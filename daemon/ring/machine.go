@@ -75,6 +75,8 @@ type Machine struct {
 	elStarted   uint64
 	accepted    map[uint64]string // epoch -> leader id accepted for it
 	wonEpoch    uint64            // epoch this node won and awaits its Elected back
+	elOut       protocol.Message  // the last Election or Elected sent to the next node
+	elOutTo     string            // ... and that node's id
 
 	// Sequencing.
 	seen         map[string]uint64 // origin id -> highest counter delivered

@@ -107,6 +107,7 @@ func (m *Machine) peerGone(id, why string) {
 	delete(m.lastHeard, id)
 	peer := m.view.Members[m.indexOf(id)]
 	m.emit(PeerGone{Peer: peer, Why: why})
+	m.resendElection(id)
 	switch {
 	case m.IsLeader():
 		m.removeMember(peer, why)
