@@ -26,41 +26,55 @@ func (n *Node) Members() []chat.Member {
 	return append([]chat.Member(nil), n.members...)
 }
 
-// Say sends a chat message (to == "") or a direct message to one member, and
-// returns once the leader has sequenced it and this node has stored it. If
-// ctx ends first the message stays queued and is still delivered later.
-func (n *Node) Say(ctx context.Context, text, to string) (chat.Receipt, error) {
+// SayResult is the outcome of one message: its receipt once the leader has
+// sequenced it and this node has stored it, or why not.
+type SayResult struct {
+	Receipt chat.Receipt
+	Err     error
+}
+
+// SayAsync queues a chat message (to == "") or a direct message and returns
+// at once; the channel yields the result. Messages queued one after another
+// are sequenced in that order, so a caller can keep many in flight.
+func (n *Node) SayAsync(ctx context.Context, text, to string) (<-chan SayResult, error) {
 	if err := checkText(text); err != nil {
-		return chat.Receipt{}, err
+		return nil, err
 	}
 	if to != "" {
-		return chat.Receipt{}, fmt.Errorf("direct messages: %w", ErrNotImplemented)
+		return nil, fmt.Errorf("direct messages: %w", ErrNotImplemented)
 	}
 	n.mu.Lock()
 	stopped, state := n.stopped, n.status.State
 	n.mu.Unlock()
 	switch {
 	case stopped:
-		return chat.Receipt{}, ErrStopped
+		return nil, ErrStopped
 	case state == chat.StateDetached:
-		return chat.Receipt{}, ErrDetached
+		return nil, ErrDetached
 	}
-	c := make(chan sayResult, 1)
-	var token uint64
-	err := n.do(ctx, func() {
-		token = n.machine.Submit(protocol.KindChat, "", text)
-		n.says[token] = c
-	})
+	c := make(chan SayResult, 1)
+	if err := n.do(ctx, func() {
+		n.says[n.machine.Submit(protocol.KindChat, "", text)] = c
+	}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Say sends a chat message (to == "") or a direct message to one member, and
+// returns once the leader has sequenced it and this node has stored it. If
+// ctx ends first the message stays queued and is still delivered later.
+func (n *Node) Say(ctx context.Context, text, to string) (chat.Receipt, error) {
+	c, err := n.SayAsync(ctx, text, to)
 	if err != nil {
 		return chat.Receipt{}, err
 	}
 	select {
 	case r := <-c:
-		return r.receipt, r.err
+		return r.Receipt, r.Err
 	case <-n.done:
 		return chat.Receipt{}, ErrStopped
 	case <-ctx.Done():
-		_ = n.do(context.Background(), func() { delete(n.says, token) })
 		return chat.Receipt{}, fmt.Errorf("%w: the message is queued and will be sent when the ring has a leader", ctx.Err())
 	}
 }

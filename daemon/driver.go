@@ -53,7 +53,7 @@ func (n *Node) handle(ev ring.Event) {
 		if c, ok := n.says[ev.Token]; ok {
 			delete(n.says, ev.Token)
 			m := messageOf(ev.Entry)
-			c <- sayResult{receipt: chat.Receipt{Seq: m.Seq, Lamport: m.Lamport, ID: m.ID}}
+			c <- SayResult{Receipt: chat.Receipt{Seq: m.Seq, Lamport: m.Lamport, ID: m.ID}}
 		}
 	case ring.StateChanged:
 		n.ringLog(slog.LevelInfo, "state changed", "state", string(ev.State))

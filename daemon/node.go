@@ -59,14 +59,9 @@ type Node struct {
 	watchers map[*Subscription]struct{}
 
 	// Owned by the run goroutine.
-	says   map[uint64]chan sayResult
+	says   map[uint64]chan SayResult
 	joins  []chan error
 	leaves []chan error
-}
-
-type sayResult struct {
-	receipt chat.Receipt
-	err     error
 }
 
 // New loads (or creates) the node's identity in opts.DataDir and binds its
@@ -120,7 +115,7 @@ func New(opts Options) (*Node, error) {
 		done:     make(chan struct{}),
 		lastSeen: map[string]time.Time{},
 		watchers: map[*Subscription]struct{}{},
-		says:     map[uint64]chan sayResult{},
+		says:     map[uint64]chan SayResult{},
 	}
 	n.snapshot()
 	return n, nil
@@ -224,7 +219,7 @@ func (n *Node) shutdown(tick <-chan time.Time) {
 	clear(n.watchers)
 	n.mu.Unlock()
 	for _, c := range n.says {
-		c <- sayResult{err: ErrStopped}
+		c <- SayResult{Err: ErrStopped}
 	}
 	clear(n.says)
 	n.finishJoins(ErrStopped)

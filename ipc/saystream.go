@@ -8,13 +8,19 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ringchat/ring/daemon"
 	"github.com/ringchat/ring/ipc/api"
 )
 
+// sayStreamWindow is how many messages of one stream wait for their
+// acknowledgement at once.
+const sayStreamWindow = 256
+
 // handleSayStream takes one say request per line and answers one receipt per
-// line in the same order, so a client can keep many messages in flight over
-// one connection without their order changing on the way. The first refusal
-// is answered with an error line and ends the stream.
+// line in the same order. Lines are handed to the node as they arrive,
+// without waiting for earlier acknowledgements, so a client keeps many
+// messages in flight; the node sequences them in arrival order. The first
+// refusal is answered with an error line and ends the stream.
 func (s *Server) handleSayStream(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	if err := rc.EnableFullDuplex(); err != nil {
@@ -32,28 +38,64 @@ func (s *Server) handleSayStream(w http.ResponseWriter, r *http.Request) {
 	if !send(struct{}{}) { // the first line: the stream is open
 		return
 	}
+
+	type pending struct {
+		line   int
+		result <-chan daemon.SayResult
+		err    error // refused before it was queued
+	}
+	queue := make(chan pending, sayStreamWindow)
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		for p := range queue {
+			if p.err != nil {
+				send(api.Error{Error: fmt.Sprintf("line %d: %v", p.line, p.err)})
+				return
+			}
+			select {
+			case res := <-p.result:
+				if res.Err != nil {
+					send(api.Error{Error: fmt.Sprintf("line %d: %v", p.line, res.Err)})
+					return
+				}
+				if !send(res.Receipt) {
+					return
+				}
+			case <-r.Context().Done():
+				return
+			}
+		}
+	}()
+	defer func() { <-writerDone }()
+	defer close(queue)
+
 	sc := bufio.NewScanner(r.Body)
 	sc.Buffer(make([]byte, 4096), maxRequestBody)
 	line := 0
+	push := func(p pending) bool {
+		select {
+		case queue <- p:
+			return p.err == nil
+		case <-writerDone:
+			return false
+		}
+	}
 	for sc.Scan() {
 		line++
 		var req api.SayRequest
 		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&req); err != nil {
-			send(api.Error{Error: fmt.Sprintf("line %d: malformed request: %v", line, err)})
+			push(pending{line: line, err: fmt.Errorf("malformed request: %w", err)})
 			return
 		}
-		receipt, err := s.node.Say(r.Context(), req.Text, req.To)
-		if err != nil {
-			send(api.Error{Error: fmt.Sprintf("line %d: %v", line, err)})
-			return
-		}
-		if !send(receipt) {
+		result, err := s.node.SayAsync(r.Context(), req.Text, req.To)
+		if !push(pending{line: line, result: result, err: err}) {
 			return
 		}
 	}
 	if err := sc.Err(); err != nil && r.Context().Err() == nil {
-		send(api.Error{Error: fmt.Sprintf("line %d: %v", line+1, err)})
+		push(pending{line: line + 1, err: err})
 	}
 }

@@ -9,8 +9,8 @@ import (
 	"github.com/ringchat/ring/daemon/chat"
 )
 
-// Memory is an in-memory history bounded to the most recent Limit sequenced
-// messages. It is safe for concurrent use.
+// Memory is an in-memory history that keeps the most recent limit messages
+// (up to a quarter more between trims). It is safe for concurrent use.
 type Memory struct {
 	mu    sync.RWMutex
 	limit int
@@ -36,8 +36,10 @@ func (h *Memory) Append(m chat.Message) error {
 		}
 	}
 	h.msgs = append(h.msgs, m)
-	if over := len(h.msgs) - h.limit; over > 0 {
-		h.msgs = append(h.msgs[:0:0], h.msgs[over:]...)
+	// Trim in batches: copying the whole window on every append would make
+	// each message cost O(limit).
+	if len(h.msgs) >= h.limit+h.limit/4+1 {
+		h.msgs = append(h.msgs[:0:0], h.msgs[len(h.msgs)-h.limit:]...)
 	}
 	return nil
 }
