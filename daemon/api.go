@@ -19,13 +19,6 @@ func (n *Node) Status() chat.Status {
 	return n.status
 }
 
-// Members lists the member directory.
-func (n *Node) Members() []chat.Member {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return append([]chat.Member(nil), n.members...)
-}
-
 // SayResult is the outcome of one message: its receipt once the leader has
 // sequenced it and this node has stored it, or why not.
 type SayResult struct {

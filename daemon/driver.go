@@ -31,14 +31,8 @@ func (n *Node) process() {
 	}
 	n.lamport.Store(n.machine.Lamport())
 	n.snapshot() // before events: a caller woken by one sees the new state
-	viewChanged := false
 	for _, ev := range r.Events {
-		_, vc := ev.(ring.ViewChanged)
-		viewChanged = viewChanged || vc
 		n.handle(ev)
-	}
-	if viewChanged {
-		n.snapshot() // the directory's last_seen (see handle)
 	}
 }
 
@@ -66,6 +60,7 @@ func (n *Node) handle(ev ring.Event) {
 		// every member: a view it publishes says each member listed was
 		// alive then. Without this, such members showed last_seen 0001-01-01.
 		n.mu.Lock()
+		n.view = ev.View
 		now := n.now()
 		for _, p := range ev.View.Members {
 			if n.lastSeen[p.ID].Before(now) {
@@ -120,15 +115,24 @@ func (n *Node) snapshot() {
 		LastSeq: n.hist.LastSeq(),
 		Lamport: m.Lamport(),
 	}
-	view := m.View()
 	if m.State() == ring.Detached || m.State() == ring.Joining {
 		st.Members = 0
-		view = protocol.View{}
 	} else {
 		st.Prev, st.Next = ref(m.Prev()), ref(m.Next())
 	}
 	n.mu.Lock()
+	n.status = st
+	n.mu.Unlock()
+}
+
+// Members lists the member directory: the members of the current view.
+func (n *Node) Members() []chat.Member {
+	n.mu.Lock()
 	defer n.mu.Unlock()
+	if n.status.State == string(ring.Detached) || n.status.State == string(ring.Joining) {
+		return []chat.Member{}
+	}
+	view := n.view
 	now := n.now().UTC()
 	members := make([]chat.Member, 0, len(view.Members))
 	for _, p := range view.Members {
@@ -145,6 +149,5 @@ func (n *Node) snapshot() {
 		mb.LastSeen = mb.LastSeen.Truncate(time.Second)
 		members = append(members, mb)
 	}
-	n.status = st
-	n.members = members
+	return members
 }

@@ -53,7 +53,7 @@ type Node struct {
 
 	mu       sync.Mutex
 	status   chat.Status
-	members  []chat.Member
+	view     protocol.View // the last view installed, empty while not in a ring
 	lastSeen map[string]time.Time
 	stopped  bool
 	watchers map[*Subscription]struct{}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -88,7 +89,4 @@ func TestOneNode(t *testing.T) {
 	}
 }
 
-func itoa(n uint64) string {
-	b, _ := json.Marshal(n)
-	return string(b)
-}
+func itoa(n uint64) string { return strconv.FormatUint(n, 10) }

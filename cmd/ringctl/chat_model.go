@@ -223,7 +223,7 @@ func (m *chatModel) addHelp() {
 }
 
 func (m *chatModel) say(text, to string) tea.Cmd {
-	if err := checkText(text); err != nil {
+	if err := chat.CheckText(text); err != nil {
 		m.add(lineError, "not sent: "+sanitize(err.Error()))
 		return nil
 	}

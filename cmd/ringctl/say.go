@@ -3,11 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/ringchat/ring/daemon/chat"
 	"github.com/spf13/cobra"
@@ -49,24 +46,8 @@ func newSayCmd(f *factory) *cobra.Command {
 	return cmd
 }
 
-// checkText refuses text that no one should be made to display.
-func checkText(text string) error {
-	if text == "" {
-		return errors.New("empty message")
-	}
-	if !utf8.ValidString(text) {
-		return errors.New("message is not valid UTF-8")
-	}
-	for i, r := range text {
-		if unicode.IsControl(r) {
-			return fmt.Errorf("message carries control character %U at byte %d", r, i)
-		}
-	}
-	return nil
-}
-
 func (o *sayOptions) runOne(ctx context.Context) error {
-	if err := checkText(o.text); err != nil {
+	if err := chat.CheckText(o.text); err != nil {
 		return usageError{err}
 	}
 	rc, err := o.f.client().Say(ctx, o.text, o.to)
@@ -103,7 +84,7 @@ func (o *sayOptions) runStdin(ctx context.Context) error {
 			if strings.TrimSpace(text) == "" {
 				continue
 			}
-			if err := checkText(text); err != nil {
+			if err := chat.CheckText(text); err != nil {
 				readErr <- usageError{fmt.Errorf("stdin line %d: %w", line, err)}
 				return
 			}

@@ -2,6 +2,7 @@ package ring
 
 import (
 	"slices"
+	"strconv"
 
 	"github.com/ringchat/ring/protocol"
 )
@@ -208,14 +209,14 @@ func (m *Machine) becomeLeader(epoch uint64, ring []protocol.NodeInfo) {
 	m.publishView(ring)
 	m.emit(LeaderChanged{Leader: m.self, Epoch: epoch})
 	m.resendOutbox() // first, so this node's counters stay in order
-	m.sequenceSystem(m.self, displayName(m.self)+" is the new leader (epoch "+itoa(epoch)+")")
+	m.sequenceSystem(displayName(m.self) + " is the new leader (epoch " + strconv.FormatUint(epoch, 10) + ")")
 	for _, n := range old {
 		if !slices.ContainsFunc(ring, func(r protocol.NodeInfo) bool { return r.ID == n.ID }) {
 			why := whyGone[n.ID]
 			if why == "" {
 				why = "died"
 			}
-			m.sequenceSystem(n, displayName(n)+" "+why)
+			m.sequenceSystem(displayName(n) + " " + why)
 		}
 	}
 	if wasLeaving {
@@ -260,18 +261,4 @@ func (m *Machine) passOn(msg protocol.Message, next protocol.NodeInfo) {
 	if next.ID != "" && next.ID != m.self.ID {
 		m.send(next, msg)
 	}
-}
-
-func itoa(n uint64) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
 }

@@ -21,7 +21,7 @@ func (m *Machine) Found() {
 	m.publishView([]protocol.NodeInfo{m.self})
 	m.emit(LeaderChanged{Leader: m.self, Epoch: m.epoch})
 	m.resendOutbox()
-	m.sequenceSystem(m.self, displayName(m.self)+" started a new ring")
+	m.sequenceSystem(displayName(m.self) + " started a new ring")
 }
 
 // Join asks the member at via (an address, the id may be unknown) to admit
@@ -98,7 +98,7 @@ func (m *Machine) admit(joiner, via protocol.NodeInfo) {
 	m.publishView(members)
 	m.lastHeard[joiner.ID] = m.tick
 	m.send(joiner, protocol.JoinReply{OK: true, Leader: m.self, View: cloneView(m.view), Counter: m.seen[joiner.ID]})
-	m.sequenceSystem(joiner, displayName(joiner)+" joined")
+	m.sequenceSystem(displayName(joiner) + " joined")
 }
 
 func (m *Machine) onJoinReply(h protocol.Header, r protocol.JoinReply) {
@@ -276,7 +276,7 @@ func (m *Machine) leaderLeave() {
 			after = batch[len(batch)-1].Seq
 		}
 	}
-	m.sequenceSystem(m.self, displayName(m.self)+" left (handing over leadership)")
+	m.sequenceSystem(displayName(m.self) + " left (handing over leadership)")
 	m.flush()
 	for _, p := range m.view.Members {
 		if p.ID != m.self.ID {

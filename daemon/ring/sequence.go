@@ -78,12 +78,10 @@ func (m *Machine) sequence(e protocol.Entry) {
 	m.broadcast = append(m.broadcast, e)
 }
 
-// sequenceSystem makes the leader author a system event (about names the
-// node it concerns; the text says it). Its counter is taken only if the
+// sequenceSystem makes the leader author a system event. Its counter is taken only if the
 // entry is sequenced (deliver advances it), so a refused entry leaves no gap
 // that would stall this node's later messages.
-func (m *Machine) sequenceSystem(about protocol.NodeInfo, text string) {
-	_ = about
+func (m *Machine) sequenceSystem(text string) {
 	m.clock++
 	m.sequence(protocol.Entry{
 		Lamport:       m.clock,

@@ -2,6 +2,7 @@ package ring
 
 import (
 	"slices"
+	"strconv"
 
 	"github.com/ringchat/ring/protocol"
 )
@@ -177,7 +178,7 @@ func (m *Machine) removeMember(peer protocol.NodeInfo, why string) {
 	if why == "left" {
 		m.send(peer, cloneView(m.view)) // completes its leave
 	}
-	m.sequenceSystem(peer, displayName(peer)+" "+why)
+	m.sequenceSystem(displayName(peer) + " " + why)
 }
 
 func displayName(n protocol.NodeInfo) string {
@@ -243,7 +244,7 @@ func (m *Machine) removedFromView(v protocol.View) {
 	if m.state == Leaving {
 		// Its messages wait for a leader of this ring: it stays to see them
 		// sequenced (and may leave again once it is back).
-		m.emit(LeaveDone{Err: "dropped from the ring with " + itoa(uint64(len(m.outbox))) + " messages not sequenced; joining again"})
+		m.emit(LeaveDone{Err: "dropped from the ring with " + strconv.Itoa(len(m.outbox)) + " messages not sequenced; joining again"})
 	}
 	// Whoever still follows this node's old view (it may have led it, and
 	// admitted someone the ring does not know) learns of the ring the same way.
