@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/ringchat/ring/daemon/chat"
-	"github.com/ringchat/ring/daemon/history"
 	"github.com/ringchat/ring/protocol"
 )
 
@@ -45,21 +44,3 @@ func entryOf(m chat.Message) protocol.Entry {
 		TimeUnixNano:  m.Time.UnixNano(),
 	}
 }
-
-// ringLog lets the ring machine append to and read from the history store.
-type ringLog struct{ h *history.Memory }
-
-func (l ringLog) LastSeq() uint64   { return l.h.LastSeq() }
-func (l ringLog) LastEpoch() uint64 { return l.h.LastEpoch() }
-func (l ringLog) Append(e protocol.Entry) error {
-	return l.h.Append(messageOf(e))
-}
-func (l ringLog) After(seq uint64, max int) []protocol.Entry {
-	ms := l.h.After(seq, max)
-	out := make([]protocol.Entry, len(ms))
-	for i, m := range ms {
-		out[i] = entryOf(m)
-	}
-	return out
-}
-func (l ringLog) Reset() error { l.h.Reset(); return nil }

@@ -26,9 +26,11 @@ func (n *Node) process() {
 			n.tr.Forget(g.Peer)
 		}
 	}
+	n.hist.submit() // what was delivered goes to disk while it goes to the others
 	for _, o := range r.Messages {
 		n.tr.Send(o.To, o.Lamport, o.Epoch, o.Msg)
 	}
+	n.persist(r.Events)
 	n.lamport.Store(n.machine.Lamport())
 	n.snapshot() // before events: a caller woken by one sees the new state
 	for _, ev := range r.Events {
@@ -38,17 +40,8 @@ func (n *Node) process() {
 
 func (n *Node) handle(ev ring.Event) {
 	switch ev := ev.(type) {
-	case ring.Delivered:
-		m := messageOf(ev.Entry)
-		n.mu.Lock()
-		n.publishLocked(m)
-		n.mu.Unlock()
-	case ring.Acked:
-		if c, ok := n.says[ev.Token]; ok {
-			delete(n.says, ev.Token)
-			m := messageOf(ev.Entry)
-			c <- SayResult{Receipt: chat.Receipt{Seq: m.Seq, Lamport: m.Lamport, ID: m.ID}}
-		}
+	case ring.Delivered, ring.Acked:
+		n.hold(ev)
 	case ring.StateChanged:
 		n.ringLog(slog.LevelInfo, "state changed", "state", string(ev.State))
 	case ring.LeaderChanged:
@@ -112,7 +105,7 @@ func (n *Node) snapshot() {
 		Leader:  ref(m.Leader()),
 		Epoch:   m.Epoch(),
 		Members: len(m.View().Members),
-		LastSeq: n.hist.LastSeq(),
+		LastSeq: n.st.LastSeq(),
 		Lamport: m.Lamport(),
 	}
 	if m.State() == ring.Detached || m.State() == ring.Joining {

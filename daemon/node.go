@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/ringchat/ring/daemon/chat"
-	"github.com/ringchat/ring/daemon/history"
 	"github.com/ringchat/ring/daemon/ring"
+	"github.com/ringchat/ring/daemon/store"
 	"github.com/ringchat/ring/daemon/transport"
 	"github.com/ringchat/ring/protocol"
 )
@@ -28,8 +29,9 @@ type Options struct {
 	HeartbeatInterval time.Duration // default 200ms
 	FailureTimeout    time.Duration // default 1s
 	Logger            *slog.Logger
-	// HistoryLimit bounds the in-memory history (0 = default).
-	HistoryLimit int
+	// RetainCount and RetainAge bound the stored history (0 = unlimited).
+	RetainCount int
+	RetainAge   time.Duration
 	// Now is the wall clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -41,7 +43,8 @@ type Node struct {
 	opts    Options
 	log     *slog.Logger
 	now     func() time.Time
-	hist    *history.Memory
+	st      *store.Store
+	hist    *durableLog
 	ln      net.Listener
 	tr      *transport.Transport
 	machine *ring.Machine
@@ -59,9 +62,12 @@ type Node struct {
 	watchers map[*Subscription]struct{}
 
 	// Owned by the run goroutine.
-	says   map[uint64]chan SayResult
-	joins  []chan error
-	leaves []chan error
+	says      map[uint64]chan SayResult
+	joins     []chan error
+	leaves    []chan error
+	held      []heldEvent // Delivered and Acked events waiting for the store
+	storeErr  error       // the store failed: the node stops
+	persisted persisted   // what the store holds of the machine's state and outbox
 }
 
 // New loads (or creates) the node's identity in opts.DataDir and binds its
@@ -83,8 +89,19 @@ func New(opts Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	st, err := store.Open(store.Options{
+		Path:        filepath.Join(opts.DataDir, historyFile),
+		RetainCount: opts.RetainCount,
+		RetainAge:   opts.RetainAge,
+		Logger:      opts.Logger.With("component", "store"),
+		Now:         opts.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", opts.Listen)
 	if err != nil {
+		_ = st.Close()
 		return nil, fmt.Errorf("listen for peers on %s: %w", opts.Listen, err)
 	}
 	addr := opts.Advertise
@@ -92,12 +109,13 @@ func New(opts Options) (*Node, error) {
 		addr = ln.Addr().String()
 	}
 	self := protocol.NodeInfo{ID: id, Name: opts.Name, Addr: addr}
-	hist := history.NewMemory(opts.HistoryLimit)
+	hist := newDurableLog(st)
 	failureTicks := int((opts.FailureTimeout + opts.HeartbeatInterval - 1) / opts.HeartbeatInterval)
 	n := &Node{
 		opts: opts,
 		log:  opts.Logger,
 		now:  opts.Now,
+		st:   st,
 		hist: hist,
 		ln:   ln,
 		tr: transport.New(ln, transport.Options{
@@ -106,7 +124,7 @@ func New(opts Options) (*Node, error) {
 		}),
 		machine: ring.New(ring.Config{
 			Self:         self,
-			Log:          ringLog{hist},
+			Log:          hist,
 			FailureTicks: max(failureTicks, 2),
 			Now:          func() int64 { return opts.Now().UnixNano() },
 		}),
@@ -116,6 +134,12 @@ func New(opts Options) (*Node, error) {
 		lastSeen: map[string]time.Time{},
 		watchers: map[*Subscription]struct{}{},
 		says:     map[uint64]chan SayResult{},
+	}
+	hist.onDurable = n.durable
+	if err := n.restore(); err != nil {
+		_ = ln.Close()
+		_ = st.Close()
+		return nil, err
 	}
 	n.snapshot()
 	return n, nil
@@ -147,20 +171,36 @@ func (n *Node) Run(ctx context.Context) error {
 		wg.Wait()
 	}()
 
-	n.ringLog(slog.LevelInfo, "node started", "id", n.self.ID, "addr", n.self.Addr)
-	if len(n.opts.Join) == 0 {
+	n.ringLog(slog.LevelInfo, "node started", "id", n.self.ID, "addr", n.self.Addr, "last_seq", n.st.LastSeq())
+	switch saved := n.machine.Saved(); {
+	case n.machine.Resume():
+		n.ringLog(slog.LevelInfo, "going back to the ring this node was in", "ring", saved.RingID, "members", len(saved.Members))
+	case saved.Left:
+		n.ringLog(slog.LevelInfo, "this node left its ring: it stays detached until `ringctl join`")
+	case len(n.opts.Join) == 0:
 		n.machine.Found()
-	} else {
+	default:
 		wg.Go(func() { n.joinAtStart(ctx) })
 	}
 	n.process()
 
 	ticker := time.NewTicker(n.opts.HeartbeatInterval)
 	defer ticker.Stop()
-	for ctx.Err() == nil {
+	for ctx.Err() == nil && n.storeErr == nil {
 		n.step(ctx.Done(), ticker.C)
 	}
-	n.shutdown(ticker.C)
+	if n.storeErr == nil {
+		n.shutdown(ticker.C)
+	} else {
+		n.stopWaiters()
+	}
+	n.hist.settle()
+	if err := n.st.Close(); err != nil && n.storeErr == nil {
+		n.storeErr = err
+	}
+	if n.storeErr != nil {
+		return fmt.Errorf("history store: %w", n.storeErr)
+	}
 	return nil
 }
 
@@ -180,6 +220,9 @@ func (n *Node) step(done <-chan struct{}, tick <-chan time.Time) {
 		n.machine.Tick()
 	case f := <-n.reqs:
 		f()
+	case err := <-n.hist.next():
+		n.hist.completed(err)
+		return
 	}
 	n.process()
 }
@@ -210,7 +253,16 @@ func (n *Node) shutdown(tick <-chan time.Time) {
 		}
 		cancel()
 		n.tr.Flush(time.Second) // the leave must reach the others before the connections close
+		// Stopping is no leave by the user: on start the node goes back.
+		n.saveState(false)
 	}
+	n.stopWaiters()
+	n.ringLog(slog.LevelInfo, "node stopped")
+}
+
+// stopWaiters ends every watcher and caller still waiting.
+func (n *Node) stopWaiters() {
+	n.hist.settle() // what is acknowledged now is stored
 	n.mu.Lock()
 	n.stopped = true
 	for sub := range n.watchers {
@@ -223,7 +275,6 @@ func (n *Node) shutdown(tick <-chan time.Time) {
 	}
 	clear(n.says)
 	n.finishJoins(ErrStopped)
-	n.ringLog(slog.LevelInfo, "node stopped")
 }
 
 // do runs f on the run goroutine, or fails if the node stops first.

@@ -26,6 +26,8 @@ type Subscription struct {
 	once sync.Once
 	mu   sync.Mutex
 	err  error
+	// after: the last seq handed out with the stored messages (Watch).
+	after uint64
 }
 
 // Err is the reason C was closed, nil while it is open or after Close.
@@ -55,9 +57,9 @@ func (s *Subscription) end(err error) {
 // History returns stored messages matching q.
 func (n *Node) History(q Query) []chat.Message {
 	if q.HasSince {
-		return n.hist.Since(q.Since)
+		return n.st.Since(q.Since)
 	}
-	return n.hist.Last(q.N)
+	return n.st.Last(q.N)
 }
 
 // Watch returns the stored messages matching q and, atomically with them, a
@@ -71,13 +73,22 @@ func (n *Node) Watch(q Query) ([]chat.Message, *Subscription, error) {
 	ch := make(chan chat.Message, WatchBuffer)
 	sub := &Subscription{C: ch, ch: ch, node: n}
 	n.watchers[sub] = struct{}{}
-	return n.History(q), sub, nil
+	hist := n.History(q)
+	// The store may already hold messages not yet published (publishing
+	// follows the store's confirmation): the watcher skips those it got here.
+	for _, m := range hist {
+		sub.after = max(sub.after, m.Seq)
+	}
+	return hist, sub, nil
 }
 
 // publishLocked hands m to every watcher without ever blocking: a watcher
 // whose buffer is full is dropped. n.mu must be held.
 func (n *Node) publishLocked(m chat.Message) {
 	for sub := range n.watchers {
+		if m.Seq != 0 && m.Seq <= sub.after {
+			continue
+		}
 		select {
 		case sub.ch <- m:
 		default:

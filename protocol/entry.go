@@ -84,10 +84,15 @@ func (Ack) Type() MsgType { return TypeAck }
 func (Ack) Validate() error { return nil }
 
 // CatchUpRequest asks for entries with sequence numbers above AfterSeq.
-// Limit caps the reply's length; 0 leaves it to the replier.
+// Limit caps the reply's length; 0 leaves it to the replier. Epoch, when
+// not 0, is the epoch of the asker's last entry: the reply then says where
+// the replier's history leaves that epoch (EndEpoch, EndSeq), which is
+// where the asker's history may part from the replier's (Kafka's leader
+// epochs).
 type CatchUpRequest struct {
 	AfterSeq uint64 `cbor:"1,keyasint,omitempty"`
 	Limit    uint32 `cbor:"2,keyasint,omitempty"`
+	Epoch    uint64 `cbor:"3,keyasint,omitempty"`
 }
 
 func (CatchUpRequest) Type() MsgType { return TypeCatchUpRequest }
@@ -101,11 +106,44 @@ func (m CatchUpRequest) Validate() error {
 
 // CatchUpReply returns entries after the requested sequence number. Done
 // means the replier has nothing further.
+//
+// EndEpoch and EndSeq answer a request's Epoch: the largest epoch not above
+// it in the replier's history, and the last sequence number of that epoch
+// (both 0 when the history holds nothing that old). EndUnknown says the
+// answer lies in history that retention removed.
+//
+// Floor is set when the replier's history no longer starts right after
+// AfterSeq: retention removed it up to and including Floor (of epoch
+// FloorEpoch), and Entries start at Floor+1. Origins then carries the
+// replier's highest origin counter per origin node, which the asker cannot
+// learn from the entries it will never see.
 type CatchUpReply struct {
-	Entries []Entry `cbor:"1,keyasint"`
-	Done    bool    `cbor:"2,keyasint,omitempty"`
+	Entries    []Entry           `cbor:"1,keyasint"`
+	Done       bool              `cbor:"2,keyasint,omitempty"`
+	EndEpoch   uint64            `cbor:"3,keyasint,omitempty"`
+	EndSeq     uint64            `cbor:"4,keyasint,omitempty"`
+	EndUnknown bool              `cbor:"5,keyasint,omitempty"`
+	Floor      uint64            `cbor:"6,keyasint,omitempty"`
+	FloorEpoch uint64            `cbor:"7,keyasint,omitempty"`
+	Origins    map[string]uint64 `cbor:"8,keyasint,omitempty"`
 }
 
 func (CatchUpReply) Type() MsgType { return TypeCatchUpReply }
 
-func (m CatchUpReply) Validate() error { return checkSequenced(m.Entries) }
+func (m CatchUpReply) Validate() error {
+	if err := checkSequenced(m.Entries); err != nil {
+		return err
+	}
+	if len(m.Entries) > 0 && m.Floor > 0 && m.Entries[0].Seq <= m.Floor {
+		return fmt.Errorf("entry at seq %d is not above the floor %d", m.Entries[0].Seq, m.Floor)
+	}
+	if len(m.Origins) > MaxOrigins {
+		return fmt.Errorf("%d origins, limit %d", len(m.Origins), MaxOrigins)
+	}
+	for id := range m.Origins {
+		if err := checkID("origin id", id); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -61,6 +61,11 @@ type JoinReply struct {
 	// Counter is the highest origin counter of the joiner's messages that
 	// the ring has sequenced, so a restarted joiner does not reuse one.
 	Counter uint64 `cbor:"5,keyasint,omitempty"`
+	// A refusal from a node that is itself out of its ring (View.RingID)
+	// after a restart says so, with its candidacy: of nodes that restart
+	// together, the one with the most history founds the ring again.
+	Resuming bool          `cbor:"6,keyasint,omitempty"`
+	Key      *CandidateKey `cbor:"7,keyasint,omitempty"`
 }
 
 func (JoinReply) Type() MsgType { return TypeJoinReply }
@@ -84,9 +89,14 @@ func (m JoinReply) Validate() error {
 		}
 	}
 	if len(m.View.Members) > 0 {
-		return wrapField("view", m.View.Validate())
+		if err := m.View.Validate(); err != nil {
+			return wrapField("view", err)
+		}
 	}
-	return nil
+	if m.Key != nil {
+		return wrapField("key", m.Key.Validate())
+	}
+	return checkString("ring id", m.View.RingID, MaxIDLen*2)
 }
 
 // View is the ordered ring membership; the leader publishes it whenever it

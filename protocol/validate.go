@@ -15,6 +15,7 @@ const (
 	MaxReasonLen = 1024     // refusal and error strings
 	MaxMembers   = 4096     // members of a View
 	MaxEntries   = 4096     // entries in Deliver or CatchUpReply, and CatchUpRequest.Limit
+	MaxOrigins   = 8192     // origin counters in a CatchUpReply
 )
 
 func checkString(what, s string, maxLen int) error {

@@ -78,6 +78,7 @@ func runNode(parent context.Context, opts *runOptions) error {
 	node, err := daemon.New(daemon.Options{
 		Name: cfg.Name, Listen: cfg.Listen, Advertise: cfg.Advertise, DataDir: cfg.DataDir,
 		Join: cfg.Join, HeartbeatInterval: cfg.HeartbeatInterval, FailureTimeout: cfg.FailureTimeout,
+		RetainCount: cfg.History.RetainCount, RetainAge: cfg.History.RetainAge,
 		Logger: logger.With("component", "node"),
 	})
 	if err != nil {

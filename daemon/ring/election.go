@@ -206,6 +206,7 @@ func (m *Machine) becomeLeader(epoch uint64, ring []protocol.NodeInfo) {
 	m.leader = m.self
 	m.setState(Member)
 	m.catchUpAt = 0
+	m.verifySeq, m.verifyAsked = 0, false // its history is the ring's now
 	m.publishView(ring)
 	m.emit(LeaderChanged{Leader: m.self, Epoch: epoch})
 	m.resendOutbox() // first, so this node's counters stay in order

@@ -94,6 +94,10 @@ func faultSchedule(seed uint64) []string {
 	}
 	faults, said := 0, 0
 	resumes := os.Getenv("RING_FAULT_RESUME") != ""
+	// Restarts are opt-in too: a node restarted while every member it knew
+	// is dead founds its ring again alone, and may reuse an epoch that
+	// members it never heard of used meanwhile (docs/ELECTION.md).
+	restarts := os.Getenv("RING_FAULT_RESTART") != ""
 	for range 25 + rng.IntN(30) {
 		r := rng.IntN(100)
 		switch {
@@ -115,6 +119,8 @@ func faultSchedule(seed uint64) []string {
 			script = append(script, "leave "+[]string{"@member", "@leader"}[rng.IntN(2)])
 		case r < 55 && resumes:
 			script = append(script, "resume @hung")
+		case r < 55 && restarts:
+			script = append(script, "restart @killed")
 		case r < 70:
 			script = append(script, fmt.Sprintf("step %d", 1+rng.IntN(15)))
 		case r < 80:

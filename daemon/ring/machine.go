@@ -17,11 +17,26 @@ const (
 
 // Log is the node's delivered history, in sequence order. The machine
 // appends each entry it delivers and reads entries back for catch-up.
+// Retention may remove its oldest entries: it then starts after a floor.
 type Log interface {
-	LastSeq() uint64
+	LastSeq() uint64   // the floor's when no entry is left
 	LastEpoch() uint64 // epoch of the last entry, 0 if none
 	Append(protocol.Entry) error
 	After(seq uint64, max int) []protocol.Entry
+	// EpochEnd finds the largest epoch not above epoch in the history and
+	// the last sequence number of it (0, 0 if there is none); ok is false
+	// when the answer lies in what retention removed.
+	EpochEnd(epoch uint64) (endEpoch, endSeq uint64, ok bool)
+	// TruncateAfter removes the entries above seq and returns them.
+	TruncateAfter(seq uint64) ([]protocol.Entry, error)
+	// Floor is the last sequence number (and its epoch) that retention
+	// removed, 0, 0 if the history starts at 1.
+	Floor() (seq, epoch uint64)
+	// StartAfter makes an empty log continue after seq, with the origin
+	// counters of the history it will not hold.
+	StartAfter(seq, epoch uint64, origins map[string]uint64) error
+	// Origins is the highest counter delivered of each origin.
+	Origins() map[string]uint64
 	Reset() error // forget everything: the node joins another ring
 }
 
@@ -89,11 +104,11 @@ type Machine struct {
 	relayUntil   uint64            // a leader that handed over relays election traffic until this tick
 	relayTo      protocol.NodeInfo // ... to its successor
 	relayed      map[uint64]string // epoch -> leader whose announcement passOn relayed
-	orphans      []protocol.Entry  // own messages dropped with a diverged history (see diverged)
-	orphanRing   string            // the ring they were in
 	counter      uint64            // this node's origin counter
 	token        uint64            // last local token handed out by Submit
 	outbox       []pending         // submitted by this node, not yet delivered
+	outboxID     uint64            // last id given to an outbox entry
+	outboxGen    uint64            // counts changes of the outbox
 	lastResend   uint64
 	joinVia      protocol.NodeInfo
 	refound      bool // the join gave up a one-node ring: found it again if the join fails
@@ -102,6 +117,15 @@ type Machine struct {
 	rejoinVia    []protocol.NodeInfo // members to try next when joining again by itself
 	leaveAt      uint64
 	leaveWaiting bool
+
+	// Restart (restart.go).
+	home        homeRing // the ring this node was last in, kept while it joins again
+	left        bool     // it left its ring on purpose
+	resuming    bool     // joining its ring again after a restart
+	resumeBusy  bool     // ... and a member answered that the ring is busy, or outranks it
+	resumeHeard bool     // ... and some member answered at all
+	resumeQuiet int      // rounds in a row in which no member answered
+	resumeAt    uint64
 
 	out Ready
 }
@@ -167,10 +191,12 @@ func (m *Machine) Prev() protocol.NodeInfo { return m.neighbour(-1) }
 func (m *Machine) Pending() int { return len(m.outbox) }
 
 // pending is a message of this node waiting to be sequenced; token
-// identifies it to the driver even if its origin counter changes on a join.
+// identifies it to the driver's waiting caller (0: none) and id to the
+// driver's durable outbox, even if its origin counter changes on a join.
 // ring is the ring whose counters entry.OriginCounter follows.
 type pending struct {
 	token uint64
+	id    uint64
 	entry protocol.Entry
 	ring  string
 }
@@ -195,9 +221,16 @@ func (m *Machine) Tick() {
 	defer m.flush()
 	switch m.state {
 	case Detached:
+		m.resumeTick()
 		return
 	case Joining:
-		if m.tick-m.joinAt > uint64(2*m.cfg.ElectionTicks) {
+		// A join by itself (after a restart, a divergence or a drop) has
+		// other members to try: one that does not answer soon is skipped.
+		wait := 2 * m.cfg.ElectionTicks
+		if m.resuming || len(m.rejoinVia) > 0 {
+			wait = 2 * m.cfg.FailureTicks
+		}
+		if m.tick-m.joinAt > uint64(wait) {
 			m.joinFailed("no answer from " + m.joinVia.Addr)
 		}
 		return
@@ -211,6 +244,9 @@ func (m *Machine) Tick() {
 	}
 	if m.state == Member && !m.IsLeader() && m.catchUpAt != 0 && m.tick-m.catchUpAt > uint64(m.cfg.FailureTicks) {
 		m.catchUpAt = 0 // the request or its reply was lost; the next heartbeat asks again
+	}
+	if m.state == Member && m.verifySeq > 0 && m.catchUpAt == 0 {
+		m.requestCatchUp() // the check of the history must not wait for a heartbeat
 	}
 	if (m.state == Member || m.state == Leaving) && len(m.outbox) > 0 && m.tick-m.lastResend > uint64(m.cfg.FailureTicks) {
 		m.resendOutbox()
@@ -248,7 +284,9 @@ func (m *Machine) Step(h protocol.Header, msg protocol.Message) {
 		}
 	}
 	if m.state == Detached {
-		switch msg.(type) {
+		switch msg := msg.(type) {
+		case protocol.JoinRequest:
+			m.refuseJoin(from, msg, "not a member of any ring")
 		case protocol.Refuse, protocol.Heartbeat:
 		default:
 			if p := m.peerInfo(from, ""); p.Addr != "" {
@@ -257,8 +295,20 @@ func (m *Machine) Step(h protocol.Header, msg protocol.Message) {
 		}
 		return
 	}
-	if _, reply := msg.(protocol.JoinReply); m.state == Joining && !reply {
-		return // not in a ring yet: the old ring's traffic (an election, say) is not ours
+	if m.state == Joining {
+		switch msg := msg.(type) {
+		case protocol.JoinReply:
+		case protocol.Refuse:
+			if from == m.joinVia.ID { // a node that knows no ring either (it restarted too)
+				m.joinFailed(m.joinVia.Addr + " refused: " + msg.Reason)
+			}
+			return
+		case protocol.JoinRequest:
+			m.refuseJoin(from, msg, "not a member of any ring: joining one itself")
+			return
+		default:
+			return // not in a ring yet: the old ring's traffic (an election, say) is not ours
+		}
 	}
 	m.hint(from, msg)
 	switch msg := msg.(type) {

@@ -13,10 +13,17 @@ func (m *Machine) Found() {
 	if m.state != Detached {
 		return
 	}
-	m.epoch = max(m.epoch, m.elEpoch, m.log.LastEpoch()) + 1
+	m.resuming = false
+	m.found(m.self.ID + "-" + strconv.FormatInt(m.cfg.Now(), 36))
+}
+
+// found makes this node the leader of ring id, alone.
+func (m *Machine) found(id string) {
+	m.left = false
+	m.epoch = max(m.epoch, m.elEpoch, m.log.LastEpoch(), m.home.epoch) + 1
 	m.elEpoch = m.epoch
 	m.leader = m.self
-	m.view = protocol.View{RingID: m.self.ID + "-" + strconv.FormatInt(m.cfg.Now(), 36)}
+	m.view = protocol.View{RingID: id}
 	m.setState(Member)
 	m.publishView([]protocol.NodeInfo{m.self})
 	m.emit(LeaderChanged{Leader: m.self, Epoch: m.epoch})
@@ -29,6 +36,7 @@ func (m *Machine) Found() {
 // the outcome.
 func (m *Machine) Join(via protocol.NodeInfo) {
 	m.rejoinVia = nil
+	m.resuming = false
 	m.join(via)
 }
 
@@ -53,6 +61,7 @@ func (m *Machine) join(via protocol.NodeInfo) {
 		return
 	}
 	m.refound = m.state == Member // alone in its ring (checked above)
+	m.left = false
 	m.detach()
 	m.joinFrom = m.view.RingID
 	m.view = protocol.View{}
@@ -106,6 +115,7 @@ func (m *Machine) onJoinReply(h protocol.Header, r protocol.JoinReply) {
 		return
 	}
 	if !r.OK {
+		m.heardResuming(r)
 		m.joinFailed(r.Error)
 		return
 	}
@@ -118,21 +128,9 @@ func (m *Machine) onJoinReply(h protocol.Header, r protocol.JoinReply) {
 	}
 	// The ring has sequenced r.Counter messages of this node. Those of the
 	// outbox that this ring numbered and already took arrive by catch-up;
-	// the others (typed while detached or joining, or numbered by another
-	// ring) follow them, in order. What this node counted beyond that never
-	// reached the ring.
-	if m.orphanRing == r.View.RingID {
-		// Back after a divergence: what the ring never took goes first.
-		var again []pending
-		for _, e := range m.orphans {
-			if e.OriginCounter > r.Counter {
-				e.Seq, e.Epoch = 0, 0
-				again = append(again, pending{entry: e})
-			}
-		}
-		m.outbox = append(again, m.outbox...)
-	}
-	m.orphans, m.orphanRing = nil, ""
+	// the others (typed while detached or joining, numbered by another
+	// ring, or cut from a history that diverged) follow them, in order.
+	// What this node counted beyond that never reached the ring.
 	k := r.Counter
 	for i := range m.outbox {
 		p := &m.outbox[i]
@@ -140,8 +138,11 @@ func (m *Machine) onJoinReply(h protocol.Header, r protocol.JoinReply) {
 			continue
 		}
 		k++
-		p.entry.OriginCounter = k
-		p.ring = r.View.RingID
+		if p.entry.OriginCounter != k || p.ring != r.View.RingID {
+			p.entry.OriginCounter = k
+			p.ring = r.View.RingID
+			m.outboxGen++
+		}
 	}
 	m.counter = k
 	m.seen[m.self.ID] = r.Counter
@@ -153,9 +154,10 @@ func (m *Machine) onJoinReply(h protocol.Header, r protocol.JoinReply) {
 	m.emit(LeaderChanged{Leader: m.leader, Epoch: m.epoch})
 	m.emit(JoinDone{})
 	m.rejoinVia = nil
+	m.resuming = false
 	m.verifyLog()
 	m.requestCatchUp()
-	m.resendOutbox()
+	m.resendOutbox() // held back until the history is verified
 	// The neighbours learn of this node from the leader's view; should the
 	// leader die before that view reaches them, they would not know whom
 	// they hear from. This copy tells them where this node is, so that they
@@ -178,6 +180,10 @@ func (m *Machine) joinFailed(why string) {
 		m.join(via)
 		return
 	}
+	if m.resuming {
+		m.resumeFailed()
+		return
+	}
 	if m.refound {
 		m.refound = false
 		m.Found()
@@ -190,12 +196,18 @@ func (m *Machine) Leave() {
 	defer m.flush()
 	switch m.state {
 	case Detached:
+		if m.resuming { // waiting to try its ring again: it stays detached now
+			m.resuming = false
+			m.leftRing()
+			return
+		}
 		m.emit(LeaveDone{Err: "not a member of any ring"})
 		return
 	case Joining:
+		m.resuming = false
 		m.setState(Detached)
 		m.emit(JoinDone{Err: "cancelled by leave"})
-		m.emit(LeaveDone{})
+		m.leftRing()
 		return
 	case Leaving:
 		return
@@ -242,7 +254,7 @@ func (m *Machine) checkLeaving() {
 	}
 	if m.tick-m.leaveAt > uint64(2*m.cfg.FailureTicks) {
 		m.detach() // the leader did not answer; the ring will find us gone
-		m.emit(LeaveDone{})
+		m.leftRing()
 	}
 }
 
@@ -290,7 +302,7 @@ func (m *Machine) leaderLeave() {
 	}
 	m.detach()
 	m.relayUntil, m.relayTo = m.tick+uint64(m.cfg.ElectionTicks), next
-	m.emit(LeaveDone{})
+	m.leftRing()
 }
 
 func (m *Machine) onLeave(h protocol.Header, l protocol.Leave) {
@@ -311,7 +323,7 @@ func (m *Machine) onLeave(h protocol.Header, l protocol.Leave) {
 	case h.From != m.leader.ID:
 	case m.leaveSent():
 		m.detach() // no leader is left to confirm this node's leave
-		m.emit(LeaveDone{})
+		m.leftRing()
 	default:
 		// The leader hands over to its successor (leaderLeave): wait for its
 		// announcement, for the next epoch, without standing.

@@ -6,19 +6,25 @@ import (
 	"github.com/ringchat/ring/protocol"
 )
 
-// MemLog is a Log kept in memory, for tests and simulations.
-type MemLog struct{ Entries []protocol.Entry }
+// MemLog is a Log kept in memory, for tests and simulations. FloorSeq and
+// FloorEpoch stand for history removed before Entries[0] (StartAfter).
+type MemLog struct {
+	Entries    []protocol.Entry
+	FloorSeq   uint64
+	FloorEpoch uint64
+	origins    map[string]uint64
+}
 
 func (l *MemLog) LastSeq() uint64 {
 	if len(l.Entries) == 0 {
-		return 0
+		return l.FloorSeq
 	}
 	return l.Entries[len(l.Entries)-1].Seq
 }
 
 func (l *MemLog) LastEpoch() uint64 {
 	if len(l.Entries) == 0 {
-		return 0
+		return l.FloorEpoch
 	}
 	return l.Entries[len(l.Entries)-1].Epoch
 }
@@ -28,6 +34,10 @@ func (l *MemLog) Append(e protocol.Entry) error {
 		return fmt.Errorf("seq %d after %d", e.Seq, l.LastSeq())
 	}
 	l.Entries = append(l.Entries, e)
+	if l.origins == nil {
+		l.origins = map[string]uint64{}
+	}
+	l.origins[e.OriginID] = max(l.origins[e.OriginID], e.OriginCounter)
 	return nil
 }
 
@@ -44,7 +54,73 @@ func (l *MemLog) After(seq uint64, max int) []protocol.Entry {
 	return out
 }
 
-func (l *MemLog) Reset() error {
-	l.Entries = nil
+func (l *MemLog) EpochEnd(epoch uint64) (endEpoch, endSeq uint64, ok bool) {
+	for i := len(l.Entries) - 1; i >= 0; i-- {
+		if e := l.Entries[i]; e.Epoch <= epoch {
+			return e.Epoch, e.Seq, true
+		}
+	}
+	if l.FloorSeq == 0 {
+		return 0, 0, true
+	}
+	if l.FloorEpoch <= epoch {
+		return l.FloorEpoch, l.FloorSeq, true
+	}
+	return 0, 0, false
+}
+
+func (l *MemLog) TruncateAfter(seq uint64) ([]protocol.Entry, error) {
+	if seq < l.FloorSeq {
+		return nil, fmt.Errorf("seq %d is below the floor %d", seq, l.FloorSeq)
+	}
+	keep := 0
+	for keep < len(l.Entries) && l.Entries[keep].Seq <= seq {
+		keep++
+	}
+	cut := append([]protocol.Entry(nil), l.Entries[keep:]...)
+	l.Entries = l.Entries[:keep]
+	lowerOrigins(l.origins, cut)
+	return cut, nil
+}
+
+func (l *MemLog) Floor() (seq, epoch uint64) { return l.FloorSeq, l.FloorEpoch }
+
+func (l *MemLog) StartAfter(seq, epoch uint64, origins map[string]uint64) error {
+	if len(l.Entries) > 0 || l.FloorSeq > 0 {
+		return fmt.Errorf("the log is not empty")
+	}
+	l.FloorSeq, l.FloorEpoch = seq, epoch
+	l.origins = map[string]uint64{}
+	for id, c := range origins {
+		l.origins[id] = c
+	}
 	return nil
+}
+
+func (l *MemLog) Origins() map[string]uint64 {
+	out := make(map[string]uint64, len(l.origins))
+	for id, c := range l.origins {
+		out[id] = c
+	}
+	return out
+}
+
+func (l *MemLog) Reset() error {
+	l.Entries, l.FloorSeq, l.FloorEpoch, l.origins = nil, 0, 0, nil
+	return nil
+}
+
+// lowerOrigins takes the cut entries out of an origin table: each origin's
+// counters are contiguous along a log, so what is left of an origin ends
+// just below its smallest cut counter.
+func lowerOrigins(origins map[string]uint64, cut []protocol.Entry) {
+	for _, e := range cut {
+		if c, ok := origins[e.OriginID]; ok && e.OriginCounter <= c {
+			if e.OriginCounter <= 1 {
+				delete(origins, e.OriginID)
+			} else {
+				origins[e.OriginID] = e.OriginCounter - 1
+			}
+		}
+	}
 }

@@ -21,6 +21,8 @@ package ring
 //	hang a                 a goes silent: no input, no ticks, no closed
 //	                       connection; only timeouts find it out
 //	resume a               a hung node runs again and reads what waited for it
+//	restart a              a killed node runs again on its log, saved state and
+//	                       outbox, and goes back to its ring by itself
 //	leave b                b leaves gracefully
 //	elect a [b ...]        these nodes start an election now (startElection)
 //	elect-all              every running ring member starts an election at once
@@ -50,7 +52,7 @@ package ring
 // runs (by a generator seeded with the seed; the line is skipped if there is
 // none): @member (a running ring member), @leader (the leader the running
 // members follow), @detached (a running detached node), @node (any running
-// node), @hung (a hung node).
+// node), @hung (a hung node), @killed (a killed node).
 //
 // Every scenario ends with settle and check.
 
@@ -263,6 +265,12 @@ func (r *runner) resolve(words []string) ([]string, bool) {
 			}
 		case "@node":
 			cands = r.s.alive()
+		case "@killed":
+			for _, id := range r.s.order {
+				if n := r.s.nodes[id]; !n.alive {
+					cands = append(cands, n)
+				}
+			}
 		case "@hung":
 			for _, id := range r.s.order {
 				if n := r.s.nodes[id]; n.alive && n.hung {
@@ -392,6 +400,11 @@ func (r *runner) exec(w []string) {
 		r.argc(w, 1)
 		for _, n := range r.nodes(w[1:]) {
 			s.resume(n)
+		}
+	case "restart":
+		r.argc(w, 1)
+		for _, n := range r.nodes(w[1:]) {
+			s.restart(n)
 		}
 	case "leave":
 		r.argc(w, 1)

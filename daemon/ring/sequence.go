@@ -29,15 +29,22 @@ func (m *Machine) Submit(kind, to, text string) uint64 {
 		TimeUnixNano:  m.cfg.Now(),
 	}
 	m.token++
-	m.outbox = append(m.outbox, pending{token: m.token, entry: e, ring: m.view.RingID})
+	m.outboxID++
+	m.outboxGen++
+	m.outbox = append(m.outbox, pending{token: m.token, id: m.outboxID, entry: e, ring: m.view.RingID})
 	m.submit(e)
 	return m.token
 }
 
+// submit offers an entry of this node to its leader. While this node's
+// history is being verified against the leader's (verifyLog) it holds its
+// messages back: should the history have diverged, it joins again and
+// learns how many of its messages the ring has before it numbers more.
 func (m *Machine) submit(e protocol.Entry) {
 	switch {
 	case m.IsLeader():
 		m.sequence(e)
+	case m.verifySeq > 0:
 	case m.state == Member || m.state == Leaving:
 		if m.leader.ID != "" {
 			m.send(m.leader, protocol.Submit{Entry: e})
@@ -132,6 +139,7 @@ func (m *Machine) deliver(e protocol.Entry) bool {
 		for i, p := range m.outbox {
 			if p.entry.OriginCounter == e.OriginCounter {
 				m.outbox = append(m.outbox[:i], m.outbox[i+1:]...)
+				m.outboxGen++
 				if p.token != 0 { // 0: offered again after a divergence, acknowledged before
 					m.emit(Acked{Token: p.token, Entry: e})
 				}
@@ -152,6 +160,9 @@ func (m *Machine) fromLeader(h protocol.Header) bool {
 func (m *Machine) onDeliver(h protocol.Header, entries []protocol.Entry) {
 	if !m.fromLeader(h) {
 		return // fenced: not our leader, or an older epoch
+	}
+	if m.verifySeq > 0 {
+		return // nothing goes on top of a history not yet verified; catch-up brings it
 	}
 	for _, e := range entries {
 		if e.Seq <= m.log.LastSeq() {
@@ -186,48 +197,107 @@ func (m *Machine) requestCatchUp() {
 		return
 	}
 	m.catchUpAt, m.catchUpTo = max(m.tick, 1), m.leader.ID
-	after := m.log.LastSeq()
-	m.verifyAsked = m.verifySeq > 0 && m.verifySeq <= after
+	req := protocol.CatchUpRequest{AfterSeq: m.log.LastSeq(), Limit: catchUpBatch}
+	m.verifyAsked = m.verifySeq > 0 && m.verifySeq <= req.AfterSeq
 	if m.verifyAsked {
-		after = m.verifySeq - 1 // the reply starts with the entry to compare
+		req.AfterSeq = m.verifySeq - 1 // the reply starts with the entry to compare
+		req.Epoch = max(m.log.LastEpoch(), 1)
 	}
-	m.send(m.leader, protocol.CatchUpRequest{AfterSeq: after, Limit: catchUpBatch})
+	m.send(m.leader, req)
 }
 
-// verifyLog makes the next catch-up compare this node's last entry with the
-// leader's. A node that comes back to its ring, or follows a new leader, may
-// hold entries the ring does not: an old leader's last ones that reached only
-// it, or what it sequenced itself while it was cut off. Such a log is no
-// prefix of the ring's, and appending to it would make it worse.
+// verifyLog makes the next catch-up check this node's history against the
+// leader's before it goes on. A node that comes back to its ring, or follows
+// a new leader, may hold entries the ring does not: an old leader's last ones
+// that reached only it, or what it sequenced itself while it was cut off.
+// Such a log is no prefix of the ring's, and appending to it would make it
+// worse. Until the check is done, this node's messages wait (submit).
 func (m *Machine) verifyLog() {
 	m.verifySeq = m.log.LastSeq()
+	if floor, _ := m.log.Floor(); m.verifySeq <= floor {
+		m.verifySeq = 0 // nothing left to compare
+	}
 }
 
-// diverged: this node's history is not the ring's. It forgets it and joins
-// again, which gets it the ring's history and renumbers what it still has to
-// send after what the ring took from it.
-//
-// Its own messages in what it forgets were acknowledged to its user; those
-// the ring never took are offered again once it is back (onJoinReply).
-func (m *Machine) diverged() {
-	leader := m.leader
-	m.orphans = m.orphans[:0]
-	for after := uint64(0); ; { // bounded by the log
-		batch := m.log.After(after, catchUpBatch)
-		if len(batch) == 0 {
-			break
-		}
-		for _, e := range batch {
-			if e.OriginID == m.self.ID && e.Kind != protocol.KindSystem {
-				m.orphans = append(m.orphans, e)
-			}
-		}
-		after = batch[len(batch)-1].Seq
+// verified ends the check: the history is a prefix of the leader's.
+func (m *Machine) verified() {
+	m.verifySeq, m.verifyAsked = 0, false
+	m.resendOutbox()
+}
+
+// checkVerify compares this node's history with the leader's answer (r
+// replies to a request that carried the epoch of this node's last entry)
+// and reports whether it may go on. The epochs tell where the histories
+// part: up to the end of the epoch they share. Within an epoch both hold
+// what its one leader sequenced, so the last entry left must then be the
+// leader's too; if it is not (two parts of a ring cut off from each other
+// elected a leader for the same epoch) the whole history goes.
+func (m *Machine) checkVerify(r protocol.CatchUpReply) bool {
+	v := m.verifySeq
+	last := m.log.LastSeq()
+	cut := last
+	if r.EndUnknown {
+		cut = 0
+	} else if _, own, ok := m.log.EpochEnd(r.EndEpoch); !ok {
+		cut = 0
+	} else {
+		cut = min(cut, r.EndSeq, own)
 	}
-	m.orphanRing = m.view.RingID
-	_ = m.log.Reset()
-	m.seen = map[string]uint64{}
-	m.verifySeq = 0
+	if cut < last {
+		m.diverged(cut)
+		return false
+	}
+	if r.Floor >= v {
+		m.verified() // the leader no longer holds the entry to compare
+		return true
+	}
+	i := slices.IndexFunc(r.Entries, func(e protocol.Entry) bool { return e.Seq == v })
+	if mine := m.log.After(v-1, 1); i < 0 || len(mine) == 0 || !sameEntry(r.Entries[i], mine[0]) {
+		m.diverged(0)
+		return false
+	}
+	m.verified()
+	return true
+}
+
+// diverged: this node's history is not the ring's after seq. It cuts it
+// there (all of it if that fails: retention removed the point) and joins
+// again, which renumbers what it still has to send after what the ring
+// took from it.
+//
+// Its own messages in what it cuts were acknowledged to its user: they go
+// back to the front of its outbox, and those the ring never took are
+// offered again once it is back (onJoinReply).
+func (m *Machine) diverged(seq uint64) {
+	leader := m.leader
+	cut, err := m.log.TruncateAfter(seq)
+	if err != nil {
+		cut = cut[:0]
+		for after := uint64(0); ; { // bounded by the log
+			batch := m.log.After(after, catchUpBatch)
+			if len(batch) == 0 {
+				break
+			}
+			cut = append(cut, batch...)
+			after = batch[len(batch)-1].Seq
+		}
+		_ = m.log.Reset()
+		m.seen = map[string]uint64{}
+	}
+	lowerOrigins(m.seen, cut)
+	var again []pending
+	for _, e := range cut {
+		if e.OriginID == m.self.ID && e.Kind != protocol.KindSystem {
+			e.Seq, e.Epoch = 0, 0
+			m.outboxID++
+			again = append(again, pending{id: m.outboxID, entry: e, ring: m.view.RingID})
+		}
+	}
+	if len(again) > 0 {
+		m.outbox = append(again, m.outbox...)
+		m.outboxGen++
+	}
+	m.verifySeq, m.verifyAsked = 0, false
 	m.detach()
 	m.rejoin(leader, m.view.Members)
 }
@@ -246,7 +316,20 @@ func (m *Machine) onCatchUpRequest(h protocol.Header, r protocol.CatchUpRequest)
 		limit = catchUpBatch
 	}
 	entries := m.log.After(r.AfterSeq, limit)
-	m.send(m.view.Members[m.indexOf(h.From)], protocol.CatchUpReply{Entries: entries, Done: len(entries) < limit})
+	reply := protocol.CatchUpReply{Entries: entries, Done: len(entries) < limit}
+	if floor, epoch := m.log.Floor(); r.AfterSeq < floor {
+		reply.Floor, reply.FloorEpoch = floor, epoch
+		reply.Origins = m.log.Origins()
+		if len(reply.Origins) > protocol.MaxOrigins {
+			reply.Origins = nil // more origins than a frame takes: the asker may refuse old ones
+		}
+	}
+	if r.Epoch > 0 {
+		var ok bool
+		reply.EndEpoch, reply.EndSeq, ok = m.log.EpochEnd(r.Epoch)
+		reply.EndUnknown = !ok
+	}
+	m.send(m.view.Members[m.indexOf(h.From)], reply)
 }
 
 func (m *Machine) onCatchUpReply(h protocol.Header, r protocol.CatchUpReply) {
@@ -254,13 +337,11 @@ func (m *Machine) onCatchUpReply(h protocol.Header, r protocol.CatchUpReply) {
 		return
 	}
 	m.catchUpAt = 0
-	if v := m.verifySeq; v > 0 && m.verifyAsked {
-		m.verifySeq, m.verifyAsked = 0, false
-		i := slices.IndexFunc(r.Entries, func(e protocol.Entry) bool { return e.Seq == v })
-		if mine := m.log.After(v-1, 1); i < 0 || len(mine) == 0 || !sameEntry(r.Entries[i], mine[0]) {
-			m.diverged() // the leader has another entry there, or none
-			return
-		}
+	if m.verifySeq > 0 && m.verifyAsked && !m.checkVerify(r) {
+		return
+	}
+	if r.Floor > m.log.LastSeq() {
+		m.startAfterFloor(r)
 	}
 	for _, e := range r.Entries {
 		if e.Seq <= m.log.LastSeq() {
@@ -273,4 +354,24 @@ func (m *Machine) onCatchUpReply(h protocol.Header, r protocol.CatchUpReply) {
 	if !r.Done {
 		m.requestCatchUp()
 	}
+}
+
+// startAfterFloor: the leader no longer holds the entries this node misses
+// (retention removed them). This node's history, older still, goes; it
+// holds the ring's from the leader's floor on.
+func (m *Machine) startAfterFloor(r protocol.CatchUpReply) {
+	if m.log.LastSeq() > 0 {
+		_ = m.log.Reset()
+	}
+	origins := r.Origins
+	if origins == nil {
+		origins = map[string]uint64{}
+	}
+	for id, c := range m.seen {
+		origins[id] = max(origins[id], c)
+	}
+	if err := m.log.StartAfter(r.Floor, r.FloorEpoch, origins); err != nil {
+		return
+	}
+	m.seen = origins
 }

@@ -34,6 +34,9 @@ type simNode struct {
 	alive  bool
 	hung   bool // silent: takes no input and sends nothing, but its connections stay open
 	events []Event
+	// what the driver kept when it was killed, for restart
+	saved  Saved
+	outbox []Pending
 	// checkSafety's progress through events, and the ring it was in there
 	scanned int
 	ring    string
@@ -218,6 +221,7 @@ func (s *sim) tick() {
 func (s *sim) kill(n *simNode) {
 	n.alive = false
 	n.hung = false
+	n.saved, n.outbox = n.m.Saved(), n.m.Outbox()
 	for k := range s.links {
 		if k[0] == n.info.ID || k[1] == n.info.ID {
 			kept := s.links[k][:0]
@@ -254,6 +258,19 @@ func (s *sim) kill(n *simNode) {
 			s.collect(src)
 		}
 	}
+}
+
+// restart runs a killed node again on what it kept: its log, its saved
+// state and outbox. It goes back to its ring by itself (Resume).
+func (s *sim) restart(n *simNode) {
+	if n.alive {
+		s.t.Fatalf("%s runs; kill it first", n.name)
+	}
+	n.m = New(Config{Self: n.info, Log: n.log, FailureTicks: 5, Now: func() int64 { return int64(s.steps) }})
+	n.m.Restore(n.saved, n.outbox)
+	n.alive = true
+	n.m.Resume()
+	s.collect(n)
 }
 
 // hang makes a node silent: it stops taking input and ticking, messages to it

@@ -116,7 +116,7 @@ func (m *Machine) peerGone(id, why string) {
 		// Its neighbours know it is leaving; there is no leader left to
 		// confirm it, and a node on its way out has no part in electing one.
 		m.detach()
-		m.emit(LeaveDone{})
+		m.leftRing()
 		return
 	case id == m.leader.ID && (m.state == Member || m.state == Leaving):
 		m.startElection("the leader " + why)
@@ -127,6 +127,7 @@ func (m *Machine) peerGone(id, why string) {
 // installView adopts a view published by the leader.
 func (m *Machine) installView(v protocol.View) {
 	m.view = v
+	m.home = homeRing{id: v.RingID, members: slices.Clone(v.Members), epoch: v.Epoch, leader: v.Leader}
 	for _, p := range v.Members {
 		m.known[p.ID] = p
 	}
@@ -219,12 +220,12 @@ func (m *Machine) onView(h protocol.Header, v protocol.View) {
 	if newLeader {
 		m.participant = false
 		m.emit(LeaderChanged{Leader: m.leader, Epoch: m.epoch})
-		m.resendOutbox()
 		if m.catchUpTo != v.Leader {
 			m.catchUpAt = 0 // a request to another node will not be answered
 		}
 		m.verifyLog()
 		m.requestCatchUp()
+		m.resendOutbox() // held back until the history is verified
 		if m.leaveSent() {
 			m.send(m.leader, protocol.Leave{Node: m.self}) // the old leader took our leave with it
 		}
@@ -238,7 +239,7 @@ func (m *Machine) removedFromView(v protocol.View) {
 	leader := v.Members[slices.IndexFunc(v.Members, func(n protocol.NodeInfo) bool { return n.ID == v.Leader })]
 	if m.leaveSent() || (m.state == Leaving && len(m.outbox) == 0) {
 		m.detach()
-		m.emit(LeaveDone{})
+		m.leftRing()
 		return
 	}
 	if m.state == Leaving {

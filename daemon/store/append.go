@@ -10,6 +10,7 @@ import (
 // messages must continue LastSeq()+1 without gaps and never go back in
 // epoch; unsequenced ones (Seq 0, direct messages) are kept in arrival
 // order between them. Either all of msgs are stored or, with an error, none.
+// The origins table records each sequenced message's origin counter.
 func (s *Store) Append(msgs ...chat.Message) error {
 	return <-s.AppendAsync(msgs...)
 }
@@ -24,9 +25,7 @@ func (s *Store) AppendAsync(msgs ...chat.Message) <-chan error {
 	for i, m := range msgs {
 		v, err := encode(m)
 		if err != nil {
-			done := make(chan error, 1)
-			done <- fmt.Errorf("store: encode message %q: %w", m.ID, err)
-			return done
+			return failed(fmt.Errorf("store: encode message %q: %w", m.ID, err))
 		}
 		vals[i] = v
 	}
@@ -77,5 +76,6 @@ func (w *txn) append(msgs []chat.Message, vals [][]byte) error {
 		w.t.lastSeq, w.t.lastEpoch, w.t.nextSub = m.Seq, m.Epoch, 1
 		w.t.count++
 	}
+	w.noteOrigins(msgs)
 	return nil
 }

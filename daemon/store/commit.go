@@ -24,6 +24,9 @@ type txn struct {
 	epochs *bolt.Bucket
 	meta   *bolt.Bucket
 	t      tip
+	// origins holds the origin table entries this transaction changed, as
+	// they will be: written once each when the transaction ends, 0 deleted.
+	origins map[string]uint64
 }
 
 // bind looks up the buckets in the transaction.
@@ -47,6 +50,13 @@ func (s *Store) submit(check, apply func(w *txn) error) <-chan error {
 	s.queue = append(s.queue, j)
 	s.qcond.Signal()
 	return j.done
+}
+
+// failed is the result channel of a write refused before it was queued.
+func failed(err error) <-chan error {
+	done := make(chan error, 1)
+	done <- err
+	return done
 }
 
 // do runs a job and waits for it to be durable.
@@ -90,6 +100,9 @@ func (s *Store) commit(jobs []*job) {
 			if err := j.apply(w); err != nil {
 				return err
 			}
+		}
+		if err := w.flushOrigins(); err != nil {
+			return err
 		}
 		if _, err := w.retain(false); err != nil {
 			return err

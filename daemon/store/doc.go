@@ -1,26 +1,42 @@
 // Package store keeps a node's durable state in one bbolt file in its
 // data_dir: the node id, the last known ring state (epoch, membership,
 // leader), every delivered chat message in sequence order, a table of the
-// first sequence number of each epoch, and an outbox of this node's messages
-// that no leader has sequenced yet.
+// first sequence number of each epoch, a table of the highest origin
+// counter sequenced for each origin node, and an outbox of this node's
+// messages that no leader has sequenced yet, each under a local id with the
+// ring it belongs to.
 //
-// Durability: every write (Append, TruncateAfter, Reset, Prune, SetNodeID,
-// SaveState, OutboxPut, OutboxDelete) returns only after the bbolt
-// transaction holding it has been committed and fsync'd. Writes are applied
-// by one committer goroutine in the order they were submitted; writes that
-// queue up while a commit is under way share the next transaction (group
-// commit), so many small Appends cost one fsync. A crash keeps every write
-// that returned and loses, as a whole, any transaction that had not
-// finished.
+// Durability: every write (Append, TruncateAfter, Reset, Prune, StartAfter,
+// SetNodeID, SaveState, OutboxPut, OutboxDelete, OutboxReplace) returns
+// only after the bbolt transaction holding it has been committed and
+// fsync'd. Writes are applied by one committer goroutine in the order they
+// were submitted; writes that queue up while a commit is under way share
+// the next transaction (group commit), so many small Appends cost one
+// fsync. The asynchronous forms (AppendAsync, SaveStateAsync,
+// OutboxPutAsync, OutboxDeleteAsync) queue the write the same way and
+// return at once, with a channel that yields its result once it is
+// durable; a write queued after them is applied after them. A crash keeps
+// every write that returned and loses, as a whole, any transaction that
+// had not finished.
 //
 // History layout: sequenced messages are keyed by their sequence number;
 // unsequenced (direct) messages by the last sequence number at their arrival
 // and an arrival counter, so both kinds read back in the order they were
 // stored. Sequenced messages are contiguous: each Append continues
 // LastSeq()+1. Retention by count and by age removes the oldest messages;
-// LastSeq and LastEpoch remember what was removed, so they never go back
-// except by TruncateAfter or Reset.
+// the floor (the last sequenced message removed, and its epoch) remembers
+// what was removed, so LastSeq and LastEpoch never go back except by
+// TruncateAfter or Reset. StartAfter sets the floor of an empty history, for
+// a node that joins a ring whose leader no longer holds its start.
 //
-// Readers (LastSeq, Last, Since, After, EpochStart, …) see committed data
-// only, and run concurrently with each other and with the committer.
+// Origins table: for every origin node id, the highest counter (the part of
+// a message ID after its last '/') of a sequenced message ever appended,
+// written once per origin per transaction. Retention does not touch it, so
+// a node rebuilds its duplicate filter from it after a restart even when
+// the messages are gone; TruncateAfter lowers it to what is left, Reset
+// clears it.
+//
+// Readers (LastSeq, Last, Since, After, EpochStart, Origins, Outbox, …) see
+// committed data only, and run concurrently with each other and with the
+// committer.
 package store

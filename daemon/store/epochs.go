@@ -22,9 +22,9 @@ func (s *Store) EpochStart(epoch uint64) (firstSeq uint64, ok bool) {
 
 // EpochEnd answers "where did my history leave epoch E": the last sequence
 // number of a message with an epoch <= epoch, 0 when there is none. It is
-// exact for the retained history and for the message retention removed
-// last; ok is false only when the answer lies further back, in what
-// retention removed.
+// exact for the retained history and for the floor (the message retention
+// removed last, or StartAfter's seq and epoch); ok is false only when the
+// answer lies further back, behind the floor.
 func (s *Store) EpochEnd(epoch uint64) (lastSeq uint64, ok bool) {
 	s.view(func(tx *bolt.Tx) {
 		t := readTip(tx)
@@ -36,14 +36,15 @@ func (s *Store) EpochEnd(epoch uint64) (lastSeq uint64, ok bool) {
 		first, _ := c.First()
 		next, start := c.Seek(u64(epoch + 1))
 		switch {
-		case next == nil: // no retained message; all is behind the floor
-		case !bytes.Equal(next, first):
+		case next != nil && !bytes.Equal(next, first):
 			lastSeq, ok = getU64(start)-1, true
 		case t.floorSeq == 0: // nothing removed: the history starts at 1
 			lastSeq, ok = 0, true
 		case epoch >= t.floorEpoch: // the floor is the message just before
 			lastSeq, ok = t.floorSeq, true
 		}
+		// Otherwise no retained epoch starts after epoch: as epoch is below
+		// LastEpoch, nothing is retained and all is behind the floor.
 	})
 	return lastSeq, ok
 }

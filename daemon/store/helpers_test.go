@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -82,5 +84,60 @@ func wantTip(t testing.TB, s *Store, w tipWant) {
 	t.Helper()
 	if got := (tipWant{s.LastSeq(), s.LastEpoch(), s.FirstSeq()}); got != w {
 		t.Errorf("LastSeq, LastEpoch, FirstSeq = %v, want %v", got, w)
+	}
+}
+
+// fromMsg is sequenced message seq of epoch with this id, from origin.
+func fromMsg(seq, epoch uint64, origin, id string) chat.Message {
+	m := seqMsg(seq, epoch)
+	m.ID, m.From.ID = id, origin
+	return m
+}
+
+// blockCommitter holds the committer inside a transaction until release
+// is called (at the latest when the test ends), so that the writes queued
+// meanwhile all share the next transaction.
+func blockCommitter(t testing.TB, s *Store) (release func()) {
+	t.Helper()
+	started, held := make(chan struct{}), make(chan struct{})
+	done := s.submit(nil, func(w *txn) error {
+		close(started)
+		<-held
+		return nil
+	})
+	<-started
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			close(held)
+			if err := <-done; err != nil {
+				t.Errorf("blocking write: %v", err)
+			}
+		})
+	}
+	t.Cleanup(release)
+	return release
+}
+
+// waitQueued waits until n writes wait for the committer.
+func waitQueued(s *Store, n int) {
+	for {
+		s.qmu.Lock()
+		queued := len(s.queue)
+		s.qmu.Unlock()
+		if queued >= n {
+			return
+		}
+		runtime.Gosched()
+	}
+}
+
+// pending fails the test if a write's result has already arrived.
+func pending(t testing.TB, what string, ch <-chan error) {
+	t.Helper()
+	select {
+	case err := <-ch:
+		t.Fatalf("%s done (%v) while the committer was held", what, err)
+	default:
 	}
 }

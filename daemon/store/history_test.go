@@ -145,7 +145,7 @@ func TestReset(t *testing.T) {
 	if err := s.SetNodeID("n1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.OutboxPut(7, seqMsg(0, 0)); err != nil {
+	if err := s.OutboxPut(OutboxItem{ID: 7, Ring: "r1", Msg: seqMsg(0, 0)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Reset(); err != nil {

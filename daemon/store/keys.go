@@ -3,14 +3,15 @@ package store
 import "encoding/binary"
 
 var (
-	bucketMsgs   = []byte("msgs")   // key(seq or lastSeq at arrival, arrival counter) → message
-	bucketEpochs = []byte("epochs") // u64(epoch) → u64(first seq of the epoch)
-	bucketMeta   = []byte("meta")   // history bookkeeping: format version, retention floor
-	bucketNode   = []byte("node")   // node id and ring state
-	bucketOutbox = []byte("outbox") // u64(origin counter) → message
+	bucketMsgs    = []byte("msgs")    // key(seq or lastSeq at arrival, arrival counter) → message
+	bucketEpochs  = []byte("epochs")  // u64(epoch) → u64(first seq of the epoch)
+	bucketMeta    = []byte("meta")    // history bookkeeping: format version, floor
+	bucketNode    = []byte("node")    // node id and ring state
+	bucketOutbox  = []byte("outbox")  // u64(local id) → outboxRecord (ring and message)
+	bucketOrigins = []byte("origins") // origin node id → u64(highest counter sequenced)
 
 	keyVersion    = []byte("version")
-	keyFloorSeq   = []byte("floor_seq")   // last sequenced message removed by retention
+	keyFloorSeq   = []byte("floor_seq")   // last sequenced message not held: removed by retention, or StartAfter's seq
 	keyFloorEpoch = []byte("floor_epoch") // and its epoch
 	keyNodeID     = []byte("id")
 	keyState      = []byte("state")

@@ -52,13 +52,20 @@ func (s *Store) State() (State, error) {
 	return st, err
 }
 
-// SaveState stores the ring state durably.
+// SaveState stores the ring state and returns once it is durable.
 func (s *Store) SaveState(st State) error {
+	return <-s.SaveStateAsync(st)
+}
+
+// SaveStateAsync is SaveState without the wait: it queues the write behind
+// every write submitted before it and returns at once; the channel yields
+// the result once it is durable.
+func (s *Store) SaveStateAsync(st State) <-chan error {
 	v, err := json.Marshal(st)
 	if err != nil {
-		return fmt.Errorf("store: node state: %w", err)
+		return failed(fmt.Errorf("store: node state: %w", err))
 	}
-	return s.do(nil, func(w *txn) error {
+	return s.submit(nil, func(w *txn) error {
 		return w.tx.Bucket(bucketNode).Put(keyState, v)
 	})
 }

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -38,34 +40,35 @@ func TestNodeState(t *testing.T) {
 	}
 }
 
-func TestOutbox(t *testing.T) {
+// Async saves apply in submission order: the last one stays.
+func TestSaveStateAsync(t *testing.T) {
 	path := tempPath(t)
 	s := openAt(t, path, Options{})
-	msgs := map[uint64]chat.Message{}
-	for _, c := range []uint64{3, 1, 300, 2} { // 300 sorts before 3 as text
-		m := seqMsg(0, 0)
-		m.Text = "outbox " + labels([]chat.Message{{Seq: c}})[0]
-		msgs[c] = m
-		if err := s.OutboxPut(c, m); err != nil {
-			t.Fatal(err)
+	release := blockCommitter(t, s)
+	var results []<-chan error
+	for e := uint64(1); e <= 5; e++ {
+		r := s.SaveStateAsync(State{Epoch: e, RingID: "ring-1", Leader: fmt.Sprintf("n%d", e)})
+		pending(t, fmt.Sprintf("SaveStateAsync %d", e), r)
+		results = append(results, r)
+	}
+	if st, err := s.State(); !reflect.DeepEqual(st, State{}) || err != nil {
+		t.Errorf("State before the commit = %+v, %v", st, err)
+	}
+	release()
+	for i, r := range results {
+		if err := <-r; err != nil {
+			t.Errorf("SaveStateAsync %d: %v", i+1, err)
 		}
 	}
-	if err := s.OutboxDelete(2); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.OutboxDelete(99); err != nil {
-		t.Errorf("deleting a missing counter: %v", err)
-	}
+	want := State{Epoch: 5, RingID: "ring-1", Leader: "n5"}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s = openAt(t, path, Options{})
-	items, err := s.Outbox()
-	if err != nil {
-		t.Fatal(err)
+	if err := <-s.SaveStateAsync(want); !errors.Is(err, ErrClosed) {
+		t.Errorf("SaveStateAsync after Close = %v, want ErrClosed", err)
 	}
-	want := []OutboxItem{{1, msgs[1]}, {3, msgs[3]}, {300, msgs[300]}}
-	if !reflect.DeepEqual(items, want) {
-		t.Errorf("Outbox =\n%+v\nwant\n%+v", items, want)
+	s = openAt(t, path, Options{})
+	if st, err := s.State(); !reflect.DeepEqual(st, want) || err != nil {
+		t.Errorf("State = %+v, %v, want %+v", st, err, want)
 	}
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -8,41 +9,99 @@ import (
 	"github.com/ringchat/ring/daemon/chat"
 )
 
-// OutboxItem is a message of this node that no leader has sequenced yet.
+// OutboxItem is a message of this node that no leader has sequenced yet,
+// under a local id, with the ring it was sent to.
 type OutboxItem struct {
-	Counter uint64 // origin counter
-	Msg     chat.Message
+	ID   uint64 // local id, the key: Outbox returns items in its order
+	Ring string // the ring the message belongs to
+	Msg  chat.Message
 }
 
-// OutboxPut stores m under its origin counter, replacing what was there.
-func (s *Store) OutboxPut(counter uint64, m chat.Message) error {
-	v, err := encode(m)
+// outboxRecord is an item as stored under its id.
+type outboxRecord struct {
+	Ring string       `json:"ring"`
+	Msg  chat.Message `json:"msg"`
+}
+
+func encodeOutbox(item OutboxItem) ([]byte, error) {
+	v, err := json.Marshal(outboxRecord{Ring: item.Ring, Msg: item.Msg})
 	if err != nil {
-		return fmt.Errorf("store: outbox %d: %w", counter, err)
+		return nil, fmt.Errorf("store: outbox %d: %w", item.ID, err)
+	}
+	return v, nil
+}
+
+// OutboxPut stores item under its id, replacing what was there, and
+// returns once it is durable.
+func (s *Store) OutboxPut(item OutboxItem) error {
+	return <-s.OutboxPutAsync(item)
+}
+
+// OutboxPutAsync is OutboxPut without the wait: it queues the write behind
+// every write submitted before it and returns at once; the channel yields
+// the result once it is durable.
+func (s *Store) OutboxPutAsync(item OutboxItem) <-chan error {
+	v, err := encodeOutbox(item)
+	if err != nil {
+		return failed(err)
+	}
+	return s.submit(nil, func(w *txn) error {
+		return w.tx.Bucket(bucketOutbox).Put(u64(item.ID), v)
+	})
+}
+
+// OutboxDelete removes the item with this id, if any, and returns once
+// that is durable.
+func (s *Store) OutboxDelete(id uint64) error {
+	return <-s.OutboxDeleteAsync(id)
+}
+
+// OutboxDeleteAsync is OutboxDelete without the wait, like OutboxPutAsync.
+func (s *Store) OutboxDeleteAsync(id uint64) <-chan error {
+	return s.submit(nil, func(w *txn) error {
+		return w.tx.Bucket(bucketOutbox).Delete(u64(id))
+	})
+}
+
+// OutboxReplace makes items the whole outbox, in one transaction: every
+// item stored before is gone. Of items with the same id the last stays.
+func (s *Store) OutboxReplace(items []OutboxItem) error {
+	vals := make([][]byte, len(items))
+	for i, item := range items {
+		v, err := encodeOutbox(item)
+		if err != nil {
+			return err
+		}
+		vals[i] = v
 	}
 	return s.do(nil, func(w *txn) error {
-		return w.tx.Bucket(bucketOutbox).Put(u64(counter), v)
+		if err := w.tx.DeleteBucket(bucketOutbox); err != nil {
+			return err
+		}
+		b, err := w.tx.CreateBucket(bucketOutbox)
+		if err != nil {
+			return err
+		}
+		for i, item := range items {
+			if err := b.Put(u64(item.ID), vals[i]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
-// OutboxDelete removes the message with this origin counter, if any.
-func (s *Store) OutboxDelete(counter uint64) error {
-	return s.do(nil, func(w *txn) error {
-		return w.tx.Bucket(bucketOutbox).Delete(u64(counter))
-	})
-}
-
-// Outbox returns the unsequenced messages by ascending origin counter.
+// Outbox returns the committed outbox by ascending id.
 func (s *Store) Outbox() ([]OutboxItem, error) {
 	var out []OutboxItem
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketOutbox).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			m, err := decode(v)
-			if err != nil {
+			var r outboxRecord
+			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("store: outbox %d: %w", getU64(k), err)
 			}
-			out = append(out, OutboxItem{Counter: getU64(k), Msg: m})
+			out = append(out, OutboxItem{ID: getU64(k), Ring: r.Ring, Msg: r.Msg})
 		}
 		return nil
 	})

@@ -38,7 +38,7 @@ func TestRetentionByCount(t *testing.T) {
 	checkStarts(t, s, []epochCase{{2, 7, true}})
 	checkEnds(t, s, []epochCase{{1, 0, false}, {2, 10, true}})
 
-	if _, err := s.TruncateAfter(5); err == nil || !strings.Contains(err.Error(), "retention removed the history up to seq 6") {
+	if _, err := s.TruncateAfter(5); err == nil || !strings.Contains(err.Error(), "the history up to seq 6 is not held") {
 		t.Errorf("TruncateAfter(5) below the floor = %v", err)
 	}
 	cut, err := s.TruncateAfter(6)

@@ -129,7 +129,7 @@ func (s *Store) load() (t *tip, err error) {
 		}
 	}()
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketMsgs, bucketEpochs, bucketMeta, bucketNode, bucketOutbox} {
+		for _, name := range [][]byte{bucketMsgs, bucketEpochs, bucketMeta, bucketNode, bucketOutbox, bucketOrigins} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

@@ -12,14 +12,17 @@ import (
 // can resubmit its own. Direct messages stored after seq are kept, in their
 // order, after the message at seq. LastSeq becomes seq (if it was higher),
 // LastEpoch the epoch of seq, and the epochs that started after seq leave
-// the epoch table. Cutting into history that retention removed is an error:
-// the epoch there is unknown, so Reset instead.
+// the epoch table. Each origin of a cut message goes back, in the origins
+// table, to the counter just below its first cut message (and leaves the
+// table at 0). Cutting below the floor, into history that retention removed
+// or that came before StartAfter, is an error: the epoch there is unknown,
+// so Reset instead.
 func (s *Store) TruncateAfter(seq uint64) ([]chat.Message, error) {
 	var cut []chat.Message
 	err := s.do(
 		func(w *txn) error {
 			if seq < w.t.floorSeq {
-				return fmt.Errorf("store: cannot truncate after seq %d: retention removed the history up to seq %d; reset instead", seq, w.t.floorSeq)
+				return fmt.Errorf("store: cannot truncate after seq %d: the history up to seq %d is not held (retention removed it, or it came before StartAfter); reset instead", seq, w.t.floorSeq)
 			}
 			return nil
 		},
@@ -77,6 +80,7 @@ func (w *txn) truncateAfter(seq uint64) ([]chat.Message, error) {
 		cut = append(cut, m)
 		w.t.count--
 	}
+	w.cutOrigins(cut)
 	if err := w.cutEpochs(seq); err != nil {
 		return nil, err
 	}
@@ -90,11 +94,11 @@ func (w *txn) truncateAfter(seq uint64) ([]chat.Message, error) {
 	return cut, nil
 }
 
-// Reset forgets the whole history, direct messages and the epoch table
-// included. Node state and the outbox stay.
+// Reset forgets the whole history, direct messages, the epoch table, the
+// floor and the origins table included. Node state and the outbox stay.
 func (s *Store) Reset() error {
 	return s.do(nil, func(w *txn) error {
-		for _, name := range [][]byte{bucketMsgs, bucketEpochs} {
+		for _, name := range [][]byte{bucketMsgs, bucketEpochs, bucketOrigins} {
 			if err := w.tx.DeleteBucket(name); err != nil {
 				return err
 			}
@@ -110,6 +114,7 @@ func (s *Store) Reset() error {
 			return err
 		}
 		w.t = tip{nextSub: 1}
+		w.origins = nil
 		return nil
 	})
 }

@@ -23,6 +23,7 @@ type Config struct {
 	FailureTimeout    time.Duration // default 1s; always > HeartbeatInterval
 	Discovery         Discovery
 	SecretFile        string // default "" (none)
+	History           History
 	Metrics           Metrics
 	Log               Log
 }
@@ -30,6 +31,12 @@ type Config struct {
 // Discovery configures finding peers on the local network.
 type Discovery struct {
 	Enabled bool // default false
+}
+
+// History bounds the stored message history. Zero means no bound.
+type History struct {
+	RetainCount int           // default 100000 messages; >= 0
+	RetainAge   time.Duration // default 0: keep regardless of age; >= 0
 }
 
 // Metrics configures the metrics endpoint.
@@ -67,6 +74,7 @@ func defaults() *Config {
 		Join:              []string{},
 		HeartbeatInterval: 200 * time.Millisecond,
 		FailureTimeout:    time.Second,
+		History:           History{RetainCount: 100000},
 		Log:               Log{Level: "info", Format: "auto"},
 	}
 }

@@ -54,6 +54,7 @@ func defaultConfig() *Config {
 		Join:              []string{},
 		HeartbeatInterval: 200 * time.Millisecond,
 		FailureTimeout:    time.Second,
+		History:           History{RetainCount: 100000},
 		Log:               Log{Level: "info", Format: "auto"},
 	}
 }
@@ -70,6 +71,9 @@ failure_timeout: 2s
 discovery:
   enabled: true
 secret_file: /etc/ringd/secret
+history:
+  retain_count: 500
+  retain_age: 720h
 metrics:
   listen: 127.0.0.1:9100
 log:
@@ -91,6 +95,7 @@ func TestLoad(t *testing.T) {
 			FailureTimeout:    2 * time.Second,
 			Discovery:         Discovery{Enabled: true},
 			SecretFile:        "/etc/ringd/secret",
+			History:           History{RetainCount: 500, RetainAge: 720 * time.Hour},
 			Metrics:           Metrics{Listen: "127.0.0.1:9100"},
 			Log:               Log{Level: "debug", Format: "json", File: "/var/log/ringd.log"},
 		}
@@ -157,6 +162,8 @@ func TestLoad(t *testing.T) {
 				"RINGD_JOIN=b.example:1, c.example:2,",
 				"RINGD_FAILURE_TIMEOUT=3s",
 				"RINGD_SECRET_FILE=", // empty counts as unset
+				"RINGD_HISTORY_RETAIN_COUNT=0",
+				"RINGD_HISTORY_RETAIN_AGE=0",
 			}},
 			want: func() *Config {
 				c := fromFile()
@@ -164,6 +171,7 @@ func TestLoad(t *testing.T) {
 				c.Discovery.Enabled = false
 				c.Join = []string{"b.example:1", "c.example:2"}
 				c.FailureTimeout = 3 * time.Second
+				c.History = History{}
 				return c
 			},
 		},
@@ -171,10 +179,14 @@ func TestLoad(t *testing.T) {
 			name: "flag over env",
 			in: input{
 				file: fullFile,
-				env:  []string{"RINGD_NAME=eve", "RINGD_LOG_LEVEL=warn", "RINGD_JOIN=b.example:1"},
+				env: []string{
+					"RINGD_NAME=eve", "RINGD_LOG_LEVEL=warn", "RINGD_JOIN=b.example:1",
+					"RINGD_HISTORY_RETAIN_COUNT=7", "RINGD_HISTORY_RETAIN_AGE=1h",
+				},
 				args: []string{
 					"--name=frank", "--join", "d.example:1,e.example:2", "--join=f.example:3",
 					"--discovery-enabled=false", "--heartbeat-interval=50ms", "--metrics-listen=",
+					"--history-retain-count=42", "--history-retain-age=0s",
 				},
 			},
 			want: func() *Config {
@@ -184,6 +196,7 @@ func TestLoad(t *testing.T) {
 				c.Discovery.Enabled = false
 				c.HeartbeatInterval = 50 * time.Millisecond
 				c.Metrics.Listen = ""
+				c.History = History{RetainCount: 42}
 				return c
 			},
 		},
@@ -193,14 +206,15 @@ func TestLoad(t *testing.T) {
 				"--name=gus", "--listen=[::1]:1", "--advertise=[::1]:2", "--socket=s", "--data-dir=d",
 				"--join=h:3", "--heartbeat-interval=1s", "--failure-timeout=1m", "--discovery-enabled",
 				"--secret-file=sf", "--metrics-listen=:9", "--log-level=error", "--log-format=text",
-				"--log-file=lf",
+				"--log-file=lf", "--history-retain-count", "0", "--history-retain-age=90m",
 			}},
 			want: func() *Config {
 				return &Config{
 					Name: "gus", Listen: "[::1]:1", Advertise: "[::1]:2", Socket: "s", DataDir: "d",
 					Join: []string{"h:3"}, HeartbeatInterval: time.Second, FailureTimeout: time.Minute,
 					Discovery: Discovery{Enabled: true}, SecretFile: "sf", Metrics: Metrics{Listen: ":9"},
-					Log: Log{Level: "error", Format: "text", File: "lf"},
+					Log:     Log{Level: "error", Format: "text", File: "lf"},
+					History: History{RetainCount: 0, RetainAge: 90 * time.Minute},
 				}
 			},
 		},
@@ -215,6 +229,56 @@ func TestLoad(t *testing.T) {
 			want.File = path
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("Load =\n%+v\nwant\n%+v", got, want)
+			}
+		})
+	}
+}
+
+func TestHistory(t *testing.T) {
+	tests := []struct {
+		name string
+		in   input
+		want History
+	}{
+		{"default", input{}, History{RetainCount: 100000}},
+		{"empty section", input{file: "history:\n"}, History{RetainCount: 100000}},
+		{"file count zero", input{file: "history:\n  retain_count: 0\n"}, History{}},
+		{"file count", input{file: "history:\n  retain_count: 250\n"}, History{RetainCount: 250}},
+		{"file count as digits string", input{file: "history:\n  retain_count: \"250\"\n"}, History{RetainCount: 250}},
+		{"file count null keeps default", input{file: "history:\n  retain_count:\n"}, History{RetainCount: 100000}},
+		{"file age", input{file: "history:\n  retain_age: 720h\n"}, History{RetainCount: 100000, RetainAge: 720 * time.Hour}},
+		{"file age 0s", input{file: "history:\n  retain_age: 0s\n"}, History{RetainCount: 100000}},
+		{"file age bare 0", input{file: "history:\n  retain_age: 0\n"}, History{RetainCount: 100000}},
+		{"file age string 0", input{file: "history:\n  retain_age: \"0\"\n"}, History{RetainCount: 100000}},
+		{"file flow mapping", input{file: "history: {retain_count: 1, retain_age: 1m}\n"}, History{RetainCount: 1, RetainAge: time.Minute}},
+		{"env count", input{env: []string{"RINGD_HISTORY_RETAIN_COUNT=12"}}, History{RetainCount: 12, RetainAge: 0}},
+		{"env count leading zeros", input{env: []string{"RINGD_HISTORY_RETAIN_COUNT=0012"}}, History{RetainCount: 12}},
+		{"env count zero", input{env: []string{"RINGD_HISTORY_RETAIN_COUNT=0"}}, History{}},
+		{"env age", input{env: []string{"RINGD_HISTORY_RETAIN_AGE=36h"}}, History{RetainCount: 100000, RetainAge: 36 * time.Hour}},
+		{"env age zero", input{env: []string{"RINGD_HISTORY_RETAIN_AGE=0"}}, History{RetainCount: 100000}},
+		{"env empty keeps file", input{file: "history:\n  retain_count: 5\n", env: []string{"RINGD_HISTORY_RETAIN_COUNT="}},
+			History{RetainCount: 5}},
+		{"env over file", input{
+			file: "history:\n  retain_count: 5\n  retain_age: 1h\n",
+			env:  []string{"RINGD_HISTORY_RETAIN_COUNT=6", "RINGD_HISTORY_RETAIN_AGE=2h"},
+		}, History{RetainCount: 6, RetainAge: 2 * time.Hour}},
+		{"flag count", input{args: []string{"--history-retain-count=3"}}, History{RetainCount: 3}},
+		{"flag count separate", input{args: []string{"--history-retain-count", "1000000"}}, History{RetainCount: 1000000}},
+		{"flag age", input{args: []string{"--history-retain-age=24h"}}, History{RetainCount: 100000, RetainAge: 24 * time.Hour}},
+		{"flag over env and file", input{
+			file: "history:\n  retain_count: 5\n  retain_age: 1h\n",
+			env:  []string{"RINGD_HISTORY_RETAIN_COUNT=6", "RINGD_HISTORY_RETAIN_AGE=2h"},
+			args: []string{"--history-retain-count=0", "--history-retain-age=0"},
+		}, History{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _, err := load(t, tt.in)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if c.History != tt.want {
+				t.Errorf("History = %+v, want %+v", c.History, tt.want)
 			}
 		})
 	}
@@ -317,6 +381,78 @@ func TestErrors(t *testing.T) {
 			fileSource, "heartbeat_interval", []string{`invalid duration "2x"`}},
 		{"malformed duration from flag", input{args: []string{"--heartbeat-interval=abc"}}, "flag --heartbeat-interval",
 			"heartbeat_interval", []string{`invalid duration "abc"`}},
+		{"zero heartbeat from env", input{env: []string{"RINGD_HEARTBEAT_INTERVAL=0"}}, "env RINGD_HEARTBEAT_INTERVAL",
+			"heartbeat_interval", []string{`duration must be positive, got "0"`}},
+		{"retain_count negative", input{file: "history:\n  retain_count: -1\n"}, fileSource, "history.retain_count",
+			[]string{"must be a whole number >= 0, got number -1"}},
+		{"retain_count exponent", input{file: "history:\n  retain_count: 1e5\n"}, fileSource, "history.retain_count",
+			[]string{"must be a whole number >= 0, got floating-point number 100000", "digits only"}},
+		{"retain_count fraction", input{file: "history:\n  retain_count: 1.5\n"}, fileSource, "history.retain_count",
+			[]string{"must be a whole number >= 0, got floating-point number 1.5"}},
+		{"retain_count word", input{file: "history:\n  retain_count: abc\n"}, fileSource, "history.retain_count",
+			[]string{`must be a whole number >= 0, got "abc"`}},
+		{"retain_count quoted exponent", input{file: "history:\n  retain_count: \"1e5\"\n"}, fileSource, "history.retain_count",
+			[]string{`must be a whole number >= 0, got "1e5"`}},
+		{"retain_count quoted negative", input{file: "history:\n  retain_count: \"-1\"\n"}, fileSource, "history.retain_count",
+			[]string{`must be a whole number >= 0, got "-1"`}},
+		{"retain_count empty string", input{file: "history:\n  retain_count: ''\n"}, fileSource, "history.retain_count",
+			[]string{`must be a whole number >= 0, got ""`}},
+		{"retain_count bool", input{file: "history:\n  retain_count: true\n"}, fileSource, "history.retain_count",
+			[]string{"must be a whole number >= 0, got boolean true"}},
+		{"retain_count list", input{file: "history:\n  retain_count: [1]\n"}, fileSource, "history.retain_count",
+			[]string{"must be a whole number >= 0, got a list"}},
+		{"retain_count too large", input{file: "history:\n  retain_count: 99999999999999999999\n"}, fileSource,
+			"history.retain_count", []string{"too large"}},
+		{"retain_count too large uint", input{file: "history:\n  retain_count: 18446744073709551615\n"}, fileSource,
+			"history.retain_count", []string{"too large"}},
+		{"retain_count negative from env", input{env: []string{"RINGD_HISTORY_RETAIN_COUNT=-1"}}, "env RINGD_HISTORY_RETAIN_COUNT",
+			"history.retain_count", []string{`must be a whole number >= 0, got "-1"`}},
+		{"retain_count exponent from env", input{env: []string{"RINGD_HISTORY_RETAIN_COUNT=1e5"}}, "env RINGD_HISTORY_RETAIN_COUNT",
+			"history.retain_count", []string{`must be a whole number >= 0, got "1e5"`}},
+		{"retain_count word from env", input{env: []string{"RINGD_HISTORY_RETAIN_COUNT=abc"}}, "env RINGD_HISTORY_RETAIN_COUNT",
+			"history.retain_count", []string{`got "abc"`}},
+		{"retain_count signed from env", input{env: []string{"RINGD_HISTORY_RETAIN_COUNT=+5"}}, "env RINGD_HISTORY_RETAIN_COUNT",
+			"history.retain_count", []string{`got "+5"`}},
+		{"retain_count spaced from env", input{env: []string{"RINGD_HISTORY_RETAIN_COUNT= 5"}}, "env RINGD_HISTORY_RETAIN_COUNT",
+			"history.retain_count", []string{`got " 5"`}},
+		{"retain_count too large from env", input{env: []string{"RINGD_HISTORY_RETAIN_COUNT=99999999999999999999"}},
+			"env RINGD_HISTORY_RETAIN_COUNT", "history.retain_count", []string{"too large"}},
+		{"retain_count negative from flag", input{args: []string{"--history-retain-count=-1"}}, "flag --history-retain-count",
+			"history.retain_count", []string{`must be a whole number >= 0, got "-1"`}},
+		{"retain_count exponent from flag", input{args: []string{"--history-retain-count=1e5"}}, "flag --history-retain-count",
+			"history.retain_count", []string{`got "1e5"`}},
+		{"retain_count word from flag", input{args: []string{"--history-retain-count", "abc"}}, "flag --history-retain-count",
+			"history.retain_count", []string{`got "abc"`}},
+		{"retain_count empty from flag", input{args: []string{"--history-retain-count="}}, "flag --history-retain-count",
+			"history.retain_count", []string{`got ""`}},
+		{"retain_count in file under env", input{file: "history:\n  retain_count: -1\n", env: []string{"RINGD_HISTORY_RETAIN_COUNT=5"}},
+			fileSource, "history.retain_count", []string{"got number -1"}},
+		{"retain_count from env under flag", input{env: []string{"RINGD_HISTORY_RETAIN_COUNT=x"}, args: []string{"--history-retain-count=5"}},
+			"env RINGD_HISTORY_RETAIN_COUNT", "history.retain_count", []string{`got "x"`}},
+		{"retain_age negative", input{file: "history:\n  retain_age: -1h\n"}, fileSource, "history.retain_age",
+			[]string{`duration must not be negative, got "-1h"`}},
+		{"retain_age without unit", input{file: "history:\n  retain_age: 720\n"}, fileSource, "history.retain_age",
+			[]string{"invalid duration 720: a unit is required"}},
+		{"retain_age negative number", input{file: "history:\n  retain_age: -1\n"}, fileSource, "history.retain_age",
+			[]string{"a unit is required"}},
+		{"retain_age malformed", input{file: "history:\n  retain_age: 30d\n"}, fileSource, "history.retain_age",
+			[]string{`invalid duration "30d"`}},
+		{"retain_age negative from env", input{env: []string{"RINGD_HISTORY_RETAIN_AGE=-5m"}}, "env RINGD_HISTORY_RETAIN_AGE",
+			"history.retain_age", []string{"must not be negative"}},
+		{"retain_age malformed from env", input{env: []string{"RINGD_HISTORY_RETAIN_AGE=week"}}, "env RINGD_HISTORY_RETAIN_AGE",
+			"history.retain_age", []string{`invalid duration "week"`}},
+		{"retain_age negative from flag", input{args: []string{"--history-retain-age=-1s"}}, "flag --history-retain-age",
+			"history.retain_age", []string{"must not be negative"}},
+		{"retain_age malformed from flag", input{args: []string{"--history-retain-age=abc"}}, "flag --history-retain-age",
+			"history.retain_age", []string{`invalid duration "abc"`}},
+		{"history as scalar", input{file: "history: 100\n"}, fileSource, "history",
+			[]string{"expected a mapping with keys retain_count, retain_age, got number 100"}},
+		{"unknown history key", input{file: "history:\n  max: 5\n"}, fileSource, "history.max",
+			[]string{"unknown key", "known keys under history: retain_count, retain_age"}},
+		{"history key outside its section", input{file: "retain_count: 5\n"}, fileSource, "retain_count",
+			[]string{`did you mean "history.retain_count"?`}},
+		{"unknown history env", input{env: []string{"RINGD_HISTORY_RETAIN=5"}}, "env RINGD_HISTORY_RETAIN", "",
+			[]string{"unknown variable"}},
 		{"timeout not above heartbeat", input{file: "failure_timeout: 200ms\n"}, fileSource, "failure_timeout",
 			[]string{"failure_timeout (200ms) must be greater than heartbeat_interval (200ms)"}},
 		{"heartbeat above default timeout", input{env: []string{"RINGD_HEARTBEAT_INTERVAL=2s"}}, "env RINGD_HEARTBEAT_INTERVAL",
@@ -417,8 +553,14 @@ func TestBindFlags(t *testing.T) {
 			t.Errorf("usage of --%s does not mention %s", k.flag(), k.env())
 		}
 	}
-	if got := fs.Lookup("heartbeat-interval").Value.Type(); got != "duration" {
-		t.Errorf("--heartbeat-interval has type %q, want duration", got)
+	for flag, want := range map[string]string{
+		"heartbeat-interval":   "duration",
+		"history-retain-age":   "duration",
+		"history-retain-count": "int",
+	} {
+		if got := fs.Lookup(flag).Value.Type(); got != want {
+			t.Errorf("--%s has type %q, want %s", flag, got, want)
+		}
 	}
 	if fs.Lookup("data-dir") == nil || fs.Lookup("discovery-enabled") == nil || fs.Lookup("log-level") == nil {
 		t.Error("flag names do not follow the documented spelling")
@@ -427,9 +569,10 @@ func TestBindFlags(t *testing.T) {
 
 func TestNamesDerived(t *testing.T) {
 	for name, want := range map[string][2]string{
-		"data_dir":          {"RINGD_DATA_DIR", "data-dir"},
-		"discovery.enabled": {"RINGD_DISCOVERY_ENABLED", "discovery-enabled"},
-		"log.level":         {"RINGD_LOG_LEVEL", "log-level"},
+		"data_dir":             {"RINGD_DATA_DIR", "data-dir"},
+		"discovery.enabled":    {"RINGD_DISCOVERY_ENABLED", "discovery-enabled"},
+		"log.level":            {"RINGD_LOG_LEVEL", "log-level"},
+		"history.retain_count": {"RINGD_HISTORY_RETAIN_COUNT", "history-retain-count"},
 	} {
 		k := key{name: name}
 		if k.env() != want[0] || k.flag() != want[1] {

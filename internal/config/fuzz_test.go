@@ -16,6 +16,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("log: {level: debug, colour: red}\n"))
 	f.Add([]byte("join: [a:1, 2, ~, [x]]\nname: {a: b}\n"))
 	f.Add([]byte("a: &x [*x]\n"))
+	f.Add([]byte("history: {retain_count: -1e5, retain_age: 0}\n"))
 	f.Add([]byte("? [a, b]\n: c\n1: 2\n"))
 
 	dir := f.TempDir()
@@ -31,7 +32,8 @@ func FuzzLoad(f *testing.F) {
 			}
 			return
 		}
-		if c.Name == "" || c.Socket == "" || c.DataDir == "" || c.FailureTimeout <= c.HeartbeatInterval {
+		if c.Name == "" || c.Socket == "" || c.DataDir == "" || c.FailureTimeout <= c.HeartbeatInterval ||
+			c.History.RetainCount < 0 || c.History.RetainAge < 0 {
 			t.Fatalf("Load accepted an invalid config: %+v", c)
 		}
 	})

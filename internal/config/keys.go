@@ -1,7 +1,9 @@
 package config
 
 import (
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -13,6 +15,9 @@ type key struct {
 	field func(*Config) any // pointer to the field; its type sets the kind
 	check func(*Config) string
 	usage string
+	// zeroOK lets a duration be 0, which then means "off"; other
+	// durations must be positive.
+	zeroOK bool
 }
 
 // keys lists every setting in the order they are checked and documented.
@@ -74,6 +79,17 @@ var keys = []key{
 		usage: "file holding the shared ring secret (default none)",
 	},
 	{
+		name:  "history.retain_count",
+		field: func(c *Config) any { return &c.History.RetainCount },
+		usage: "keep at most this many messages in the history, 0 for no limit (default 100000)",
+	},
+	{
+		name:   "history.retain_age",
+		field:  func(c *Config) any { return &c.History.RetainAge },
+		zeroOK: true,
+		usage:  "drop history messages older than this, 0 to keep them regardless of age (default 0)",
+	},
+	{
 		name:  "metrics.listen",
 		field: func(c *Config) any { return &c.Metrics.Listen },
 		check: func(c *Config) string { return checkOptionalListenAddr(c.Metrics.Listen) },
@@ -120,10 +136,14 @@ func BindFlags(fs *pflag.FlagSet) {
 			fs.Bool(k.flag(), false, usage)
 		case *[]string:
 			fs.StringSlice(k.flag(), nil, usage)
-		default:
-			// Durations stay text until Load so that a bad value is
-			// reported like one from the file or the environment.
+		// Numbers and durations stay text until Load so that a bad value
+		// is reported like one from the file or the environment.
+		case *int:
+			fs.Var(&textFlag{typ: "int"}, k.flag(), usage)
+		case *time.Duration:
 			fs.Var(&textFlag{typ: "duration"}, k.flag(), usage)
+		default:
+			panic(fmt.Sprintf("config: no flag for key %s of type %T", k.name, k.field(new(Config))))
 		}
 	}
 }

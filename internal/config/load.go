@@ -58,7 +58,7 @@ func Load(opts Options) (*Config, error) {
 				dst = c
 				src[k.name] = l.source(k)
 			}
-			if p := convert(k.field(dst), v, l.text); p != "" {
+			if p := convert(k.field(dst), v, l.text, k.zeroOK); p != "" {
 				return nil, &Error{Source: l.source(k), Key: k.name, Problem: p}
 			}
 		}

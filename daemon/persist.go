@@ -1,0 +1,189 @@
+package daemon
+
+import (
+	"fmt"
+	"log/slog"
+	"slices"
+
+	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/daemon/ring"
+	"github.com/ringchat/ring/daemon/store"
+	"github.com/ringchat/ring/protocol"
+)
+
+// historyFile is the store's file in data_dir.
+const historyFile = "ring.db"
+
+// persisted is what the store holds of the machine's state and outbox, so
+// that the driver writes only what changed.
+type persisted struct {
+	state      store.State
+	outbox     map[uint64]outboxKey
+	outboxVer  uint64
+	durableID  uint64 // the last history batch the store confirmed
+	stateSaved bool
+}
+
+type outboxKey struct {
+	counter uint64
+	ring    string
+}
+
+// heldEvent is a Delivered or Acked event that waits until the batch that
+// stores its entry is durable: a caller is told a message is stored, and a
+// watcher sees it, only once a crash can no longer take it back.
+type heldEvent struct {
+	ev    ring.Event
+	batch uint64
+}
+
+// restore gives the machine what the store kept of a previous run.
+func (n *Node) restore() error {
+	st, err := n.st.State()
+	if err != nil {
+		return err
+	}
+	items, err := n.st.Outbox()
+	if err != nil {
+		return err
+	}
+	saved := ring.Saved{RingID: st.RingID, Epoch: st.Epoch, Leader: st.Leader, Left: st.Left, Counter: st.Counter}
+	for _, m := range st.Members {
+		saved.Members = append(saved.Members, protocol.NodeInfo{ID: m.ID, Name: m.Name, Addr: m.Addr})
+	}
+	outbox := make([]ring.Pending, 0, len(items))
+	n.persisted.outbox = map[uint64]outboxKey{}
+	for _, it := range items {
+		e := entryOf(it.Msg)
+		e.Seq, e.Epoch = 0, 0
+		if e.OriginID != n.self.ID || e.OriginCounter == 0 {
+			return fmt.Errorf("history store: outbox item %d is not a message of this node (%q)", it.ID, it.Msg.ID)
+		}
+		outbox = append(outbox, ring.Pending{ID: it.ID, Ring: it.Ring, Entry: e})
+		n.persisted.outbox[it.ID] = outboxKey{e.OriginCounter, it.Ring}
+	}
+	n.machine.Restore(saved, outbox)
+	n.persisted.state, n.persisted.stateSaved = st, true
+	n.persisted.outboxVer = n.machine.OutboxVersion()
+	if len(outbox) > 0 || st.RingID != "" {
+		n.log.Info("restored from the store", "ring", st.RingID, "left", st.Left, "outbox", len(outbox), "last_seq", n.st.LastSeq())
+	}
+	return nil
+}
+
+// persist writes what changed of the machine's state and outbox. The
+// writes queue behind the history's, in order; a failure is logged by the
+// store.
+func (n *Node) persist(events []ring.Event) {
+	if v := n.machine.OutboxVersion(); v != n.persisted.outboxVer {
+		n.persisted.outboxVer = v
+		n.syncOutbox()
+	}
+	for _, ev := range events {
+		switch ev.(type) {
+		case ring.ViewChanged, ring.StateChanged, ring.LeaveDone, ring.LeaderChanged:
+			s := n.machine.Saved()
+			n.saveStateAsync(s.Left)
+			return
+		}
+	}
+}
+
+func (n *Node) stateOf(left bool) store.State {
+	s := n.machine.Saved()
+	st := store.State{Epoch: s.Epoch, RingID: s.RingID, Leader: s.Leader, Left: left, Counter: s.Counter}
+	for _, m := range s.Members {
+		st.Members = append(st.Members, chat.NodeRef{ID: m.ID, Name: m.Name, Addr: m.Addr})
+	}
+	return st
+}
+
+func sameState(a, b store.State) bool {
+	return a.Epoch == b.Epoch && a.RingID == b.RingID && a.Leader == b.Leader && a.Left == b.Left &&
+		slices.Equal(a.Members, b.Members)
+}
+
+func (n *Node) saveStateAsync(left bool) {
+	st := n.stateOf(left)
+	if n.persisted.stateSaved && sameState(st, n.persisted.state) {
+		return
+	}
+	n.persisted.state, n.persisted.stateSaved = st, true
+	n.st.SaveStateAsync(st)
+}
+
+// saveState writes the ring state and waits for it (on shutdown).
+func (n *Node) saveState(left bool) {
+	st := n.stateOf(left)
+	if err := n.st.SaveState(st); err != nil {
+		n.ringLog(slog.LevelError, "saving the ring state failed", "err", err)
+		return
+	}
+	n.persisted.state, n.persisted.stateSaved = st, true
+}
+
+// syncOutbox makes the stored outbox the machine's.
+func (n *Node) syncOutbox() {
+	now := n.machine.Outbox()
+	keep := make(map[uint64]bool, len(now))
+	for _, p := range now {
+		keep[p.ID] = true
+		k := outboxKey{p.Entry.OriginCounter, p.Ring}
+		if old, ok := n.persisted.outbox[p.ID]; ok && old == k {
+			continue
+		}
+		n.persisted.outbox[p.ID] = k
+		n.st.OutboxPutAsync(store.OutboxItem{ID: p.ID, Ring: p.Ring, Msg: messageOf(p.Entry)})
+	}
+	for id := range n.persisted.outbox {
+		if !keep[id] {
+			delete(n.persisted.outbox, id)
+			n.st.OutboxDeleteAsync(id)
+		}
+	}
+}
+
+// hold keeps a Delivered or Acked event until its entry is durable.
+func (n *Node) hold(ev ring.Event) {
+	batch := n.hist.commits
+	if batch <= n.persisted.durableID && len(n.held) == 0 {
+		n.release(ev)
+		return
+	}
+	n.held = append(n.held, heldEvent{ev: ev, batch: batch})
+}
+
+// durable hears from the history that batch id is written (or failed).
+func (n *Node) durable(id uint64, err error) {
+	if err != nil {
+		if n.storeErr == nil {
+			n.storeErr = err
+			n.ringLog(slog.LevelError, "writing the history failed; stopping", "err", err)
+		}
+		return
+	}
+	n.persisted.durableID = id
+	n.snapshot() // last_seq: a caller told its message is stored sees it counted
+	i := 0
+	for ; i < len(n.held) && n.held[i].batch <= id; i++ {
+		n.release(n.held[i].ev)
+	}
+	n.held = slices.Delete(n.held, 0, i)
+}
+
+// release acts on an event whose entry is stored.
+func (n *Node) release(ev ring.Event) {
+	switch ev := ev.(type) {
+	case ring.Delivered:
+		m := messageOf(ev.Entry)
+		n.mu.Lock()
+		n.publishLocked(m)
+		n.mu.Unlock()
+	case ring.Acked:
+		if c, ok := n.says[ev.Token]; ok {
+			delete(n.says, ev.Token)
+			m := messageOf(ev.Entry)
+			c <- SayResult{Receipt: chat.Receipt{Seq: m.Seq, Lamport: m.Lamport, ID: m.ID}}
+		}
+	}
+}

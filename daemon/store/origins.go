@@ -1,0 +1,109 @@
+package store
+
+import (
+	"strconv"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/ringchat/ring/daemon/chat"
+)
+
+// The origins table keeps, for every origin node, the highest origin
+// counter of a sequenced message ever appended. Retention leaves it alone:
+// a node rebuilds its duplicate filter from it after a restart even when
+// the messages themselves are gone. Only TruncateAfter lowers it, and
+// Reset clears it.
+
+// Origins returns a copy of the committed origins table: origin node id →
+// highest counter of its sequenced messages. It is never nil.
+func (s *Store) Origins() map[string]uint64 {
+	out := map[string]uint64{}
+	s.view(func(tx *bolt.Tx) {
+		_ = tx.Bucket(bucketOrigins).ForEach(func(k, v []byte) error {
+			out[string(k)] = getU64(v)
+			return nil
+		})
+	})
+	return out
+}
+
+// originOf names the origin and counter of a sequenced message, from
+// From.ID and the part of ID after its last '/'. ok is false for a direct
+// message and for one whose ID does not parse, or whose origin is no
+// valid key (a bad entry would fail the whole transaction).
+func originOf(m chat.Message) (origin string, counter uint64, ok bool) {
+	if m.Seq == 0 || m.From.ID == "" || len(m.From.ID) > bolt.MaxKeySize {
+		return "", 0, false
+	}
+	i := strings.LastIndexByte(m.ID, '/')
+	if i < 0 {
+		return "", 0, false
+	}
+	counter, err := strconv.ParseUint(m.ID[i+1:], 10, 64)
+	if err != nil || counter == 0 {
+		return "", 0, false
+	}
+	return m.From.ID, counter, true
+}
+
+// origin returns the table entry as this transaction has it so far.
+func (w *txn) origin(id string) uint64 {
+	if c, ok := w.origins[id]; ok {
+		return c
+	}
+	return getU64(w.tx.Bucket(bucketOrigins).Get([]byte(id)))
+}
+
+// setOrigin changes an entry; flushOrigins writes it. 0 deletes it.
+func (w *txn) setOrigin(id string, counter uint64) {
+	if w.origins == nil {
+		w.origins = map[string]uint64{}
+	}
+	w.origins[id] = counter
+}
+
+// noteOrigins raises the entries for appended messages.
+func (w *txn) noteOrigins(msgs []chat.Message) {
+	for _, m := range msgs {
+		if id, c, ok := originOf(m); ok && c > w.origin(id) {
+			w.setOrigin(id, c)
+		}
+	}
+}
+
+// cutOrigins lowers the entries of the origins of cut (sequenced messages
+// removed from the end of the log) to just below their smallest cut
+// counter: an origin's counters are contiguous along a log, so that is the
+// highest one left.
+func (w *txn) cutOrigins(cut []chat.Message) {
+	lowest := map[string]uint64{}
+	for _, m := range cut {
+		if id, c, ok := originOf(m); ok {
+			if low, seen := lowest[id]; !seen || c < low {
+				lowest[id] = c
+			}
+		}
+	}
+	for id, c := range lowest {
+		w.setOrigin(id, c-1)
+	}
+}
+
+// flushOrigins writes the entries the transaction changed, one write each.
+func (w *txn) flushOrigins() error {
+	b := w.tx.Bucket(bucketOrigins)
+	for id, c := range w.origins {
+		var err error
+		if c == 0 {
+			err = b.Delete([]byte(id))
+		} else {
+			err = b.Put([]byte(id), u64(c))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	w.origins = nil
+	return nil
+}
