@@ -194,7 +194,6 @@ func (n *Node) Run(ctx context.Context) error {
 	} else {
 		n.stopWaiters()
 	}
-	n.hist.settle()
 	if err := n.st.Close(); err != nil && n.storeErr == nil {
 		n.storeErr = err
 	}
@@ -254,7 +253,9 @@ func (n *Node) shutdown(tick <-chan time.Time) {
 		cancel()
 		n.tr.Flush(time.Second) // the leave must reach the others before the connections close
 		// Stopping is no leave by the user: on start the node goes back.
-		n.saveState(false)
+		saved := n.machine.Saved()
+		saved.Left = false
+		n.saveState(saved)
 	}
 	n.stopWaiters()
 	n.ringLog(slog.LevelInfo, "node stopped")

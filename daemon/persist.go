@@ -82,39 +82,33 @@ func (n *Node) persist(events []ring.Event) {
 	for _, ev := range events {
 		switch ev.(type) {
 		case ring.ViewChanged, ring.StateChanged, ring.LeaveDone, ring.LeaderChanged:
-			s := n.machine.Saved()
-			n.saveStateAsync(s.Left)
+			if st := stateOf(n.machine.Saved()); !n.persisted.stateSaved || !sameState(st, n.persisted.state) {
+				n.persisted.state, n.persisted.stateSaved = st, true
+				n.st.SaveStateAsync(st)
+			}
 			return
 		}
 	}
 }
 
-func (n *Node) stateOf(left bool) store.State {
-	s := n.machine.Saved()
-	st := store.State{Epoch: s.Epoch, RingID: s.RingID, Leader: s.Leader, Left: left, Counter: s.Counter}
+func stateOf(s ring.Saved) store.State {
+	st := store.State{Epoch: s.Epoch, RingID: s.RingID, Leader: s.Leader, Left: s.Left, Counter: s.Counter}
 	for _, m := range s.Members {
 		st.Members = append(st.Members, chat.NodeRef{ID: m.ID, Name: m.Name, Addr: m.Addr})
 	}
 	return st
 }
 
+// sameState compares all but the counter, which the outbox and the origin
+// table also give: it alone is no reason to write.
 func sameState(a, b store.State) bool {
 	return a.Epoch == b.Epoch && a.RingID == b.RingID && a.Leader == b.Leader && a.Left == b.Left &&
 		slices.Equal(a.Members, b.Members)
 }
 
-func (n *Node) saveStateAsync(left bool) {
-	st := n.stateOf(left)
-	if n.persisted.stateSaved && sameState(st, n.persisted.state) {
-		return
-	}
-	n.persisted.state, n.persisted.stateSaved = st, true
-	n.st.SaveStateAsync(st)
-}
-
 // saveState writes the ring state and waits for it (on shutdown).
-func (n *Node) saveState(left bool) {
-	st := n.stateOf(left)
+func (n *Node) saveState(s ring.Saved) {
+	st := stateOf(s)
 	if err := n.st.SaveState(st); err != nil {
 		n.ringLog(slog.LevelError, "saving the ring state failed", "err", err)
 		return

@@ -1,11 +1,7 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -175,11 +171,6 @@ type chaosStream struct {
 	mayFail bool
 }
 
-type timedReceipt struct {
-	chat.Receipt
-	at time.Time // when the test read it
-}
-
 // runChaosRound streams from senders, kills the leader at kp (and, for a
 // double kill, the next leader too) and waits for every stream to end.
 func runChaosRound(t *testing.T, r *testRing, round int, kp chaosPoint, leader *ringNode, senders []*ringNode) *chaosRound {
@@ -192,7 +183,7 @@ func runChaosRound(t *testing.T, r *testRing, round int, kp chaosPoint, leader *
 		s := &chaosStream{n: n, prefix: fmt.Sprintf("%s r%d line", n.name, round)}
 		c.streams = append(c.streams, s)
 		go func() {
-			s.acks, s.err = chaosSay(n, s.prefix, started, progress)
+			s.acks, s.err = sayLines(n, s.prefix, chaosLines, chaosEvery, chaosStreamTO, started, progress)
 			done <- s
 		}()
 	}
@@ -337,64 +328,6 @@ func (c *chaosRound) failover(log []chat.Message, before uint64) string {
 		return "(none: every line was sequenced before the kill)"
 	}
 	return first.Sub(c.killed).Round(time.Millisecond).String()
-}
-
-// chaosSay feeds `ringctl -o json say -` on n with chaosLines lines
-// "<prefix> <i>", one every chaosEvery, and returns the receipts with the
-// time each was read. started is signalled once the first line is written,
-// progress once per receipt.
-func chaosSay(n *ringNode, prefix string, started, progress chan<- struct{}) ([]timedReceipt, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), chaosStreamTO)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, ringctlBin, "-s", n.socket, "-o", "json", "say", "-")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	go func() {
-		defer stdin.Close()
-		tick := time.NewTicker(chaosEvery)
-		defer tick.Stop()
-		for i := range chaosLines {
-			if _, err := fmt.Fprintf(stdin, "%s %d\n", prefix, i+1); err != nil {
-				if i == 0 {
-					started <- struct{}{} // do not leave the round waiting
-				}
-				return
-			}
-			if i == 0 {
-				started <- struct{}{}
-			}
-			select {
-			case <-tick.C:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	var rcs []timedReceipt
-	dec := json.NewDecoder(stdout)
-	for {
-		var rc chat.Receipt
-		if err := dec.Decode(&rc); err != nil {
-			break
-		}
-		rcs = append(rcs, timedReceipt{rc, time.Now()})
-		progress <- struct{}{}
-	}
-	if err := cmd.Wait(); err != nil {
-		return rcs, fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
-	}
-	return rcs, nil
 }
 
 // currentLeader returns the status of a member that is not rejoining: the

@@ -241,7 +241,11 @@ func TestRingKillLeaderMidStream(t *testing.T) {
 	results := make(chan result, len(senders))
 	for _, n := range senders {
 		go func() {
-			rcs, err := streamSay(n, lines, progress)
+			trs, err := sayLines(n, n.name+" stream", lines, 20*time.Millisecond, 45*time.Second, nil, progress)
+			rcs := make([]chat.Receipt, len(trs))
+			for i, tr := range trs {
+				rcs[i] = tr.Receipt
+			}
 			results <- result{n, rcs, err}
 		}()
 	}
@@ -294,11 +298,19 @@ func TestRingKillLeaderMidStream(t *testing.T) {
 	checkInvariants(t, sockets(r.alive()), acked)
 }
 
-// streamSay feeds `ringctl say -` on n with lines numbered lines, one every
-// 20 ms (a steady stream, not a burst), and returns the receipts; each one
-// is also signalled on progress.
-func streamSay(n *ringNode, lines int, progress chan<- struct{}) ([]chat.Receipt, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+// timedReceipt is a receipt of `say -` and when the test read it.
+type timedReceipt struct {
+	chat.Receipt
+	at time.Time
+}
+
+// sayLines feeds `ringctl -o json say -` on n with lines "<prefix> <i>"
+// (i from 1), one every `every` (a steady stream, not a burst), and returns
+// the receipts with the time each was read. started, if not nil, is
+// signalled once the first line is written (or could not be); progress
+// once per receipt.
+func sayLines(n *ringNode, prefix string, lines int, every, timeout time.Duration, started, progress chan<- struct{}) ([]timedReceipt, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, ringctlBin, "-s", n.socket, "-o", "json", "say", "-")
 	stdin, err := cmd.StdinPipe()
@@ -316,10 +328,14 @@ func streamSay(n *ringNode, lines int, progress chan<- struct{}) ([]chat.Receipt
 	}
 	go func() {
 		defer stdin.Close()
-		tick := time.NewTicker(20 * time.Millisecond)
+		tick := time.NewTicker(every)
 		defer tick.Stop()
 		for i := range lines {
-			if _, err := fmt.Fprintf(stdin, "%s stream %d\n", n.name, i+1); err != nil {
+			_, err := fmt.Fprintf(stdin, "%s %d\n", prefix, i+1)
+			if i == 0 && started != nil {
+				started <- struct{}{} // also on error: do not leave the caller waiting
+			}
+			if err != nil {
 				return
 			}
 			select {
@@ -329,14 +345,14 @@ func streamSay(n *ringNode, lines int, progress chan<- struct{}) ([]chat.Receipt
 			}
 		}
 	}()
-	var rcs []chat.Receipt
+	var rcs []timedReceipt
 	dec := json.NewDecoder(stdout)
 	for {
 		var rc chat.Receipt
 		if err := dec.Decode(&rc); err != nil {
 			break
 		}
-		rcs = append(rcs, rc)
+		rcs = append(rcs, timedReceipt{rc, time.Now()})
 		progress <- struct{}{}
 	}
 	if err := cmd.Wait(); err != nil {

@@ -298,11 +298,6 @@ func (m *Machine) Step(h protocol.Header, msg protocol.Message) {
 	if m.state == Joining {
 		switch msg := msg.(type) {
 		case protocol.JoinReply:
-		case protocol.Refuse:
-			if from == m.joinVia.ID { // a node that knows no ring either (it restarted too)
-				m.joinFailed(m.joinVia.Addr + " refused: " + msg.Reason)
-			}
-			return
 		case protocol.JoinRequest:
 			m.refuseJoin(from, msg, "not a member of any ring: joining one itself")
 			return
