@@ -119,13 +119,14 @@ type Machine struct {
 	leaveWaiting bool
 
 	// Restart (restart.go).
-	home        homeRing // the ring this node was last in, kept while it joins again
-	left        bool     // it left its ring on purpose
-	resuming    bool     // joining its ring again after a restart
-	resumeBusy  bool     // ... and a member answered that the ring is busy, or outranks it
-	resumeHeard bool     // ... and some member answered at all
-	resumeQuiet int      // rounds in a row in which no member answered
-	resumeAt    uint64
+	home             homeRing // the ring this node was last in, kept while it joins again
+	left             bool     // it left its ring on purpose
+	resuming         bool     // joining its ring again after a restart
+	resumeBusy       bool     // ... and a member answered that the ring is busy, or outranks it
+	resumeHeard      bool     // ... and some member answered at all
+	resumeQuiet      int      // rounds in a row in which no member answered
+	resumeQuietSince uint64   // tick at which those rounds began
+	resumeAt         uint64
 
 	out Ready
 }

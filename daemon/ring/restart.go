@@ -89,9 +89,15 @@ func (m *Machine) Restore(s Saved, outbox []Pending) {
 	m.outboxGen++
 }
 
-// resumeQuietRounds is how many rounds through its members, none of them
-// answering, a restarted node waits before it carries on alone in its ring.
-const resumeQuietRounds = 4
+// A restarted node that no member answers carries on alone in its ring
+// once that has lasted resumeQuietRounds rounds through its members and
+// resumeQuietTimeouts failure timeouts: members killed with it refuse
+// connections at once and need time to start again, while hung members
+// each take a join timeout, so a round can be short or long.
+const (
+	resumeQuietRounds   = 2
+	resumeQuietTimeouts = 4
+)
 
 // Resume takes a restarted node back into the ring it was in, unless it
 // had left it: it joins through the members it knew, one after another,
@@ -106,7 +112,7 @@ func (m *Machine) Resume() bool {
 		return false
 	}
 	m.resuming = true
-	m.resumeAt, m.resumeQuiet = 0, 0
+	m.resumeAt, m.resumeQuiet, m.resumeQuietSince = 0, 0, m.tick
 	m.resume()
 	return true
 }
@@ -148,33 +154,36 @@ func (m *Machine) refuseJoin(from string, r protocol.JoinRequest, why string) {
 
 // heardResuming notes a refusal while this node waits for its ring: one
 // from a live ring (busy electing, say) or from a member of its ring that
-// waits too and holds more history means: ask again later. Should it found
+// waits too and holds more history means: ask again later. A node that
+// waits for no ring (it left, say) counts as no answer. Should it found
 // the ring again, it does so above every epoch it heard of.
 func (m *Machine) heardResuming(r protocol.JoinReply) {
 	if !m.resuming {
 		return
 	}
-	m.resumeHeard = true
 	switch {
 	case r.Key == nil: // a member of a live ring (electing, say)
-		m.resumeBusy = true
-	case r.View.RingID != m.home.id:
-	case r.Resuming && r.Key.Compare(m.key()) > 0:
-		m.resumeBusy = true
-		fallthrough
+		m.resumeHeard, m.resumeBusy = true, true
+	case r.View.RingID != m.home.id: // waits for another ring, or none
 	default: // epochs this ring used while this node was down
 		m.home.epoch = max(m.home.epoch, r.View.Epoch, r.Key.Epoch)
+		if r.Resuming {
+			m.resumeHeard = true
+			m.resumeBusy = m.resumeBusy || r.Key.Compare(m.key()) > 0
+		}
 	}
 }
 
 // resumeFailed: no member it knew admitted it in this round.
 func (m *Machine) resumeFailed() {
 	if m.resumeHeard {
-		m.resumeQuiet = 0
+		m.resumeQuiet, m.resumeQuietSince = 0, m.tick
 	} else {
 		m.resumeQuiet++
 	}
-	if m.resumeBusy || (!m.resumeHeard && m.resumeQuiet < resumeQuietRounds) {
+	quietLongEnough := m.resumeQuiet >= resumeQuietRounds &&
+		m.tick-m.resumeQuietSince >= uint64(resumeQuietTimeouts*m.cfg.FailureTicks)
+	if m.resumeBusy || (!m.resumeHeard && !quietLongEnough) {
 		m.resumeAt = m.tick + uint64(m.cfg.FailureTicks)
 		return
 	}

@@ -355,6 +355,11 @@ func (r *runner) exec(w []string) {
 			if !n.alive || n.hung || n.m.State() != Detached {
 				continue
 			}
+			// A restarted node still looking for its ring founds it
+			// again soon; joined through, it gathers everyone in one.
+			for i := 0; i < 400 && len(s.members()) == 0 && s.resuming(); i++ {
+				s.tick()
+			}
 			if ms := s.members(); len(ms) > 0 {
 				n.m.Join(protocol.NodeInfo{Addr: ms[0].m.Leader().Addr})
 			} else {
@@ -457,6 +462,17 @@ func (s *sim) elect(n *simNode) {
 
 // members are the running nodes attached to a ring (a joiner is not yet:
 // it holds the history it had before).
+// resuming says whether a running node is still looking for its ring
+// after a restart.
+func (s *sim) resuming() bool {
+	for _, n := range s.alive() {
+		if n.m.resuming {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *sim) members() []*simNode {
 	var out []*simNode
 	for _, n := range s.alive() {
