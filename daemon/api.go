@@ -30,7 +30,7 @@ type SayResult struct {
 // at once; the channel yields the result. Messages queued one after another
 // are sequenced in that order, so a caller can keep many in flight.
 func (n *Node) SayAsync(ctx context.Context, text, to string) (<-chan SayResult, error) {
-	if err := checkText(text); err != nil {
+	if err := n.checkText(text); err != nil {
 		return nil, err
 	}
 	if to != "" {

@@ -15,6 +15,7 @@ import (
 	"github.com/ringchat/ring/daemon/store"
 	"github.com/ringchat/ring/daemon/transport"
 	"github.com/ringchat/ring/protocol"
+	"github.com/ringchat/ring/protocol/secure"
 )
 
 // Options configure a Node.
@@ -28,12 +29,22 @@ type Options struct {
 	Join              []string
 	HeartbeatInterval time.Duration // default 200ms
 	FailureTimeout    time.Duration // default 1s
-	Logger            *slog.Logger
+	Logger            *slog.Logger  // records get component=node, store or transport
 	// RetainCount and RetainAge bound the stored history (0 = unlimited).
 	RetainCount int
 	RetainAge   time.Duration
 	// Now is the wall clock; nil means time.Now.
 	Now func() time.Time
+	// Keys are the cluster secret (SetKeys); none leaves the ring open.
+	Keys []secure.Key
+
+	// Limits, the limits.* keys of the config; 0 selects the default.
+	MaxFrame   int // bytes of one peer frame either way; 0 = protocol.DefaultMaxFrameSize
+	MaxText    int // bytes of a chat message said on this node; 0 = chat.DefaultMaxText
+	Handshakes int // inbound peer connections in handshake at once; 0 = 64
+	PeerQueue  int // frames waiting for one peer before it is dropped; 0 = 4096
+	JoinRate   int // join requests from peers handled per second; 0 = 10
+	JoinBurst  int // join requests handled at once before JoinRate applies; 0 = 20
 }
 
 // Node is one member of a ring: the ring machine driven over TCP, its
@@ -53,6 +64,9 @@ type Node struct {
 	reqs    chan func()
 	done    chan struct{} // closed when Run returns
 	lamport atomic.Uint64
+
+	joinLimit    *joinLimiter  // owned by the run goroutine
+	joinsDropped atomic.Uint64 // join requests over the rate, since start
 
 	mu       sync.Mutex
 	status   chat.Status
@@ -85,6 +99,15 @@ func New(opts Options) (*Node, error) {
 	if opts.FailureTimeout <= 0 {
 		opts.FailureTimeout = time.Second
 	}
+	if opts.MaxText <= 0 {
+		opts.MaxText = chat.DefaultMaxText
+	}
+	if opts.JoinRate <= 0 {
+		opts.JoinRate = defaultJoinRate
+	}
+	if opts.JoinBurst <= 0 {
+		opts.JoinBurst = defaultJoinBurst
+	}
 	id, err := loadOrCreateID(opts.DataDir)
 	if err != nil {
 		return nil, err
@@ -113,7 +136,7 @@ func New(opts Options) (*Node, error) {
 	failureTicks := int((opts.FailureTimeout + opts.HeartbeatInterval - 1) / opts.HeartbeatInterval)
 	n := &Node{
 		opts: opts,
-		log:  opts.Logger,
+		log:  opts.Logger.With("component", "node"),
 		now:  opts.Now,
 		st:   st,
 		hist: hist,
@@ -121,6 +144,11 @@ func New(opts Options) (*Node, error) {
 		tr: transport.New(ln, transport.Options{
 			Self:   self,
 			Logger: opts.Logger.With("component", "transport"),
+			Keys:   opts.Keys,
+
+			MaxFrame:      opts.MaxFrame,
+			QueueLen:      opts.PeerQueue,
+			MaxHandshakes: opts.Handshakes,
 		}),
 		machine: ring.New(ring.Config{
 			Self:         self,
@@ -134,6 +162,8 @@ func New(opts Options) (*Node, error) {
 		lastSeen: map[string]time.Time{},
 		watchers: map[*Subscription]struct{}{},
 		says:     map[uint64]chan SayResult{},
+
+		joinLimit: newJoinLimiter(opts.JoinRate, opts.JoinBurst),
 	}
 	hist.onDurable = n.durable
 	if err := n.restore(); err != nil {
@@ -209,12 +239,15 @@ func (n *Node) step(done <-chan struct{}, tick <-chan time.Time) {
 	case <-done:
 		return
 	case in := <-n.tr.Receive():
+		if !n.admitJoinRequest(in) {
+			return
+		}
 		n.mu.Lock()
 		n.lastSeen[in.Header.From] = n.now()
 		n.mu.Unlock()
 		n.machine.Step(in.Header, in.Msg)
-	case p := <-n.tr.Down():
-		n.machine.PeerDown(p)
+	case d := <-n.tr.Down():
+		n.machine.PeerDown(d.Peer, d.Err.Error())
 	case <-tick:
 		n.machine.Tick()
 	case f := <-n.reqs:

@@ -77,7 +77,7 @@ func TestSaySequencesInOrder(t *testing.T) {
 
 func TestSayRefusesBadText(t *testing.T) {
 	n, _ := newTestNode(t, t.TempDir())
-	for _, text := range []string{"", "a\x1b[2J", "\xff", strings.Repeat("x", chat.MaxTextBytes+1)} {
+	for _, text := range []string{"", "a\x1b[2J", "\xff", strings.Repeat("x", chat.DefaultMaxText+1)} {
 		_, err := n.Say(context.Background(), text, "")
 		var ie *InputError
 		if !errors.As(err, &ie) {

@@ -19,6 +19,9 @@ type callerKey struct{}
 // connContext records the caller's credentials, read once per connection
 // with SO_PEERCRED, in the context of every request on that connection.
 func connContext(ctx context.Context, c net.Conn) context.Context {
+	if w, ok := c.(interface{ NetConn() net.Conn }); ok {
+		c = w.NetConn()
+	}
 	uc, ok := c.(*net.UnixConn)
 	if !ok {
 		return ctx

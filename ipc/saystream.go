@@ -2,8 +2,8 @@ package ipc
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -32,7 +32,7 @@ func (s *Server) handleSayStream(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	enc := json.NewEncoder(w)
 	send := func(v any) bool {
-		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteWait))
+		_ = rc.SetWriteDeadline(time.Now().Add(writeWait))
 		return enc.Encode(v) == nil && rc.Flush() == nil
 	}
 	if !send(struct{}{}) { // the first line: the stream is open
@@ -71,7 +71,7 @@ func (s *Server) handleSayStream(w http.ResponseWriter, r *http.Request) {
 	defer close(queue)
 
 	sc := bufio.NewScanner(r.Body)
-	sc.Buffer(make([]byte, 4096), maxRequestBody)
+	sc.Buffer(make([]byte, 4096), int(s.lim.body))
 	line := 0
 	push := func(p pending) bool {
 		select {
@@ -84,9 +84,7 @@ func (s *Server) handleSayStream(w http.ResponseWriter, r *http.Request) {
 	for sc.Scan() {
 		line++
 		var req api.SayRequest
-		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
+		if err := decodeObject(sc.Bytes(), &req); err != nil {
 			push(pending{line: line, err: fmt.Errorf("malformed request: %w", err)})
 			return
 		}
@@ -95,7 +93,10 @@ func (s *Server) handleSayStream(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := sc.Err(); err != nil && r.Context().Err() == nil {
-		push(pending{line: line + 1, err: err})
+	switch err := sc.Err(); {
+	case errors.Is(err, bufio.ErrTooLong):
+		push(pending{line: line + 1, err: fmt.Errorf("longer than %d bytes", s.lim.body)})
+	case err != nil && r.Context().Err() == nil:
+		push(pending{line: line + 1, err: fmt.Errorf("reading the request: %w", err)})
 	}
 }

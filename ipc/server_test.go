@@ -82,7 +82,7 @@ func TestRefusals(t *testing.T) {
 		{"browser origin", mk("POST", "ringd", "/v1/say", `{"text":"x"}`, map[string]string{"Origin": "http://evil.example"}), 403, "Origin"},
 		{"foreign host", mk("GET", "evil.example", "/v1/status", "", nil), 403, "Host"},
 		{"unknown route", mk("GET", "ringd", "/v1/nope", "", nil), 404, "no such call"},
-		{"wrong method", mk("GET", "ringd", "/v1/say", "", nil), 404, "no such call: GET /v1/say"},
+		{"wrong method", mk("GET", "ringd", "/v1/say", "", nil), 405, "GET /v1/say: method not allowed; this call takes POST"},
 		{"unknown field", mk("POST", "ringd", "/v1/say", `{"text":"x","colour":"red"}`, nil), 400, "colour"},
 		{"not json", mk("POST", "ringd", "/v1/say", `text=x`, nil), 400, "malformed"},
 		{"two values", mk("POST", "ringd", "/v1/say", `{"text":"x"}{"text":"y"}`, nil), 400, "more than one"},

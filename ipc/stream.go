@@ -17,7 +17,7 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	backlog, sub, err := s.node.Watch(q)
+	backlog, sub, err := s.node.watch(q)
 	if err != nil {
 		writeNodeError(w, err)
 		return
@@ -29,7 +29,7 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", api.ContentTypeStream)
 	w.WriteHeader(http.StatusOK)
 	send := func(v any) bool {
-		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteWait))
+		_ = rc.SetWriteDeadline(time.Now().Add(writeWait))
 		if err := enc.Encode(v); err != nil {
 			return false
 		}
@@ -47,7 +47,7 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 	}
 	for {
 		select {
-		case m, ok := <-sub.C:
+		case m, ok := <-sub.Messages():
 			if !ok {
 				if err := sub.Err(); err != nil {
 					send(api.Error{Error: err.Error()})

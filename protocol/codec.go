@@ -49,7 +49,7 @@ type Header struct {
 const (
 	maxNestedLevels  = 16
 	maxArrayElements = max(MaxMembers, MaxEntries)
-	maxMapPairs      = 256
+	maxMapPairs      = MaxOrigins // CatchUpReply.Origins is the largest map
 )
 
 var (

@@ -338,3 +338,25 @@ func BenchmarkEncodeDecodeDeliver(b *testing.B) {
 		}
 	}
 }
+
+// A ring that has had many members hands a joiner one origin counter per
+// member; the decoder must take as many as Validate allows.
+func TestCatchUpReplyWithManyOrigins(t *testing.T) {
+	for _, n := range []int{300, MaxOrigins} {
+		r := CatchUpReply{Origins: map[string]uint64{}}
+		for i := range n {
+			r.Origins[fmt.Sprintf("%016x", i+1)] = uint64(i + 1)
+		}
+		p, err := Encode(1, alice.ID, 1, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, m, err := Decode(p)
+		if err != nil {
+			t.Fatalf("%d origins: %v", n, err)
+		}
+		if got := len(m.(CatchUpReply).Origins); got != n {
+			t.Fatalf("decoded %d origins of %d", got, n)
+		}
+	}
+}

@@ -48,7 +48,7 @@ func (e Entry) Validate() error {
 	if err := checkString("recipient", e.To, MaxNameLen); err != nil {
 		return err
 	}
-	return checkString("text", e.Text, MaxTextLen)
+	return checkText("text", e.Text, MaxTextLen)
 }
 
 // Submit forwards a chat entry from a member to the leader for sequencing.

@@ -73,6 +73,9 @@ type FrameReader struct {
 	limit int
 	hdr   [frameHeaderLen]byte
 	err   error
+	// Admit, when set, is asked before a payload of size bytes (within the
+	// limit) is allocated; its error refuses the frame like any other.
+	Admit func(size int) error
 }
 
 // NewFrameReader returns a FrameReader refusing payloads over limit bytes.
@@ -110,6 +113,11 @@ func (fr *FrameReader) readFrame() ([]byte, error) {
 	}
 	if int64(n) > int64(fr.limit) {
 		return nil, &FrameTooLargeError{Size: int64(n), Max: fr.limit}
+	}
+	if fr.Admit != nil {
+		if err := fr.Admit(int(n)); err != nil {
+			return nil, err
+		}
 	}
 	p := make([]byte, n)
 	if _, err := io.ReadFull(fr.br, p); err != nil {

@@ -20,6 +20,26 @@ const (
 // Magic opens every preamble.
 const Magic = "RING"
 
+// FlagSecure in a preamble says that its sender holds a cluster secret and
+// that a Noise handshake (package secure) follows the preambles. The two
+// ends must agree on it.
+const FlagSecure uint16 = 1
+
+// Preamble is what each end announces when a connection opens.
+type Preamble struct {
+	Version uint16
+	Flags   uint16
+}
+
+// Bytes is the preamble as sent on the wire.
+func (p Preamble) Bytes() []byte {
+	b := make([]byte, PreambleSize)
+	copy(b[:4], Magic)
+	binary.BigEndian.PutUint16(b[4:6], p.Version)
+	binary.BigEndian.PutUint16(b[6:8], p.Flags)
+	return b
+}
+
 // BadMagicError reports a peer whose preamble does not start with Magic.
 type BadMagicError struct {
 	Got [4]byte
@@ -44,29 +64,33 @@ func (e *VersionError) Error() string {
 // with a peer that advertised peer: the older of the two.
 func AgreedVersion(peer uint16) uint16 { return min(Version, peer) }
 
-// Handshake writes this node's preamble, reads exactly PreambleSize bytes of
-// the peer's and returns the version the peer advertised. Both ends call it
-// right after connecting; the caller sets deadlines on the connection.
+// Handshake is HandshakeFlags without flags: a ring without a secret.
+func Handshake(rw io.ReadWriter) (peerVersion uint16, err error) {
+	p, err := HandshakeFlags(rw, 0)
+	return p.Version, err
+}
+
+// HandshakeFlags writes this node's preamble with flags, reads exactly
+// PreambleSize bytes of the peer's and returns the peer's preamble. Both
+// ends call it right after connecting; the caller sets deadlines on the
+// connection.
 //
 // Each side advertises only its newest version and both then speak
 // AgreedVersion. A side refuses the connection only if that version is below
 // its own MinVersion, so a newer peer is accepted here and is itself
-// responsible for refusing if it can no longer speak our Version. The
-// reserved flags are ignored on receipt so later versions may use them.
+// responsible for refusing if it can no longer speak our Version. Flags
+// this version does not know are ignored so later versions may use them.
 //
 // Nothing beyond the preamble is read, so the stream can be handed to a
 // FrameReader afterwards.
-func Handshake(rw io.ReadWriter) (peerVersion uint16, err error) {
-	var out [PreambleSize]byte
-	copy(out[:4], Magic)
-	binary.BigEndian.PutUint16(out[4:6], Version)
-	// out[6:8]: reserved flags, zero.
+func HandshakeFlags(rw io.ReadWriter, flags uint16) (Preamble, error) {
+	out := Preamble{Version: Version, Flags: flags}.Bytes()
 
 	// Write concurrently with the read: on an unbuffered transport such as
 	// net.Pipe, two sides that both write first would deadlock.
 	wrote := make(chan error, 1)
 	go func() {
-		_, err := rw.Write(out[:])
+		_, err := rw.Write(out)
 		wrote <- err
 	}()
 	var in [PreambleSize]byte
@@ -74,16 +98,16 @@ func Handshake(rw io.ReadWriter) (peerVersion uint16, err error) {
 	werr := <-wrote
 
 	if rerr != nil {
-		return 0, fmt.Errorf("protocol: handshake: read preamble: %w", rerr)
+		return Preamble{}, fmt.Errorf("protocol: handshake: read preamble: %w", rerr)
 	}
 	if string(in[:4]) != Magic {
 		e := &BadMagicError{}
 		copy(e.Got[:], in[:4])
-		return 0, e
+		return Preamble{}, e
 	}
-	peer := binary.BigEndian.Uint16(in[4:6])
-	if peer < MinVersion {
-		return peer, &VersionError{Peer: peer, Min: MinVersion, Max: Version}
+	peer := Preamble{Version: binary.BigEndian.Uint16(in[4:6]), Flags: binary.BigEndian.Uint16(in[6:8])}
+	if peer.Version < MinVersion {
+		return peer, &VersionError{Peer: peer.Version, Min: MinVersion, Max: Version}
 	}
 	if werr != nil {
 		return peer, fmt.Errorf("protocol: handshake: write preamble: %w", werr)

@@ -3,6 +3,8 @@ package protocol
 import (
 	"fmt"
 	"net"
+	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -18,7 +20,24 @@ const (
 	MaxOrigins   = 8192     // origin counters in a CatchUpReply
 )
 
+// checkString checks a name, id, address or reason: within maxLen bytes,
+// UTF-8 and free of control characters, which would let a peer rewrite the
+// terminal of whoever reads a log or a member list.
 func checkString(what, s string, maxLen int) error {
+	if err := checkText(what, s, maxLen); err != nil {
+		return err
+	}
+	if i := strings.IndexFunc(s, unicode.IsControl); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		return fmt.Errorf("%s carries control character %U at byte %d", what, r, i)
+	}
+	return nil
+}
+
+// checkText checks chat text, which may carry control characters: the
+// display neutralises them, and the node that took the text from its user
+// has refused them already.
+func checkText(what, s string, maxLen int) error {
 	if len(s) > maxLen {
 		return fmt.Errorf("%s is %d bytes, limit %d", what, len(s), maxLen)
 	}

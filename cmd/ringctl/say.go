@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -13,8 +14,9 @@ import (
 // sayWindow is how many stdin lines `say -` reads ahead of the stream.
 const sayWindow = 256
 
-// maxStdinLine bounds one line read by `say -`.
-const maxStdinLine = 64 << 10
+// maxStdinLine bounds one line read by `say -`: the longest message any
+// ringd takes, and its line end.
+const maxStdinLine = chat.MaxText + len("\r\n")
 
 type sayOptions struct {
 	f      *factory
@@ -46,6 +48,9 @@ func newSayCmd(f *factory) *cobra.Command {
 	return cmd
 }
 
+// ringctl does not know the daemon's limits.max_text: it refuses what no
+// daemon would take (chat.CheckText, exit 2) and leaves the size limit to the
+// daemon, which answers with its own (exit 1).
 func (o *sayOptions) runOne(ctx context.Context) error {
 	if err := chat.CheckText(o.text); err != nil {
 		return usageError{err}
@@ -94,7 +99,10 @@ func (o *sayOptions) runStdin(ctx context.Context) error {
 				return
 			}
 		}
-		if err := sc.Err(); err != nil {
+		switch err := sc.Err(); {
+		case errors.Is(err, bufio.ErrTooLong):
+			readErr <- usageError{fmt.Errorf("stdin line %d: longer than %d bytes, the most a message may be", line+1, chat.MaxText)}
+		case err != nil:
 			readErr <- usageError{fmt.Errorf("stdin line %d: %w", line+1, err)}
 		}
 	}()

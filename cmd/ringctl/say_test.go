@@ -36,17 +36,18 @@ func TestSayReturnsReceipt(t *testing.T) {
 
 func TestSayRefusesControlCharacters(t *testing.T) {
 	n := startTestNode(t, "alice")
-	before := n.node.Status().LastSeq
 	_, errOut, code := runCtl(context.Background(), "", "-s", n.socket, "say", "bad\x1b[2J")
-	if code != exitUsage || !strings.Contains(errOut, "control character") {
-		t.Fatalf("exit %d stderr %q, want 2 naming the control character", code, errOut)
-	}
-	if n.node.Status().LastSeq != before {
-		t.Fatal("refused message reached the node")
+	if want := "ringctl: message carries control character U+001B at byte 3\n"; code != exitUsage || errOut != want {
+		t.Fatalf("exit %d stderr %q, want %d %q", code, errOut, exitUsage, want)
 	}
 	_, errOut, code = runCtl(context.Background(), "", "-s", n.socket, "say", "bad\xff")
-	if code != exitUsage || !strings.Contains(errOut, "UTF-8") {
-		t.Fatalf("invalid UTF-8: exit %d stderr %q", code, errOut)
+	if want := "ringctl: message is not valid UTF-8\n"; code != exitUsage || errOut != want {
+		t.Fatalf("invalid UTF-8: exit %d stderr %q, want %d %q", code, errOut, exitUsage, want)
+	}
+	for _, m := range n.node.History(daemonLast(100)) {
+		if strings.HasPrefix(m.Text, "bad") {
+			t.Fatalf("refused message reached the node: %+v", m)
+		}
 	}
 }
 
@@ -108,5 +109,64 @@ func TestSayNeedsText(t *testing.T) {
 	_, _, code := runCtl(context.Background(), "", "-s", "/nonexistent/sock", "say")
 	if code != exitUsage {
 		t.Fatalf("exit %d, want %d", code, exitUsage)
+	}
+}
+
+// Text no daemon would take is refused before ringctl dials: with no
+// daemon at the socket, the exit code is still 2, not 3.
+func TestSayRefusesBadTextWithoutDaemon(t *testing.T) {
+	for _, tt := range []struct{ text, want string }{
+		{"bad\x1b[2J", "ringctl: message carries control character U+001B at byte 3\n"},
+		{"tab\tin", "ringctl: message carries control character U+0009 at byte 3\n"},
+		{"bad\xff", "ringctl: message is not valid UTF-8\n"},
+		{strings.Repeat("x", chat.MaxText+1), fmt.Sprintf("ringctl: message of %d bytes, the limit is %d\n", chat.MaxText+1, chat.MaxText)},
+	} {
+		_, errOut, code := runCtl(context.Background(), "", "-s", "/nonexistent/ringd.sock", "say", tt.text)
+		if code != exitUsage || errOut != tt.want {
+			t.Errorf("say %.20q: exit %d stderr %q, want %d %q", tt.text, code, errOut, exitUsage, tt.want)
+		}
+	}
+}
+
+// The size limit is the daemon's (limits.max_text), which ringctl does not
+// know: the daemon refuses, and ringctl prints its error and exits 1.
+func TestSayOverDaemonLimit(t *testing.T) {
+	n := startTestNode(t, "alice")
+	long := strings.Repeat("x", chat.DefaultMaxText+1)
+	_, errOut, code := runCtl(context.Background(), "", "-s", n.socket, "say", long)
+	want := fmt.Sprintf("ringctl: ringd refused: invalid text: message of %d bytes, the limit is %d (limits.max_text of this ringd)\n",
+		chat.DefaultMaxText+1, chat.DefaultMaxText)
+	if code != exitFailed || errOut != want {
+		t.Fatalf("exit %d stderr %q, want %d %q", code, errOut, exitFailed, want)
+	}
+	if _, errOut, code := runCtl(context.Background(), "", "-s", n.socket, "say", long[1:]); code != 0 {
+		t.Fatalf("a message at the limit: exit %d stderr %q", code, errOut)
+	}
+	for _, m := range n.node.History(daemonLast(100)) {
+		if m.Text == long {
+			t.Fatalf("the refused message was sequenced at %d", m.Seq)
+		}
+	}
+}
+
+func TestSayStdinOverDaemonLimit(t *testing.T) {
+	n := startTestNode(t, "alice")
+	in := "first\n" + strings.Repeat("x", chat.DefaultMaxText+1) + "\nthird\n"
+	out, errOut, code := runCtl(context.Background(), in, "-s", n.socket, "-o", "json", "say", "-")
+	if code != exitFailed || !strings.Contains(errOut, "line 2") || !strings.Contains(errOut, "limits.max_text") {
+		t.Fatalf("exit %d stderr %q, want 1 naming line 2 and limits.max_text", code, errOut)
+	}
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 1 {
+		t.Fatalf("receipts %q, want the first line's only", out)
+	}
+}
+
+func TestSayStdinLineTooLong(t *testing.T) {
+	n := startTestNode(t, "alice")
+	in := strings.Repeat("x", chat.MaxText+3) + "\n"
+	_, errOut, code := runCtl(context.Background(), in, "-s", n.socket, "say", "-")
+	want := fmt.Sprintf("stdin line 1: longer than %d bytes", chat.MaxText)
+	if code != exitUsage || !strings.Contains(errOut, want) {
+		t.Fatalf("exit %d stderr %q, want %d %q", code, errOut, exitUsage, want)
 	}
 }

@@ -26,7 +26,7 @@ func newRootCmd(ios streams) *cobra.Command {
 	root.SetOut(ios.Out)
 	root.SetErr(ios.Err)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRunCmd(ios), newVersionCmd(ios))
+	root.AddCommand(newRunCmd(ios), newVersionCmd(ios), newKeygenCmd(ios))
 	root.AddCommand(newServiceCmds(ios)...)
 	return root
 }

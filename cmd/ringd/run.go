@@ -57,10 +57,10 @@ func runNode(parent context.Context, opts *runOptions) error {
 		return usageError{fmt.Errorf("log: %w", err)}
 	}
 	defer closeLog()
-	if cfg.SecretFile != "" {
-		return usageError{fmt.Errorf("secret_file is set but peer authentication is not implemented yet; refusing to run an open ring that looks closed")}
+	keys, err := loadKeys(cfg.SecretFile, logger, cfg.Listen)
+	if err != nil {
+		return err
 	}
-	logger.Warn("no secret_file is set: the ring is open to anyone who can reach " + cfg.Listen)
 	if cfg.Discovery.Enabled {
 		logger.Warn("discovery.enabled is set but LAN discovery is not implemented yet; ignored")
 	}
@@ -79,7 +79,10 @@ func runNode(parent context.Context, opts *runOptions) error {
 		Name: cfg.Name, Listen: cfg.Listen, Advertise: cfg.Advertise, DataDir: cfg.DataDir,
 		Join: cfg.Join, HeartbeatInterval: cfg.HeartbeatInterval, FailureTimeout: cfg.FailureTimeout,
 		RetainCount: cfg.History.RetainCount, RetainAge: cfg.History.RetainAge,
-		Logger: logger.With("component", "node"),
+		MaxFrame: cfg.Limits.MaxFrame, MaxText: cfg.Limits.MaxText, Handshakes: cfg.Limits.Handshakes,
+		PeerQueue: cfg.Limits.PeerQueue, JoinRate: cfg.Limits.JoinRate, JoinBurst: cfg.Limits.JoinBurst,
+		Logger: logger, // the node names its parts: node, store, transport
+		Keys:   keys,
 	})
 	if err != nil {
 		ln.Close()
@@ -90,6 +93,8 @@ func runNode(parent context.Context, opts *runOptions) error {
 	}
 	logger.Info("ringd ready", "socket", cfg.Socket, "peer_addr", node.Self().Addr,
 		"id", node.Self().ID, "name", node.Self().Name, "config", cfg.File)
+
+	go reloadKeysOnHangup(ctx, cfg.SecretFile, node, logger)
 
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)

@@ -255,11 +255,11 @@ func (m *Machine) Tick() {
 	m.checkLeaving()
 }
 
-// PeerDown reports that the connection to peer failed.
-func (m *Machine) PeerDown(peer protocol.NodeInfo) {
+// PeerDown reports that the connection to peer failed, and why.
+func (m *Machine) PeerDown(peer protocol.NodeInfo, why string) {
 	defer m.flush()
 	if m.state == Joining && peer.ID == "" && peer.Addr == m.joinVia.Addr {
-		m.joinFailed("cannot reach " + peer.Addr)
+		m.joinFailed("cannot reach " + peer.Addr + ": " + why)
 		return
 	}
 	if peer.ID != "" {

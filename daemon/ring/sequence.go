@@ -63,9 +63,14 @@ func (m *Machine) resendOutbox() {
 }
 
 func (m *Machine) onSubmit(h protocol.Header, s protocol.Submit) {
-	if !m.IsLeader() || !m.isMember(h.From) || s.Entry.OriginID != h.From {
-		return
+	i := m.indexOf(h.From)
+	if !m.IsLeader() || i < 0 || s.Entry.OriginID != h.From || s.Entry.Kind != protocol.KindChat {
+		return // system events are the leader's to write
 	}
+	// A member speaks under the name and address it joined with, not
+	// under another's.
+	author := m.view.Members[i]
+	s.Entry.FromName, s.Entry.FromAddr = author.Name, author.Addr
 	m.sequence(s.Entry)
 }
 

@@ -150,7 +150,7 @@ func (s *sim) step() bool {
 			s.trace("  %s: connection to %s down", src.name, msg.down.Addr)
 		}
 		if src.alive {
-			src.m.PeerDown(*msg.down)
+			src.m.PeerDown(*msg.down, "connection closed")
 			s.collect(src)
 		}
 		return true
@@ -254,7 +254,7 @@ func (s *sim) kill(n *simNode) {
 	slices.Sort(peers) // map order must not leak into the run
 	for _, id := range peers {
 		if src := s.nodes[id]; src.alive && !src.hung {
-			src.m.PeerDown(n.info)
+			src.m.PeerDown(n.info, "connection closed")
 			s.collect(src)
 		}
 	}

@@ -57,7 +57,7 @@ func TestStuckPeerOverflowsWithoutBlockingOthers(t *testing.T) {
 		expectAck(t, good, a.info.ID, i)
 		select {
 		case got := <-a.tr.Down():
-			if got != stuck {
+			if got.Peer != stuck {
 				t.Fatalf("Down = %+v, want %+v", got, stuck)
 			}
 			t.Logf("stuck peer dropped after %d messages of %d KiB", i, len(big.Entry.Text)>>10)

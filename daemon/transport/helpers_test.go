@@ -87,8 +87,11 @@ func recvOne(tb testing.TB, nd *node) Inbound {
 func downOne(tb testing.TB, nd *node) protocol.NodeInfo {
 	tb.Helper()
 	select {
-	case info := <-nd.tr.Down():
-		return info
+	case d := <-nd.tr.Down():
+		if d.Err == nil {
+			tb.Errorf("node %s: Down report for %v without a cause", nd.info.ID, d.Peer)
+		}
+		return d.Peer
 	case <-time.After(waitLimit):
 		tb.Fatalf("node %s: no Down report", nd.info.ID)
 		return protocol.NodeInfo{}

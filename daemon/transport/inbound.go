@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ringchat/ring/protocol"
+	"github.com/ringchat/ring/protocol/secure"
 )
 
 // serveInbound handshakes with an accepted connection and then hands its
@@ -17,28 +18,56 @@ import (
 // The caller took a handshake token for it.
 func (t *Transport) serveInbound(conn net.Conn) {
 	defer t.wg.Done()
+	defer t.inbound.Add(-1)
 	defer conn.Close()
 	stop := context.AfterFunc(t.ctx, func() { _ = conn.Close() })
 	defer stop()
 	remote := conn.RemoteAddr().String()
 
 	_ = conn.SetDeadline(time.Now().Add(t.opts.HandshakeTimeout))
-	_, err := protocol.Handshake(conn)
+	sc, err := t.handshakeIn(conn)
 	<-t.handshakes
 	if err != nil {
 		if t.ctx.Err() == nil {
-			t.log.Info("inbound peer refused", "remote", remote, "err", err)
+			t.logRefusal(remote, err)
 		}
 		return
 	}
 	if err := conn.SetDeadline(time.Time{}); err != nil {
 		return
 	}
-	t.readInbound(conn, remote)
+	t.readInbound(sc, remote)
+}
+
+// logRefusal logs a failed inbound handshake: a stranger or a wrong secret
+// is worth a warning, a connection that just went away is not.
+func (t *Transport) logRefusal(remote string, err error) {
+	level := slog.LevelInfo
+	switch {
+	case errors.Is(err, secure.ErrWrongKey):
+		level = slog.LevelWarn
+		err = errors.New("the peer does not hold this ring's secret")
+	case errors.Is(err, errPeerOpen), errors.Is(err, errPeerSecure):
+		level = slog.LevelWarn
+	}
+	var bad *protocol.BadMagicError
+	if errors.As(err, &bad) {
+		level = slog.LevelWarn
+	}
+	t.log.Log(context.Background(), level, "inbound peer refused", "remote", remote, "err", err)
 }
 
 func (t *Transport) readInbound(conn net.Conn, remote string) {
 	fr := protocol.NewFrameReader(conn, t.opts.MaxFrame)
+	admitted := 0 // bytes of the frame being read, held from the budget
+	fr.Admit = func(n int) error {
+		if err := t.budget.admit(n); err != nil {
+			return err
+		}
+		admitted = n
+		return nil
+	}
+	defer func() { t.budget.release(admitted) }()
 	for {
 		if err := conn.SetReadDeadline(time.Now().Add(t.opts.IdleTimeout)); err != nil {
 			return
@@ -49,6 +78,8 @@ func (t *Transport) readInbound(conn net.Conn, remote string) {
 			return
 		}
 		h, msg, err := protocol.Decode(frame)
+		t.budget.release(admitted) // Decode copied out what it keeps
+		admitted = 0
 		if err != nil {
 			t.log.Warn("inbound message undecodable, closing connection",
 				"remote", remote, "from", h.From, "err", err)
@@ -71,7 +102,7 @@ func (t *Transport) logReadError(remote string, err error) {
 		level, what = slog.LevelDebug, "inbound connection closed by peer"
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		level, what = slog.LevelInfo, "inbound connection idle, closing"
-	case errors.Is(err, protocol.ErrFrameTooLarge), errors.Is(err, protocol.ErrEmptyFrame):
+	case errors.Is(err, protocol.ErrFrameTooLarge), errors.Is(err, protocol.ErrEmptyFrame), errors.Is(err, errBudget):
 		what = "inbound frame refused, closing connection"
 	}
 	t.log.Log(context.Background(), level, what, "remote", remote, "err", err)

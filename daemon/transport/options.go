@@ -5,12 +5,17 @@ import (
 	"time"
 
 	"github.com/ringchat/ring/protocol"
+	"github.com/ringchat/ring/protocol/secure"
 )
 
 // Options configure a Transport. Zero values select the defaults noted.
 type Options struct {
 	Self   protocol.NodeInfo
 	Logger *slog.Logger // nil = discard; records carry component=transport from the caller
+	// Keys are the cluster secret: with any, every connection is
+	// authenticated and encrypted (package secure); the first is used to
+	// connect, all are accepted. None: the ring is open. See SetKeys.
+	Keys []secure.Key
 	// MaxFrame bounds frame payloads both ways; 0 = protocol.DefaultMaxFrameSize.
 	MaxFrame int
 	// QueueLen is how many frames may wait per peer before that peer is
@@ -27,6 +32,13 @@ type Options struct {
 	// MaxHandshakes bounds the inbound connections in handshake at once;
 	// beyond it new connections are closed at once. 0 = 64.
 	MaxHandshakes int
+	// MaxInbound bounds the inbound connections open at once; beyond it new
+	// connections are closed at once. 0 = 256.
+	MaxInbound int
+	// FrameBudget bounds the bytes of large inbound frames (over 64 KiB)
+	// being read at once, over all connections; 0 = 16 × MaxFrame, at
+	// least 16 MiB.
+	FrameBudget int64
 }
 
 const (
@@ -59,6 +71,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxHandshakes <= 0 {
 		o.MaxHandshakes = 64
+	}
+	if o.MaxInbound <= 0 {
+		o.MaxInbound = 256
+	}
+	if o.FrameBudget <= 0 {
+		o.FrameBudget = max(16*int64(o.MaxFrame), 16<<20)
 	}
 	return o
 }

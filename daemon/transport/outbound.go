@@ -60,15 +60,16 @@ func (t *Transport) connect(p *peer) (net.Conn, error) {
 	stop := context.AfterFunc(p.ctx, func() { _ = conn.Close() })
 	defer stop()
 	_ = conn.SetDeadline(time.Now().Add(t.opts.HandshakeTimeout))
-	if _, err := protocol.Handshake(conn); err != nil {
+	sc, err := t.handshakeOut(conn)
+	if err != nil {
 		_ = conn.Close()
-		return nil, err
+		return nil, fmt.Errorf("handshake: %w", err)
 	}
 	if err := conn.SetDeadline(time.Time{}); err != nil {
 		_ = conn.Close()
 		return nil, err
 	}
-	return conn, nil
+	return sc, nil
 }
 
 // writeLoop drains p's queue into conn, one Flush per batch, until p is

@@ -96,7 +96,7 @@ func (t *Transport) drop(p *peer, cause error) {
 	}
 	t.log.Info("peer down", "peer", p.info.ID, "addr", p.info.Addr, "err", cause)
 	select {
-	case t.down <- p.info:
+	case t.down <- Dropped{Peer: p.info, Err: cause}:
 	default:
 		t.log.Warn("down channel full, report dropped", "peer", p.info.ID, "addr", p.info.Addr)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ringchat/ring/protocol"
+	"github.com/ringchat/ring/protocol/secure"
 )
 
 // Inbound is one message received from a peer.
@@ -29,8 +30,10 @@ type Transport struct {
 	log  *slog.Logger
 
 	recv       chan Inbound
-	down       chan protocol.NodeInfo
+	down       chan Dropped
 	handshakes chan struct{} // one token per inbound connection in handshake
+	inbound    atomic.Int64  // inbound connections open
+	budget     *frameBudget
 
 	// ctx ends when Run's context does (or Run fails); every goroutine and
 	// connection hangs off it.
@@ -38,6 +41,8 @@ type Transport struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	running atomic.Bool
+
+	keys atomic.Pointer[[]secure.Key]
 
 	mu     sync.Mutex
 	peers  map[string]*peer
@@ -51,17 +56,20 @@ var errAlreadyRun = errors.New("transport: Run called more than once")
 func New(ln net.Listener, opts Options) *Transport {
 	opts = opts.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Transport{
+	t := &Transport{
 		ln:         ln,
 		opts:       opts,
 		log:        opts.Logger,
 		recv:       make(chan Inbound, receiveBuffer),
-		down:       make(chan protocol.NodeInfo, downBuffer),
+		down:       make(chan Dropped, downBuffer),
 		handshakes: make(chan struct{}, opts.MaxHandshakes),
+		budget:     &frameBudget{max: opts.FrameBudget},
 		ctx:        ctx,
 		cancel:     cancel,
 		peers:      make(map[string]*peer),
 	}
+	t.SetKeys(opts.Keys)
+	return t
 }
 
 // Receive is the channel of decoded inbound messages. When it is full,
@@ -69,12 +77,18 @@ func New(ln net.Listener, opts Options) *Transport {
 // ends. It is never closed.
 func (t *Transport) Receive() <-chan Inbound { return t.recv }
 
+// Dropped is a peer whose outbound connection failed, as given to the Send
+// that opened the connection, and why.
+type Dropped struct {
+	Peer protocol.NodeInfo
+	Err  error
+}
+
 // Down reports peers whose outbound connection failed: dial or handshake
-// failure, write error or timeout, the peer closing the connection, or a
-// queue overflow. The value is the NodeInfo as given to the Send that opened
-// the connection. Reports that find the channel full are logged and dropped.
-// It is never closed.
-func (t *Transport) Down() <-chan protocol.NodeInfo { return t.down }
+// failure (a wrong cluster secret, say), write error or timeout, the peer
+// closing the connection, or a queue overflow. Reports that find the
+// channel full are logged and dropped. It is never closed.
+func (t *Transport) Down() <-chan Dropped { return t.down }
 
 // Run accepts peers until ctx ends, then closes every connection, waits for
 // every goroutine of the Transport and returns nil. If the listener fails
@@ -119,6 +133,12 @@ func (t *Transport) acceptLoop() error {
 			continue
 		}
 		backoff = 0
+		if t.inbound.Load() >= int64(t.opts.MaxInbound) {
+			t.log.Warn("too many inbound connections, refusing connection",
+				"remote", conn.RemoteAddr().String(), "limit", t.opts.MaxInbound)
+			_ = conn.Close()
+			continue
+		}
 		select {
 		case t.handshakes <- struct{}{}:
 		default:
@@ -128,6 +148,7 @@ func (t *Transport) acceptLoop() error {
 			continue
 		}
 		t.wg.Add(1)
+		t.inbound.Add(1)
 		go t.serveInbound(conn)
 	}
 }

@@ -12,14 +12,12 @@ import (
 	"unicode/utf8"
 )
 
-const maxNameLen = 64
-
+// checkName checks what peers would refuse in a name; its length against
+// limits.max_name is checked once that key is known to be valid.
 func checkName(c *Config) string {
 	switch {
 	case c.Name == "":
 		return "must not be empty"
-	case len(c.Name) > maxNameLen:
-		return fmt.Sprintf("%q is %d bytes long, the maximum is %d", c.Name, len(c.Name), maxNameLen)
 	case !utf8.ValidString(c.Name):
 		return fmt.Sprintf("%q is not valid UTF-8", c.Name)
 	case strings.ContainsFunc(c.Name, unicode.IsControl):

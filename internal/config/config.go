@@ -24,6 +24,7 @@ type Config struct {
 	Discovery         Discovery
 	SecretFile        string // default "" (none)
 	History           History
+	Limits            Limits
 	Metrics           Metrics
 	Log               Log
 }
@@ -37,6 +38,18 @@ type Discovery struct {
 type History struct {
 	RetainCount int           // default 100000 messages; >= 0
 	RetainAge   time.Duration // default 0: keep regardless of age; >= 0
+}
+
+// Limits bound what a node accepts from peers and local clients, so that
+// neither a flood nor a stuck peer can exhaust it. Every field is > 0.
+type Limits struct {
+	MaxFrame   int // default 1 MiB; bytes of one peer frame, either way
+	MaxText    int // default 4096; bytes of one chat message said on this node
+	MaxName    int // default 64; bytes of this node's name
+	Handshakes int // default 64; inbound peer connections in handshake at once
+	JoinRate   int // default 10; join requests from peers handled per second
+	JoinBurst  int // default 20; join requests handled at once before JoinRate applies
+	PeerQueue  int // default 4096; frames waiting for one peer before it is dropped
 }
 
 // Metrics configures the metrics endpoint.
@@ -75,7 +88,20 @@ func defaults() *Config {
 		HeartbeatInterval: 200 * time.Millisecond,
 		FailureTimeout:    time.Second,
 		History:           History{RetainCount: 100000},
+		Limits:            defaultLimits(),
 		Log:               Log{Level: "info", Format: "auto"},
+	}
+}
+
+func defaultLimits() Limits {
+	return Limits{
+		MaxFrame:   1 << 20,
+		MaxText:    4096,
+		MaxName:    64,
+		Handshakes: 64,
+		JoinRate:   10,
+		JoinBurst:  20,
+		PeerQueue:  4096,
 	}
 }
 

@@ -55,8 +55,13 @@ func defaultConfig() *Config {
 		HeartbeatInterval: 200 * time.Millisecond,
 		FailureTimeout:    time.Second,
 		History:           History{RetainCount: 100000},
+		Limits:            testDefaultLimits,
 		Log:               Log{Level: "info", Format: "auto"},
 	}
+}
+
+var testDefaultLimits = Limits{
+	MaxFrame: 1 << 20, MaxText: 4096, MaxName: 64, Handshakes: 64, JoinRate: 10, JoinBurst: 20, PeerQueue: 4096,
 }
 
 const fullFile = `
@@ -74,6 +79,14 @@ secret_file: /etc/ringd/secret
 history:
   retain_count: 500
   retain_age: 720h
+limits:
+  max_frame: 2097152
+  max_text: 8192
+  max_name: 32
+  handshakes: 16
+  join_rate: 5
+  join_burst: 7
+  peer_queue: 1024
 metrics:
   listen: 127.0.0.1:9100
 log:
@@ -96,8 +109,11 @@ func TestLoad(t *testing.T) {
 			Discovery:         Discovery{Enabled: true},
 			SecretFile:        "/etc/ringd/secret",
 			History:           History{RetainCount: 500, RetainAge: 720 * time.Hour},
-			Metrics:           Metrics{Listen: "127.0.0.1:9100"},
-			Log:               Log{Level: "debug", Format: "json", File: "/var/log/ringd.log"},
+			Limits: Limits{
+				MaxFrame: 2 << 20, MaxText: 8192, MaxName: 32, Handshakes: 16, JoinRate: 5, JoinBurst: 7, PeerQueue: 1024,
+			},
+			Metrics: Metrics{Listen: "127.0.0.1:9100"},
+			Log:     Log{Level: "debug", Format: "json", File: "/var/log/ringd.log"},
 		}
 	}
 	tests := []struct {
@@ -207,6 +223,8 @@ func TestLoad(t *testing.T) {
 				"--join=h:3", "--heartbeat-interval=1s", "--failure-timeout=1m", "--discovery-enabled",
 				"--secret-file=sf", "--metrics-listen=:9", "--log-level=error", "--log-format=text",
 				"--log-file=lf", "--history-retain-count", "0", "--history-retain-age=90m",
+				"--limits-max-frame=4194304", "--limits-max-text=16384", "--limits-max-name=128",
+				"--limits-handshakes=1", "--limits-join-rate=100", "--limits-join-burst=1", "--limits-peer-queue=64",
 			}},
 			want: func() *Config {
 				return &Config{
@@ -215,6 +233,9 @@ func TestLoad(t *testing.T) {
 					Discovery: Discovery{Enabled: true}, SecretFile: "sf", Metrics: Metrics{Listen: ":9"},
 					Log:     Log{Level: "error", Format: "text", File: "lf"},
 					History: History{RetainCount: 0, RetainAge: 90 * time.Minute},
+					Limits: Limits{
+						MaxFrame: 4 << 20, MaxText: 16384, MaxName: 128, Handshakes: 1, JoinRate: 100, JoinBurst: 1, PeerQueue: 64,
+					},
 				}
 			},
 		},

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/ringchat/ring/protocol"
 )
 
 // key describes one setting. Its flag and environment variable names are
@@ -88,6 +90,48 @@ var keys = []key{
 		field:  func(c *Config) any { return &c.History.RetainAge },
 		zeroOK: true,
 		usage:  "drop history messages older than this, 0 to keep them regardless of age (default 0)",
+	},
+	{
+		name:  "limits.max_frame",
+		field: func(c *Config) any { return &c.Limits.MaxFrame },
+		check: func(c *Config) string { return checkRange(c.Limits.MaxFrame, minFrame, maxFrame, " bytes") },
+		usage: "largest peer frame sent or accepted, in bytes (default 1048576)",
+	},
+	{
+		name:  "limits.max_text",
+		field: func(c *Config) any { return &c.Limits.MaxText },
+		check: func(c *Config) string { return checkRange(c.Limits.MaxText, 1, protocol.MaxTextLen, " bytes") },
+		usage: "largest chat message said on this node, in bytes (default 4096)",
+	},
+	{
+		name:  "limits.max_name",
+		field: func(c *Config) any { return &c.Limits.MaxName },
+		check: func(c *Config) string { return checkRange(c.Limits.MaxName, 1, protocol.MaxNameLen, " bytes") },
+		usage: "longest node name, in bytes (default 64)",
+	},
+	{
+		name:  "limits.handshakes",
+		field: func(c *Config) any { return &c.Limits.Handshakes },
+		check: func(c *Config) string { return checkRange(c.Limits.Handshakes, 1, maxHandshakes, "") },
+		usage: "inbound peer connections in handshake at once; more are closed (default 64)",
+	},
+	{
+		name:  "limits.join_rate",
+		field: func(c *Config) any { return &c.Limits.JoinRate },
+		check: func(c *Config) string { return checkRange(c.Limits.JoinRate, 1, maxJoinRate, " per second") },
+		usage: "join requests from peers handled per second; more are dropped (default 10)",
+	},
+	{
+		name:  "limits.join_burst",
+		field: func(c *Config) any { return &c.Limits.JoinBurst },
+		check: func(c *Config) string { return checkRange(c.Limits.JoinBurst, 1, maxJoinRate, "") },
+		usage: "join requests handled at once before join_rate applies (default 20)",
+	},
+	{
+		name:  "limits.peer_queue",
+		field: func(c *Config) any { return &c.Limits.PeerQueue },
+		check: func(c *Config) string { return checkRange(c.Limits.PeerQueue, minPeerQueue, maxPeerQueue, " frames") },
+		usage: "frames waiting for one peer before it is dropped as stuck (default 4096)",
 	},
 	{
 		name:  "metrics.listen",

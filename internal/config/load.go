@@ -91,6 +91,13 @@ func Load(opts Options) (*Config, error) {
 		return nil, &Error{Source: src[k.name], Key: k.name, Problem: p}
 	}
 
+	fromDefault := func(key string) bool { return src[key] == defaultSource }
+	if k, p := checkLimits(c, fromDefault); k != "" {
+		if fromDefault(k) {
+			p += "; set " + k + " explicitly"
+		}
+		return nil, &Error{Source: src[k], Key: k, Problem: p}
+	}
 	if c.FailureTimeout <= c.HeartbeatInterval {
 		k := "failure_timeout"
 		if src[k] == defaultSource {

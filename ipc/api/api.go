@@ -16,8 +16,10 @@ const (
 	PathMessages  = "/v1/messages" // GET ?n=&since=&follow= -> one chat.Message per line
 )
 
-// Host is the Host header every client sends; any other is refused, so a
-// browser tricked into talking to the socket through a proxy gets nowhere.
+// Host is the Host header the typed client sends. The server answers to it,
+// to "localhost" (what curl --unix-socket and most tools send) and to a
+// request without Host (HTTP/1.0); any other Host is refused, so a browser
+// led to the socket through a forwarding proxy or DNS rebinding gets nowhere.
 const Host = "ringd"
 
 // ContentTypeStream is the media type of line-delimited JSON streams.

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/ringchat/ring/protocol/secure"
+)
+
+// loadKeys reads the cluster secret at start; a broken file is a config
+// error (exit 2). With no file the ring is open, and the log says so.
+func loadKeys(path string, logger *slog.Logger, listen string) ([]secure.Key, error) {
+	if path == "" {
+		logger.Warn("no secret_file is set: the ring is open to anyone who can reach " + listen)
+		return nil, nil
+	}
+	keys, err := secure.LoadKeys(path)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	logger.Info("peers must hold the cluster secret", "secret_file", path, "keys", len(keys))
+	return keys, nil
+}
+
+// reloadKeysOnHangup reads the secret file again on each SIGHUP until ctx
+// ends, so that the secret of a running ring can be changed
+// (docs/SECURITY.md). A file that no longer loads leaves the keys as they
+// were.
+func reloadKeysOnHangup(ctx context.Context, path string, node interface{ SetKeys([]secure.Key) }, logger *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		if path == "" {
+			logger.Info("SIGHUP: no secret_file to reload")
+			continue
+		}
+		keys, err := secure.LoadKeys(path)
+		if err != nil {
+			logger.Error("SIGHUP: secret file not reloaded; the keys in force stay", "err", err)
+			continue
+		}
+		node.SetKeys(keys)
+		logger.Info("SIGHUP: secret file reloaded", "secret_file", path, "keys", len(keys))
+	}
+}
