@@ -33,9 +33,6 @@ func (n *Node) SayAsync(ctx context.Context, text, to string) (<-chan SayResult,
 	if err := n.checkText(text); err != nil {
 		return nil, err
 	}
-	if to != "" {
-		return nil, fmt.Errorf("direct messages: %w", ErrNotImplemented)
-	}
 	n.mu.Lock()
 	stopped, state := n.stopped, n.status.State
 	n.mu.Unlock()
@@ -47,6 +44,10 @@ func (n *Node) SayAsync(ctx context.Context, text, to string) (<-chan SayResult,
 	}
 	c := make(chan SayResult, 1)
 	if err := n.do(ctx, func() {
+		if to != "" {
+			n.sayDirect(to, text, c)
+			return
+		}
 		n.says[n.machine.Submit(protocol.KindChat, "", text)] = c
 	}); err != nil {
 		return nil, err

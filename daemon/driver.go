@@ -3,7 +3,6 @@ package daemon
 import (
 	"errors"
 	"log/slog"
-	"time"
 
 	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/daemon/ring"
@@ -41,6 +40,11 @@ func (n *Node) process() {
 func (n *Node) handle(ev ring.Event) {
 	switch ev := ev.(type) {
 	case ring.Delivered, ring.Acked:
+		if d, ok := ev.(ring.Delivered); ok && d.Entry.Presence != "" {
+			n.mu.Lock()
+			n.dir.apply(messageOf(d.Entry))
+			n.mu.Unlock()
+		}
 		n.hold(ev)
 	case ring.StateChanged:
 		n.ringLog(slog.LevelInfo, "state changed", "state", string(ev.State))
@@ -48,18 +52,8 @@ func (n *Node) handle(ev ring.Event) {
 		n.ringLog(slog.LevelInfo, "leader", "leader", ev.Leader.Name, "leader_id", ev.Leader.ID, "epoch", ev.Epoch)
 	case ring.ViewChanged:
 		n.ringLog(slog.LevelInfo, "view", "version", ev.View.Version, "epoch", ev.View.Epoch, "members", len(ev.View.Members))
-		// Only neighbours and the leader exchange heartbeats, so a member
-		// that is neither is never heard from directly. The leader watches
-		// every member: a view it publishes says each member listed was
-		// alive then. Without this, such members showed last_seen 0001-01-01.
 		n.mu.Lock()
-		n.view = ev.View
-		now := n.now()
-		for _, p := range ev.View.Members {
-			if n.lastSeen[p.ID].Before(now) {
-				n.lastSeen[p.ID] = now
-			}
-		}
+		n.dir.setView(ev.View, n.now())
 		n.mu.Unlock()
 	case ring.PeerGone:
 		n.ringLog(slog.LevelWarn, "peer gone", "peer", ev.Peer.Name, "peer_id", ev.Peer.ID, "why", ev.Why)
@@ -112,35 +106,26 @@ func (n *Node) snapshot() {
 		st.Members = 0
 	} else {
 		st.Prev, st.Next = ref(m.Prev()), ref(m.Next())
+		st.Ring = m.View().RingID
 	}
+	gone, watched := m.Gone(), m.Watched()
 	n.mu.Lock()
 	n.status = st
+	n.dir.observe(m.Leader().ID, gone, watched, n.now())
 	n.mu.Unlock()
 }
 
-// Members lists the member directory: the members of the current view.
+// Members lists the member directory (directory.go): every member the
+// ring has known, until reaped. A node in no ring lists none.
 func (n *Node) Members() []chat.Member {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.status.State == string(ring.Detached) || n.status.State == string(ring.Joining) {
 		return []chat.Member{}
 	}
-	view := n.view
-	now := n.now().UTC()
-	members := make([]chat.Member, 0, len(view.Members))
-	for _, p := range view.Members {
-		mb := chat.Member{ID: p.ID, Name: p.Name, Addr: p.Addr, Role: chat.RoleMember, State: chat.PresenceAlive}
-		if p.ID == view.Leader {
-			mb.Role = chat.RoleLeader
-		}
-		switch {
-		case p.ID == n.self.ID:
-			mb.LastSeen = now
-		default:
-			mb.LastSeen = n.lastSeen[p.ID]
-		}
-		mb.LastSeen = mb.LastSeen.Truncate(time.Second)
-		members = append(members, mb)
+	ms, reaped := n.dir.list(n.now(), n.lastSeen, n.self.ID)
+	for _, id := range reaped {
+		delete(n.lastSeen, id)
 	}
-	return members
+	return ms
 }

@@ -33,6 +33,9 @@ type Options struct {
 	// RetainCount and RetainAge bound the stored history (0 = unlimited).
 	RetainCount int
 	RetainAge   time.Duration
+	// ReapAfter is how long a dead or departed member stays in the member
+	// directory; 0 keeps it for ever.
+	ReapAfter time.Duration
 	// Now is the wall clock; nil means time.Now.
 	Now func() time.Time
 	// Keys are the cluster secret (SetKeys); none leaves the ring open.
@@ -70,13 +73,14 @@ type Node struct {
 
 	mu       sync.Mutex
 	status   chat.Status
-	view     protocol.View // the last view installed, empty while not in a ring
-	lastSeen map[string]time.Time
+	dir      *directory           // the member directory
+	lastSeen map[string]time.Time // when each peer was last heard from
 	stopped  bool
 	watchers map[*Subscription]struct{}
 
 	// Owned by the run goroutine.
 	says      map[uint64]chan SayResult
+	dm        directs // direct messages waiting for their recipient's ack
 	joins     []chan error
 	leaves    []chan error
 	held      []heldEvent // Delivered and Acked events waiting for the store
@@ -160,6 +164,7 @@ func New(opts Options) (*Node, error) {
 		reqs:     make(chan func()),
 		done:     make(chan struct{}),
 		lastSeen: map[string]time.Time{},
+		dir:      newDirectory(opts.ReapAfter, opts.FailureTimeout/2),
 		watchers: map[*Subscription]struct{}{},
 		says:     map[uint64]chan SayResult{},
 
@@ -171,6 +176,7 @@ func New(opts Options) (*Node, error) {
 		_ = st.Close()
 		return nil, err
 	}
+	n.loadDirectory()
 	n.snapshot()
 	return n, nil
 }
@@ -245,11 +251,16 @@ func (n *Node) step(done <-chan struct{}, tick <-chan time.Time) {
 		n.mu.Lock()
 		n.lastSeen[in.Header.From] = n.now()
 		n.mu.Unlock()
+		if n.onDirect(in) {
+			return
+		}
 		n.machine.Step(in.Header, in.Msg)
 	case d := <-n.tr.Down():
+		n.directPeerDown(d.Peer)
 		n.machine.PeerDown(d.Peer, d.Err.Error())
 	case <-tick:
 		n.machine.Tick()
+		n.expireDirects()
 	case f := <-n.reqs:
 		f()
 	case err := <-n.hist.next():
@@ -308,6 +319,7 @@ func (n *Node) stopWaiters() {
 		c <- SayResult{Err: ErrStopped}
 	}
 	clear(n.says)
+	n.failDirects(ErrStopped)
 	n.finishJoins(ErrStopped)
 }
 

@@ -26,8 +26,10 @@ type Subscription struct {
 	once sync.Once
 	mu   sync.Mutex
 	err  error
-	// after: the last seq handed out with the stored messages (Watch).
-	after uint64
+	// after: the last seq handed out with the stored messages (Watch), and
+	// the direct messages (seq 0) among them.
+	after   uint64
+	directs map[string]bool
 }
 
 // Err is the reason C was closed, nil while it is open or after Close.
@@ -78,6 +80,12 @@ func (n *Node) Watch(q Query) ([]chat.Message, *Subscription, error) {
 	// follows the store's confirmation): the watcher skips those it got here.
 	for _, m := range hist {
 		sub.after = max(sub.after, m.Seq)
+		if m.Seq == 0 {
+			if sub.directs == nil {
+				sub.directs = map[string]bool{}
+			}
+			sub.directs[m.ID] = true
+		}
 	}
 	return hist, sub, nil
 }
@@ -86,7 +94,7 @@ func (n *Node) Watch(q Query) ([]chat.Message, *Subscription, error) {
 // whose buffer is full is dropped. n.mu must be held.
 func (n *Node) publishLocked(m chat.Message) {
 	for sub := range n.watchers {
-		if m.Seq != 0 && m.Seq <= sub.after {
+		if (m.Seq != 0 && m.Seq <= sub.after) || (m.Seq == 0 && sub.directs[m.ID]) {
 			continue
 		}
 		select {

@@ -59,8 +59,27 @@ func writeConfig(t *testing.T, dir, name string, extra ...string) (cfgPath, sock
 // startRingd starts `ringd run -c cfg` and waits until its socket answers.
 func startRingd(t *testing.T, dir, cfg, socket string) *ringd {
 	t.Helper()
+	r := launchRingd(t, "ringd", dir, cfg, socket)
+	waitFor(t, 20*time.Second, "ringd answers on "+socket, func() bool {
+		select {
+		case <-r.exited:
+			t.Fatalf("ringd exited with %d before answering:\n%s", r.code, r.stderr.String())
+		default:
+		}
+		_, _, code := ctl(t, socket, "status")
+		return code == 0
+	})
+	return r
+}
+
+// launchRingd starts `ringd run -c cfg`, behind the command prefix if one is
+// given (`ip netns exec NS`), and kills it when the test ends, logging its
+// output under name if the test failed.
+func launchRingd(t *testing.T, name, dir, cfg, socket string, prefix ...string) *ringd {
+	t.Helper()
 	r := &ringd{t: t, dir: dir, socket: socket, config: cfg, stderr: &lockedBuffer{}, exited: make(chan struct{})}
-	r.cmd = exec.Command(ringdBin, "run", "-c", cfg)
+	args := append(append([]string{}, prefix...), ringdBin, "run", "-c", cfg)
+	r.cmd = exec.Command(args[0], args[1:]...)
 	r.cmd.Stdout = r.stderr
 	r.cmd.Stderr = r.stderr
 	if err := r.cmd.Start(); err != nil {
@@ -75,17 +94,8 @@ func startRingd(t *testing.T, dir, cfg, socket string) *ringd {
 		r.cmd.Process.Kill()
 		<-r.exited
 		if t.Failed() {
-			t.Logf("ringd output:\n%s", r.stderr.String())
+			t.Logf("%s output:\n%s", name, r.stderr.String())
 		}
-	})
-	waitFor(t, 20*time.Second, "ringd answers on "+socket, func() bool {
-		select {
-		case <-r.exited:
-			t.Fatalf("ringd exited with %d before answering:\n%s", r.code, r.stderr.String())
-		default:
-		}
-		_, _, code := ctl(t, socket, "status")
-		return code == 0
 	})
 	return r
 }

@@ -53,7 +53,16 @@ func sampleMessages() []Message {
 		CatchUpReply{Entries: []Entry{}, Done: true},
 		CatchUpReply{},
 		Refuse{Reason: "unknown node"},
+		Direct{Entry: directEntry()},
+		DirectAck{Counter: 7},
+		DirectAck{Counter: 8, Error: "not for this node"},
 	}
+}
+
+func directEntry() Entry {
+	e := sampleEntry(0)
+	e.Epoch, e.OriginCounter, e.Kind, e.To, e.Text = 0, 5, KindDirect, "bob", "psst"
+	return e
 }
 
 func TestRoundTripEveryMessage(t *testing.T) {

@@ -24,6 +24,10 @@ type Entry struct {
 	To            string `cbor:"9,keyasint,omitempty"`
 	Text          string `cbor:"10,keyasint,omitempty"`
 	TimeUnixNano  int64  `cbor:"11,keyasint,omitempty"`
+	// A system entry about a member's presence names the member and the
+	// event (presence.go); other entries leave both empty.
+	About    NodeInfo `cbor:"12,keyasint,omitempty"`
+	Presence string   `cbor:"13,keyasint,omitempty"`
 }
 
 func (e Entry) Validate() error {
@@ -46,6 +50,9 @@ func (e Entry) Validate() error {
 		return err
 	}
 	if err := checkString("recipient", e.To, MaxNameLen); err != nil {
+		return err
+	}
+	if err := checkPresence(e); err != nil {
 		return err
 	}
 	return checkText("text", e.Text, MaxTextLen)

@@ -30,6 +30,8 @@ const (
 	TypeCatchUpRequest MsgType = 12
 	TypeCatchUpReply   MsgType = 13
 	TypeRefuse         MsgType = 14
+	TypeDirect         MsgType = 15
+	TypeDirectAck      MsgType = 16
 )
 
 // msgKind is what the codec needs to know about one message type.
@@ -65,6 +67,8 @@ var registry = map[MsgType]msgKind{
 	TypeCatchUpRequest: kind[CatchUpRequest]("CatchUpRequest"),
 	TypeCatchUpReply:   kind[CatchUpReply]("CatchUpReply"),
 	TypeRefuse:         kind[Refuse]("Refuse"),
+	TypeDirect:         kind[Direct]("Direct"),
+	TypeDirectAck:      kind[DirectAck]("DirectAck"),
 }
 
 func (t MsgType) String() string {

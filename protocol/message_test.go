@@ -28,3 +28,25 @@ func TestCandidateKeyCompare(t *testing.T) {
 		})
 	}
 }
+
+func TestDirectValidate(t *testing.T) {
+	good := Direct{Entry: Entry{OriginID: "a1", OriginCounter: 1, Kind: KindDirect, To: "bob", Text: "hi"}}
+	if err := good.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for name, mod := range map[string]func(*Entry){
+		"chat kind":    func(e *Entry) { e.Kind = KindChat },
+		"sequenced":    func(e *Entry) { e.Seq = 3 },
+		"no counter":   func(e *Entry) { e.OriginCounter = 0 },
+		"no recipient": func(e *Entry) { e.To = "" },
+	} {
+		bad := good
+		mod(&bad.Entry)
+		if bad.Validate() == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if (DirectAck{}).Validate() == nil {
+		t.Error("an ack naming no message was accepted")
+	}
+}

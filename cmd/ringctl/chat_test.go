@@ -42,7 +42,7 @@ func (f *fakeAPI) Say(_ context.Context, text, to string) (chat.Receipt, error) 
 	defer f.mu.Unlock()
 	f.says = append(f.says, sayCall{text, to})
 	if to != "" {
-		return chat.Receipt{}, &client.APIError{StatusCode: http.StatusNotImplemented, Message: "direct messages: not implemented yet"}
+		return chat.Receipt{}, &client.APIError{StatusCode: http.StatusBadRequest, Message: `invalid recipient: no member of the ring is named "bob"`}
 	}
 	return chat.Receipt{Seq: uint64(len(f.says))}, f.sayErr
 }
@@ -204,7 +204,7 @@ func TestChatModelDirectMessageErrorInline(t *testing.T) {
 		t.Fatal("an error quit the chat")
 	}
 	v := m.View()
-	if !strings.Contains(v, "direct message to bob not sent") || !strings.Contains(v, "not implemented yet") {
+	if !strings.Contains(v, "direct message to bob not sent") || !strings.Contains(v, "no member of the ring is named") {
 		t.Fatalf("error not shown inline:\n%s", v)
 	}
 	if cmd := enter(m, "/msg bob"); cmd != nil || !strings.Contains(m.View(), "usage: /msg NAME TEXT") {

@@ -11,11 +11,27 @@ import (
 )
 
 func TestJoinUsage(t *testing.T) {
-	for _, args := range [][]string{{"join"}, {"join", "nocolon"}, {"join", "a:1", "b:2"}} {
+	for _, args := range [][]string{
+		{"join", "nocolon"}, {"join", "a:1", "b:2"},
+		{"join", "--group", "10.0.0.1:1"}, {"join", "--timeout", "-1s"},
+	} {
 		_, _, code := runCtl(context.Background(), "", append([]string{"-s", "/nonexistent/sock"}, args...)...)
 		if code != exitUsage {
 			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
 		}
+	}
+}
+
+// Without an address, join asks the daemon first: with none it fails at
+// once, before waiting for answers from the LAN.
+func TestJoinDiscoveredNeedsDaemon(t *testing.T) {
+	start := time.Now()
+	_, errOut, code := runCtl(context.Background(), "", "-s", "/nonexistent/sock", "join", "--timeout", "30s")
+	if code != exitNoDaemon || !strings.Contains(errOut, "/nonexistent/sock") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if waited := time.Since(start); waited > 10*time.Second {
+		t.Fatalf("took %v: it waited for the LAN", waited)
 	}
 }
 

@@ -37,7 +37,7 @@ func newRootCmd(ios streams, getenv func(string) string) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "ringctl",
 		Short:         "Talk to the local ring chat daemon",
-		Long:          "ringctl attaches to the local ringd over its Unix socket to join a ring,\nsay things, tail the chat, list members and leave.",
+		Long:          "ringctl attaches to the local ringd over its Unix socket to join a ring,\nsay things, tail the chat, list members and leave; `discover` finds rings on the LAN.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(*cobra.Command, []string) error {
@@ -58,6 +58,7 @@ func newRootCmd(ios streams, getenv func(string) string) *cobra.Command {
 	root.PersistentFlags().StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	root.AddCommand(
 		newJoinCmd(f),
+		newDiscoverCmd(f),
 		newSayCmd(f),
 		newTailCmd(f),
 		newLeaveCmd(f),

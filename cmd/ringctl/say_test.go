@@ -97,10 +97,10 @@ func TestSayStdinRefusesBadLine(t *testing.T) {
 	}
 }
 
-func TestSayDirectNotYetImplemented(t *testing.T) {
+func TestSayDirectToUnknownMember(t *testing.T) {
 	n := startTestNode(t, "alice")
 	_, errOut, code := runCtl(context.Background(), "", "-s", n.socket, "say", "--to", "bob", "hi")
-	if code != exitFailed || !strings.Contains(errOut, "not implemented") {
+	if code != exitFailed || !strings.Contains(errOut, `no member of the ring is named "bob"`) {
 		t.Fatalf("exit %d stderr %q", code, errOut)
 	}
 }

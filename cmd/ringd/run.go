@@ -61,9 +61,11 @@ func runNode(parent context.Context, opts *runOptions) error {
 	if err != nil {
 		return err
 	}
-	if cfg.Discovery.Enabled {
-		logger.Warn("discovery.enabled is set but LAN discovery is not implemented yet; ignored")
+	disc, err := listenDiscovery(cfg, logger)
+	if err != nil {
+		return err
 	}
+	defer disc.Close()
 	if cfg.Metrics.Listen != "" {
 		logger.Warn("metrics.listen is set but metrics are not implemented yet; ignored")
 	}
@@ -78,7 +80,7 @@ func runNode(parent context.Context, opts *runOptions) error {
 	node, err := daemon.New(daemon.Options{
 		Name: cfg.Name, Listen: cfg.Listen, Advertise: cfg.Advertise, DataDir: cfg.DataDir,
 		Join: cfg.Join, HeartbeatInterval: cfg.HeartbeatInterval, FailureTimeout: cfg.FailureTimeout,
-		RetainCount: cfg.History.RetainCount, RetainAge: cfg.History.RetainAge,
+		RetainCount: cfg.History.RetainCount, RetainAge: cfg.History.RetainAge, ReapAfter: cfg.Members.ReapAfter,
 		MaxFrame: cfg.Limits.MaxFrame, MaxText: cfg.Limits.MaxText, Handshakes: cfg.Limits.Handshakes,
 		PeerQueue: cfg.Limits.PeerQueue, JoinRate: cfg.Limits.JoinRate, JoinBurst: cfg.Limits.JoinBurst,
 		Logger: logger, // the node names its parts: node, store, transport
@@ -100,6 +102,9 @@ func runNode(parent context.Context, opts *runOptions) error {
 	errs := make(chan error, 2)
 	wg.Go(func() { errs <- node.Run(ctx) })
 	wg.Go(func() { errs <- ipc.NewServer(node, logger.With("component", "ipc")).Serve(ctx, ln) })
+	if disc != nil {
+		wg.Go(func() { disc.Serve(ctx, node.Status) }) // a failure is logged; the node goes on without it
+	}
 	go func() {
 		// If either part fails, stop the other.
 		select {

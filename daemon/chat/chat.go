@@ -52,6 +52,10 @@ type Message struct {
 	To      string    `json:"to"`
 	Text    string    `json:"text"`
 	Time    time.Time `json:"time"`
+	// About and Presence: a system message about a member's presence names
+	// the member and the event (joined, left, died, leader).
+	About    *NodeRef `json:"about,omitempty"`
+	Presence string   `json:"presence,omitempty"`
 }
 
 // Receipt acknowledges a message the local node has had sequenced and stored.
@@ -74,6 +78,7 @@ type Status struct {
 	Members int     `json:"members"`
 	LastSeq uint64  `json:"last_seq"`
 	Lamport uint64  `json:"lamport"`
+	Ring    string  `json:"ring"` // id of the ring it is a member of; "" while detached or joining
 }
 
 // Member is one entry of the member directory.

@@ -210,14 +210,14 @@ func (m *Machine) becomeLeader(epoch uint64, ring []protocol.NodeInfo) {
 	m.publishView(ring)
 	m.emit(LeaderChanged{Leader: m.self, Epoch: epoch})
 	m.resendOutbox() // first, so this node's counters stay in order
-	m.sequenceSystem(displayName(m.self) + " is the new leader (epoch " + strconv.FormatUint(epoch, 10) + ")")
+	m.sequencePresence(protocol.PresenceLeader, m.self, displayName(m.self)+" is the new leader (epoch "+strconv.FormatUint(epoch, 10)+")")
 	for _, n := range old {
 		if !slices.ContainsFunc(ring, func(r protocol.NodeInfo) bool { return r.ID == n.ID }) {
 			why := whyGone[n.ID]
 			if why == "" {
 				why = "died"
 			}
-			m.sequenceSystem(displayName(n) + " " + why)
+			m.sequencePresence(why, n, displayName(n)+" "+why)
 		}
 	}
 	if wasLeaving {

@@ -28,7 +28,7 @@ func (m *Machine) found(id string) {
 	m.publishView([]protocol.NodeInfo{m.self})
 	m.emit(LeaderChanged{Leader: m.self, Epoch: m.epoch})
 	m.resendOutbox()
-	m.sequenceSystem(displayName(m.self) + " started a new ring")
+	m.sequencePresence(protocol.PresenceJoined, m.self, displayName(m.self)+" started a new ring")
 }
 
 // Join asks the member at via (an address, the id may be unknown) to admit
@@ -107,7 +107,7 @@ func (m *Machine) admit(joiner, via protocol.NodeInfo) {
 	m.publishView(members)
 	m.lastHeard[joiner.ID] = m.tick
 	m.send(joiner, protocol.JoinReply{OK: true, Leader: m.self, View: cloneView(m.view), Counter: m.seen[joiner.ID]})
-	m.sequenceSystem(displayName(joiner) + " joined")
+	m.sequencePresence(protocol.PresenceJoined, joiner, displayName(joiner)+" joined")
 }
 
 func (m *Machine) onJoinReply(h protocol.Header, r protocol.JoinReply) {
@@ -288,7 +288,7 @@ func (m *Machine) leaderLeave() {
 			after = batch[len(batch)-1].Seq
 		}
 	}
-	m.sequenceSystem(displayName(m.self) + " left (handing over leadership)")
+	m.sequencePresence(protocol.PresenceLeft, m.self, displayName(m.self)+" left (handing over leadership)")
 	m.flush()
 	for _, p := range m.view.Members {
 		if p.ID != m.self.ID {

@@ -42,6 +42,8 @@ package ring
 //	expect log-all "text"  every running member's log holds text exactly once
 //	expect nolog b "text"  b's log does not hold text
 //	expect acked b "text"  b's message text was acknowledged (Acked)
+//	expect presence b E    in every running member's log, the last presence
+//	                       event about b is E (joined, left, died, leader)
 //	expect pending b N     b has N messages not yet sequenced
 //	expect state b S       b's state (detached, joining, member, electing, leaving)
 //	expect elections[op] N ElectionStarted events so far, over all nodes
@@ -592,6 +594,18 @@ func (r *runner) expect(w []string) {
 		}) {
 			r.fail("%s has no ack for %q", n.name, args[1])
 		}
+	case "presence":
+		need(2)
+		about := r.node(args[0])
+		ms := s.members()
+		if len(ms) == 0 {
+			r.fail("no running members")
+		}
+		for _, m := range ms {
+			if got := lastPresence(m.log, about.info.ID); got != args[1] {
+				r.fail("%s's last presence event about %s is %q, want %q; log %q", m.name, about.name, got, args[1], texts(m.log))
+			}
+		}
 	case "pending":
 		need(2)
 		n := r.node(args[0])
@@ -635,6 +649,20 @@ func (r *runner) expect(w []string) {
 	default:
 		r.fail("unknown expectation %q", what)
 	}
+}
+
+// lastPresence is the last presence event about the node with id in l, ""
+// if none. Every presence event is a system entry by its leader.
+func lastPresence(l *MemLog, id string) string {
+	for i := len(l.Entries) - 1; i >= 0; i-- {
+		if e := l.Entries[i]; e.About.ID == id {
+			if e.Kind != protocol.KindSystem || e.OriginID == "" {
+				return "malformed: " + e.Text
+			}
+			return e.Presence
+		}
+	}
+	return ""
 }
 
 func countText(l *MemLog, text string) int {

@@ -90,10 +90,12 @@ func (m *Machine) sequence(e protocol.Entry) {
 	m.broadcast = append(m.broadcast, e)
 }
 
-// sequenceSystem makes the leader author a system event. Its counter is taken only if the
-// entry is sequenced (deliver advances it), so a refused entry leaves no gap
-// that would stall this node's later messages.
-func (m *Machine) sequenceSystem(text string) {
+// sequencePresence makes the leader author a system event: presence
+// happened to the member about (protocol.Presence*), and text says so to
+// people. Its counter is taken only if the entry is sequenced (deliver
+// advances it), so a refused entry leaves no gap that would stall this
+// node's later messages.
+func (m *Machine) sequencePresence(presence string, about protocol.NodeInfo, text string) {
 	m.clock++
 	m.sequence(protocol.Entry{
 		Lamport:       m.clock,
@@ -104,6 +106,8 @@ func (m *Machine) sequenceSystem(text string) {
 		FromAddr:      m.self.Addr,
 		Text:          text,
 		TimeUnixNano:  m.cfg.Now(),
+		About:         about,
+		Presence:      presence,
 	})
 }
 

@@ -179,7 +179,7 @@ func (m *Machine) removeMember(peer protocol.NodeInfo, why string) {
 	if why == "left" {
 		m.send(peer, cloneView(m.view)) // completes its leave
 	}
-	m.sequenceSystem(displayName(peer) + " " + why)
+	m.sequencePresence(why, peer, displayName(peer)+" "+why)
 }
 
 func displayName(n protocol.NodeInfo) string {

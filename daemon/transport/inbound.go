@@ -16,7 +16,7 @@ import (
 // serveInbound handshakes with an accepted connection and then hands its
 // messages to Receive until it fails, idles out or the Transport stops.
 // The caller took a handshake token for it.
-func (t *Transport) serveInbound(conn net.Conn) {
+func (t *Transport) serveInbound(conn net.Conn, host string) {
 	defer t.wg.Done()
 	defer t.inbound.Add(-1)
 	defer conn.Close()
@@ -27,6 +27,7 @@ func (t *Transport) serveInbound(conn net.Conn) {
 	_ = conn.SetDeadline(time.Now().Add(t.opts.HandshakeTimeout))
 	sc, err := t.handshakeIn(conn)
 	<-t.handshakes
+	t.perHost.give(host)
 	if err != nil {
 		if t.ctx.Err() == nil {
 			t.logRefusal(remote, err)

@@ -32,6 +32,10 @@ type Options struct {
 	// MaxHandshakes bounds the inbound connections in handshake at once;
 	// beyond it new connections are closed at once. 0 = 64.
 	MaxHandshakes int
+	// MaxHandshakesPerHost bounds the inbound handshakes in progress from
+	// one IP address, so that one host cannot hold every handshake slot and
+	// keep the ring's own nodes out. 0 = 16.
+	MaxHandshakesPerHost int
 	// MaxInbound bounds the inbound connections open at once; beyond it new
 	// connections are closed at once. 0 = 256.
 	MaxInbound int
@@ -71,6 +75,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxHandshakes <= 0 {
 		o.MaxHandshakes = 64
+	}
+	if o.MaxHandshakesPerHost <= 0 {
+		o.MaxHandshakesPerHost = 16
 	}
 	if o.MaxInbound <= 0 {
 		o.MaxInbound = 256

@@ -33,6 +33,7 @@ type Transport struct {
 	down       chan Dropped
 	handshakes chan struct{} // one token per inbound connection in handshake
 	inbound    atomic.Int64  // inbound connections open
+	perHost    hostCounter   // inbound handshakes in progress by IP address
 	budget     *frameBudget
 
 	// ctx ends when Run's context does (or Run fails); every goroutine and
@@ -139,9 +140,17 @@ func (t *Transport) acceptLoop() error {
 			_ = conn.Close()
 			continue
 		}
+		host := remoteHost(conn)
+		if !t.perHost.take(host, t.opts.MaxHandshakesPerHost) {
+			t.log.Warn("too many inbound handshakes from one address, refusing connection",
+				"remote", conn.RemoteAddr().String(), "limit", t.opts.MaxHandshakesPerHost)
+			_ = conn.Close()
+			continue
+		}
 		select {
 		case t.handshakes <- struct{}{}:
 		default:
+			t.perHost.give(host)
 			t.log.Warn("too many inbound handshakes, refusing connection",
 				"remote", conn.RemoteAddr().String(), "limit", t.opts.MaxHandshakes)
 			_ = conn.Close()
@@ -149,7 +158,7 @@ func (t *Transport) acceptLoop() error {
 		}
 		t.wg.Add(1)
 		t.inbound.Add(1)
-		go t.serveInbound(conn)
+		go t.serveInbound(conn, host)
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/ringchat/ring/daemon/discovery"
 )
 
 // checkName checks what peers would refuse in a name; its length against
@@ -107,6 +109,26 @@ func checkJoin(c *Config) string {
 		if p := checkDialAddr(addr); p != "" {
 			return fmt.Sprintf("entry %d: %s", i, p)
 		}
+	}
+	return ""
+}
+
+func checkGroup(group string) string {
+	if _, err := discovery.ParseGroup(group); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// checkInterfaceName checks the form of a network interface name; whether
+// it exists is for ringd to find out when it starts discovery.
+func checkInterfaceName(name string) string {
+	const maxLen = 15 // IFNAMSIZ less the terminating NUL
+	switch {
+	case len(name) > maxLen:
+		return fmt.Sprintf("%q is longer than %d bytes, too long for a network interface name", name, maxLen)
+	case strings.ContainsFunc(name, func(r rune) bool { return r == '/' || unicode.IsSpace(r) || unicode.IsControl(r) }):
+		return fmt.Sprintf("%q is not a network interface name", name)
 	}
 	return ""
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/ringchat/ring/daemon/discovery"
 	"github.com/ringchat/ring/internal/paths"
 )
 
@@ -24,20 +25,28 @@ type Config struct {
 	Discovery         Discovery
 	SecretFile        string // default "" (none)
 	History           History
+	Members           Members
 	Limits            Limits
 	Metrics           Metrics
 	Log               Log
 }
 
-// Discovery configures finding peers on the local network.
+// Discovery configures answering discovery queries on the local network.
 type Discovery struct {
-	Enabled bool // default false
+	Enabled   bool   // default false
+	Group     string // default discovery.DefaultGroup; IPv4 multicast host:port
+	Interface string // default "": every interface that can multicast
 }
 
 // History bounds the stored message history. Zero means no bound.
 type History struct {
 	RetainCount int           // default 100000 messages; >= 0
 	RetainAge   time.Duration // default 0: keep regardless of age; >= 0
+}
+
+// Members configures the member directory.
+type Members struct {
+	ReapAfter time.Duration // default 24h; 0: dead and departed members stay listed for ever
 }
 
 // Limits bound what a node accepts from peers and local clients, so that
@@ -87,7 +96,9 @@ func defaults() *Config {
 		Join:              []string{},
 		HeartbeatInterval: 200 * time.Millisecond,
 		FailureTimeout:    time.Second,
+		Discovery:         Discovery{Group: discovery.DefaultGroup},
 		History:           History{RetainCount: 100000},
+		Members:           Members{ReapAfter: 24 * time.Hour},
 		Limits:            defaultLimits(),
 		Log:               Log{Level: "info", Format: "auto"},
 	}

@@ -54,7 +54,9 @@ func defaultConfig() *Config {
 		Join:              []string{},
 		HeartbeatInterval: 200 * time.Millisecond,
 		FailureTimeout:    time.Second,
+		Discovery:         Discovery{Group: "239.255.77.33:7734"},
 		History:           History{RetainCount: 100000},
+		Members:           Members{ReapAfter: 24 * time.Hour},
 		Limits:            testDefaultLimits,
 		Log:               Log{Level: "info", Format: "auto"},
 	}
@@ -79,6 +81,8 @@ secret_file: /etc/ringd/secret
 history:
   retain_count: 500
   retain_age: 720h
+members:
+  reap_after: 1h
 limits:
   max_frame: 2097152
   max_text: 8192
@@ -106,9 +110,10 @@ func TestLoad(t *testing.T) {
 			Join:              []string{"a.example:7733", "[2001:db8::1]:7733"},
 			HeartbeatInterval: 100 * time.Millisecond,
 			FailureTimeout:    2 * time.Second,
-			Discovery:         Discovery{Enabled: true},
+			Discovery:         Discovery{Enabled: true, Group: "239.255.77.33:7734"},
 			SecretFile:        "/etc/ringd/secret",
 			History:           History{RetainCount: 500, RetainAge: 720 * time.Hour},
+			Members:           Members{ReapAfter: time.Hour},
 			Limits: Limits{
 				MaxFrame: 2 << 20, MaxText: 8192, MaxName: 32, Handshakes: 16, JoinRate: 5, JoinBurst: 7, PeerQueue: 1024,
 			},
@@ -221,18 +226,21 @@ func TestLoad(t *testing.T) {
 			in: input{args: []string{
 				"--name=gus", "--listen=[::1]:1", "--advertise=[::1]:2", "--socket=s", "--data-dir=d",
 				"--join=h:3", "--heartbeat-interval=1s", "--failure-timeout=1m", "--discovery-enabled",
+				"--discovery-group=224.0.0.9:9", "--discovery-interface=eth9",
 				"--secret-file=sf", "--metrics-listen=:9", "--log-level=error", "--log-format=text",
 				"--log-file=lf", "--history-retain-count", "0", "--history-retain-age=90m",
 				"--limits-max-frame=4194304", "--limits-max-text=16384", "--limits-max-name=128",
 				"--limits-handshakes=1", "--limits-join-rate=100", "--limits-join-burst=1", "--limits-peer-queue=64",
+				"--members-reap-after=90s",
 			}},
 			want: func() *Config {
 				return &Config{
 					Name: "gus", Listen: "[::1]:1", Advertise: "[::1]:2", Socket: "s", DataDir: "d",
 					Join: []string{"h:3"}, HeartbeatInterval: time.Second, FailureTimeout: time.Minute,
-					Discovery: Discovery{Enabled: true}, SecretFile: "sf", Metrics: Metrics{Listen: ":9"},
+					Discovery: Discovery{Enabled: true, Group: "224.0.0.9:9", Interface: "eth9"}, SecretFile: "sf", Metrics: Metrics{Listen: ":9"},
 					Log:     Log{Level: "error", Format: "text", File: "lf"},
 					History: History{RetainCount: 0, RetainAge: 90 * time.Minute},
+					Members: Members{ReapAfter: 90 * time.Second},
 					Limits: Limits{
 						MaxFrame: 4 << 20, MaxText: 16384, MaxName: 128, Handshakes: 1, JoinRate: 100, JoinBurst: 1, PeerQueue: 64,
 					},
@@ -388,6 +396,14 @@ func TestErrors(t *testing.T) {
 			[]string{"expected true or false"}},
 		{"bool from env", input{env: []string{"RINGD_DISCOVERY_ENABLED=maybe"}}, "env RINGD_DISCOVERY_ENABLED",
 			"discovery.enabled", []string{`expected true or false, got "maybe"`}},
+		{"group not multicast", input{file: "discovery:\n  group: 10.0.0.1:7734\n"}, fileSource, "discovery.group",
+			[]string{`"10.0.0.1" is not an IPv4 multicast address`}},
+		{"group without port", input{env: []string{"RINGD_DISCOVERY_GROUP=239.255.77.33"}}, "env RINGD_DISCOVERY_GROUP",
+			"discovery.group", []string{"not host:port"}},
+		{"interface with a slash", input{args: []string{"--discovery-interface=eth0/1"}}, "flag --discovery-interface",
+			"discovery.interface", []string{"not a network interface name"}},
+		{"interface too long", input{file: "discovery:\n  interface: abcdefghijklmnop\n"}, fileSource, "discovery.interface",
+			[]string{"longer than 15 bytes"}},
 		{"malformed duration", input{file: "heartbeat_interval: 2x\n"}, fileSource, "heartbeat_interval",
 			[]string{`invalid duration "2x" (examples: 200ms, 1s)`}},
 		{"duration without unit", input{file: "heartbeat_interval: 200\n"}, fileSource, "heartbeat_interval",

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/ringchat/ring/daemon/discovery"
 	"github.com/ringchat/ring/protocol"
 )
 
@@ -73,7 +74,19 @@ var keys = []key{
 	{
 		name:  "discovery.enabled",
 		field: func(c *Config) any { return &c.Discovery.Enabled },
-		usage: "find peers on the local network (default false)",
+		usage: "answer discovery queries on the local network (default false)",
+	},
+	{
+		name:  "discovery.group",
+		field: func(c *Config) any { return &c.Discovery.Group },
+		check: func(c *Config) string { return checkGroup(c.Discovery.Group) },
+		usage: "IPv4 multicast group and UDP port of discovery (default " + discovery.DefaultGroup + ")",
+	},
+	{
+		name:  "discovery.interface",
+		field: func(c *Config) any { return &c.Discovery.Interface },
+		check: func(c *Config) string { return checkInterfaceName(c.Discovery.Interface) },
+		usage: "the one network interface to answer discovery on (default: every one that can multicast)",
 	},
 	{
 		name:  "secret_file",
@@ -90,6 +103,12 @@ var keys = []key{
 		field:  func(c *Config) any { return &c.History.RetainAge },
 		zeroOK: true,
 		usage:  "drop history messages older than this, 0 to keep them regardless of age (default 0)",
+	},
+	{
+		name:   "members.reap_after",
+		field:  func(c *Config) any { return &c.Members.ReapAfter },
+		zeroOK: true,
+		usage:  "how long a dead or departed member stays in the member directory, 0 for ever (default 24h)",
 	},
 	{
 		name:  "limits.max_frame",
