@@ -71,11 +71,12 @@ func Discover(ctx context.Context, q Query) ([]Ring, error) {
 
 	pc := ipv4.NewPacketConn(conn)
 	// A query stays on the link, and reaches responders on this host too.
+	// (A cancelled ctx closes conn at any point: each error says so.)
 	if err := pc.SetMulticastTTL(1); err != nil {
-		return nil, fmt.Errorf("discovery: %w", err)
+		return nil, ctxOr(ctx, fmt.Errorf("discovery: %w", err))
 	}
 	if err := pc.SetMulticastLoopback(true); err != nil {
-		return nil, fmt.Errorf("discovery: %w", err)
+		return nil, ctxOr(ctx, fmt.Errorf("discovery: %w", err))
 	}
 	var nonce Nonce
 	rand.Read(nonce[:])
