@@ -20,16 +20,37 @@ import (
 
 // directSend is a direct message waiting for its recipient's ack.
 type directSend struct {
-	entry protocol.Entry
-	to    protocol.NodeInfo
-	reply chan SayResult
-	until time.Time
+	entry  protocol.Entry
+	to     protocol.NodeInfo
+	reply  chan SayResult
+	until  time.Time
+	resend time.Time // sent again then, unless acknowledged
 }
 
-// directs is the driver's state of the direct messages this node sent.
+// directs is the driver's state of direct messages: those this node sent
+// and waits on, and the ids of those it stored as recipient lately, so
+// that one sent again (its ack was lost) is acknowledged, not stored twice.
 type directs struct {
 	pending map[uint64]*directSend // by origin counter
 	last    uint64                 // the last origin counter used
+	stored  map[string]bool
+	order   []string // stored, oldest first
+}
+
+// directsRemembered bounds the ids a recipient keeps to recognise a
+// message sent again.
+const directsRemembered = 4096
+
+func (d *directs) remember(id string) {
+	if d.stored == nil {
+		d.stored = map[string]bool{}
+	}
+	d.stored[id] = true
+	d.order = append(d.order, id)
+	if len(d.order) > directsRemembered {
+		delete(d.stored, d.order[0])
+		d.order = d.order[1:]
+	}
 }
 
 // directWait is how long the author waits for the recipient's ack.
@@ -55,8 +76,16 @@ func (n *Node) sayDirect(to, text string, reply chan SayResult) {
 		Kind: protocol.KindDirect, FromName: n.self.Name, FromAddr: n.self.Addr,
 		To: peer.Name, Text: text, TimeUnixNano: n.now().UnixNano(),
 	}
-	n.dm.pending[e.OriginCounter] = &directSend{entry: e, to: peer, reply: reply, until: n.now().Add(n.directWait())}
-	n.tr.Send(peer, e.Lamport, n.machine.Epoch(), protocol.Direct{Entry: e})
+	p := &directSend{entry: e, to: peer, reply: reply, until: n.now().Add(n.directWait())}
+	n.dm.pending[e.OriginCounter] = p
+	n.sendDirect(p)
+}
+
+// sendDirect sends p (again), and sets when to send it once more should no
+// ack come: a lost connection loses what it carried.
+func (n *Node) sendDirect(p *directSend) {
+	p.resend = n.now().Add(n.opts.FailureTimeout)
+	n.tr.Send(p.to, n.machine.Lamport(), n.machine.Epoch(), protocol.Direct{Entry: p.entry})
 }
 
 // recipient finds the member that to names: its node id, else its name.
@@ -134,8 +163,11 @@ func (n *Node) receiveDirect(from string, e protocol.Entry) {
 	}
 	// The author speaks under the name and address it joined with.
 	e.FromName, e.FromAddr = author.Name, author.Addr
-	if !n.storeDirect(e) {
-		return
+	if id := messageOf(e).ID; !n.dm.stored[id] {
+		if !n.storeDirect(e) {
+			return
+		}
+		n.dm.remember(id)
 	}
 	n.tr.Send(author, n.machine.Stamp(), n.machine.Epoch(), protocol.DirectAck{Counter: e.OriginCounter})
 }
@@ -174,25 +206,44 @@ func (n *Node) storeDirect(e protocol.Entry) bool {
 	return true
 }
 
-// directPeerDown fails the direct messages waiting on a peer whose
-// connection failed.
+// directPeerDown sends the direct messages waiting on a peer whose
+// connection failed again at the next tick, on a new connection; a peer no
+// longer in the ring fails them.
 func (n *Node) directPeerDown(peer protocol.NodeInfo) {
 	for c, p := range n.dm.pending {
-		if p.to.ID == peer.ID || p.to.Addr == peer.Addr {
-			delete(n.dm.pending, c)
-			p.reply <- SayResult{Err: fmt.Errorf("%s went offline before it acknowledged the direct message", p.to.Name)}
+		if p.to.ID != peer.ID && p.to.Addr != peer.Addr {
+			continue
 		}
+		if n.inView(p.to.ID) {
+			p.resend = n.now()
+			continue
+		}
+		delete(n.dm.pending, c)
+		p.reply <- SayResult{Err: fmt.Errorf("%s went offline before it acknowledged the direct message", p.to.Name)}
 	}
 }
 
-// expireDirects fails the direct messages not acknowledged in time.
+func (n *Node) inView(id string) bool {
+	for _, m := range n.machine.View().Members {
+		if m.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// expireDirects sends again the direct messages whose ack is late, and
+// fails those not acknowledged in time.
 func (n *Node) expireDirects() {
 	now := n.now()
 	for c, p := range n.dm.pending {
-		if now.After(p.until) {
+		switch {
+		case now.After(p.until):
 			delete(n.dm.pending, c)
 			n.log.Info("direct message not acknowledged", "to", p.to.Name)
-			p.reply <- SayResult{Err: fmt.Errorf("no answer from %s within %v; it may not have the message", p.to.Name, n.directWait())}
+			p.reply <- SayResult{Err: fmt.Errorf("no answer from %s within %v; it may still have got the message", p.to.Name, n.directWait())}
+		case !now.Before(p.resend):
+			n.sendDirect(p)
 		}
 	}
 }

@@ -157,3 +157,24 @@ func TestDirectMessageRefusedByRecipient(t *testing.T) {
 		t.Fatalf("bob holds %+v, want only alice's message", got)
 	}
 }
+
+// A direct message that arrives twice (its author sent it again because
+// the ack was lost) is stored once and acknowledged both times.
+func TestDirectMessageSentAgainStoredOnce(t *testing.T) {
+	ns := directRing(t, "alice", "bob")
+	alice, bob := ns[0], ns[1]
+	e := protocol.Entry{OriginID: alice.Self().ID, OriginCounter: 42, Lamport: 1, Kind: protocol.KindDirect,
+		FromName: "alice", FromAddr: alice.Self().Addr, To: "bob", Text: "twice?"}
+	for range 2 {
+		if err := bob.do(context.Background(), func() { bob.receiveDirect(alice.Self().ID, e) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testutil.WaitFor(t, limitsWait, "bob stores the message", func() bool { return len(directsIn(bob)) > 0 })
+	if err := bob.do(context.Background(), func() {}); err != nil { // both calls have run
+		t.Fatal(err)
+	}
+	if got := directsIn(bob); len(got) != 1 {
+		t.Fatalf("bob holds %d copies", len(got))
+	}
+}

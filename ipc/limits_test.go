@@ -3,6 +3,7 @@ package ipc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/internal/testutil"
 	"github.com/ringchat/ring/ipc/client"
+	"github.com/ringchat/ring/protocol"
 )
 
 func shortTimeouts(l *limits) {
@@ -186,7 +188,23 @@ func TestSayStreamRefusesOverlongLine(t *testing.T) {
 	close(texts)
 	err := client.New(sock).SayStream(context.Background(), "", texts, func(chat.Receipt) error { return nil })
 	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || apiErr.Message != "line 1: longer than 65536 bytes" {
+	if !errors.As(err, &apiErr) || apiErr.Message != fmt.Sprintf("line 1: longer than %d bytes", defaultLimits.body) {
 		t.Fatalf("err %v, want the overlong line refused", err)
+	}
+}
+
+// The longest text a node may be configured to take passes the API however
+// JSON escapes it: each '<' becomes six bytes.
+func TestLongestEscapedTextFitsTheBody(t *testing.T) {
+	sock, _ := serveFake(t, nil)
+	text := strings.Repeat("<", protocol.MaxTextLen)
+	if _, err := client.New(sock).Say(context.Background(), text, ""); err != nil {
+		t.Fatalf("say of %d escaped bytes: %v", len(text), err)
+	}
+	texts := make(chan string, 1)
+	texts <- text
+	close(texts)
+	if err := client.New(sock).SayStream(context.Background(), "", texts, func(chat.Receipt) error { return nil }); err != nil {
+		t.Fatalf("say - of %d escaped bytes: %v", len(text), err)
 	}
 }

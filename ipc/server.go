@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/ringchat/ring/protocol"
 )
 
 // limits bound what one local client can make the server hold.
@@ -30,8 +32,12 @@ type limits struct {
 	shutdown time.Duration
 }
 
+// maxBody carries the longest text any node may accept (protocol.MaxTextLen)
+// however the client escapes it: JSON may write a character as 6 bytes.
+const maxBody = 6*protocol.MaxTextLen + 4<<10
+
 var defaultLimits = limits{
-	body:       64 << 10,
+	body:       maxBody,
 	header:     16 << 10,
 	readHeader: 5 * time.Second,
 	readBody:   10 * time.Second,

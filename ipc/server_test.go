@@ -86,7 +86,7 @@ func TestRefusals(t *testing.T) {
 		{"unknown field", mk("POST", "ringd", "/v1/say", `{"text":"x","colour":"red"}`, nil), 400, "colour"},
 		{"not json", mk("POST", "ringd", "/v1/say", `text=x`, nil), 400, "malformed"},
 		{"two values", mk("POST", "ringd", "/v1/say", `{"text":"x"}{"text":"y"}`, nil), 400, "more than one"},
-		{"too big", mk("POST", "ringd", "/v1/say", `{"text":"`+strings.Repeat("x", 70<<10)+`"}`, nil), 413, "over"},
+		{"too big", mk("POST", "ringd", "/v1/say", `{"text":"`+strings.Repeat("x", maxBody)+`"}`, nil), 413, "over"},
 		{"bad text", mk("POST", "ringd", "/v1/say", `{"text":"\u001b[2J"}`, nil), 400, "control character"},
 		{"bad n", mk("GET", "ringd", "/v1/messages?n=-3", "", nil), 400, "parameter n"},
 		{"unknown param", mk("GET", "ringd", "/v1/messages?limit=3", "", nil), 400, "limit"},

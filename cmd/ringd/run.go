@@ -71,6 +71,11 @@ func runNode(parent context.Context, opts *runOptions) error {
 	}
 
 	ctx, stop := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
+	// SIGHUP is taken from here on, so one sent as soon as "ringd ready"
+	// is logged reloads the secret instead of killing the process.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	defer stop()
 
 	ln, err := ipc.Listen(cfg.Socket)
@@ -96,7 +101,7 @@ func runNode(parent context.Context, opts *runOptions) error {
 	logger.Info("ringd ready", "socket", cfg.Socket, "peer_addr", node.Self().Addr,
 		"id", node.Self().ID, "name", node.Self().Name, "config", cfg.File)
 
-	go reloadKeysOnHangup(ctx, cfg.SecretFile, node, logger)
+	go reloadKeysOnHangup(ctx, hup, cfg.SecretFile, node, logger)
 
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)

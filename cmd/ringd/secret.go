@@ -4,8 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/ringchat/ring/protocol/secure"
 )
@@ -29,10 +27,7 @@ func loadKeys(path string, logger *slog.Logger, listen string) ([]secure.Key, er
 // ends, so that the secret of a running ring can be changed
 // (docs/SECURITY.md). A file that no longer loads leaves the keys as they
 // were.
-func reloadKeysOnHangup(ctx context.Context, path string, node interface{ SetKeys([]secure.Key) }, logger *slog.Logger) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+func reloadKeysOnHangup(ctx context.Context, hup <-chan os.Signal, path string, node interface{ SetKeys([]secure.Key) }, logger *slog.Logger) {
 	for {
 		select {
 		case <-ctx.Done():
