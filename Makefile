@@ -9,12 +9,12 @@ LDFLAGS := -X github.com/ringchat/ring/internal/buildinfo.Version=$(VERSION) \
            -X github.com/ringchat/ring/internal/buildinfo.Commit=$(COMMIT)
 FUZZTIME ?= 60s
 
-.PHONY: all build demo test vet fuzz clean
+.PHONY: all build demo test vet bench fuzz clean
 
 all: build
 
 build:
-	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/ringd ./cmd/ringctl
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/ringd ./cmd/ringctl ./cmd/ringbench
 
 demo: build
 	./scripts/demo.sh $(BIN)
@@ -24,6 +24,13 @@ vet:
 
 test: vet
 	$(GO) test -race -count=1 -timeout 10m ./...   # -count=1: e2e builds binaries the test cache cannot see
+
+# Go benchmarks of the hot path, then ringbench on a 5-node ring (about a
+# minute in all). Not part of test. docs/PERFORMANCE.md reads the results.
+BENCH_PKGS ?= ./protocol/ ./protocol/secure/ ./daemon/ring/ ./daemon/store/ ./daemon/transport/
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem $(BENCH_PKGS)
+	$(BIN)/ringbench -n 5
 
 # Each fuzz target for FUZZTIME (go test allows one -fuzz target per run).
 fuzz:

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseProcStatus(t *testing.T) {
+	in := "Name:\tringd\nVmPeak:\t 1700000 kB\nVmHWM:\t   23456 kB\nVmRSS:\t   12345 kB\nThreads:\t9\n"
+	s, err := parseProcStatus([]byte(in))
+	if err != nil || s.RSS != 12345 || s.Peak != 23456 {
+		t.Fatalf("parseProcStatus = %+v, %v", s, err)
+	}
+	for _, bad := range []string{"Name:\tx\n", "VmRSS:\t12 kB\n", "VmRSS:\tlots kB\nVmHWM:\t1 kB\n"} {
+		if _, err := parseProcStatus([]byte(bad)); err == nil {
+			t.Errorf("parseProcStatus(%q) accepted", bad)
+		}
+	}
+}
+
+func TestParseProcStat(t *testing.T) {
+	// The command name may hold spaces and parentheses.
+	in := "4242 (ri ng) (d) S 1 4242 4242 0 -1 4194560 300 0 0 0 150 25 0 0 20 0 9 0 100 0 0\n"
+	d, err := parseProcStat([]byte(in))
+	if err != nil || d != 1750*time.Millisecond {
+		t.Fatalf("parseProcStat = %v, %v; want 1.75s (175 ticks)", d, err)
+	}
+	if _, err := parseProcStat([]byte("4242 (ringd) S 1 2 3\n")); err == nil {
+		t.Error("a short stat line was accepted")
+	}
+}
+
+func TestParseMachineStat(t *testing.T) {
+	in := "cpu  100 5 50 9000 40 3 2 0 0 0\ncpu0 50 2 25 4500 20 1 1 0 0 0\n"
+	d, err := parseMachineStat([]byte(in))
+	if err != nil || d != 1600*time.Millisecond {
+		t.Fatalf("parseMachineStat = %v, %v; want 1.6s (160 busy ticks, idle and iowait left out)", d, err)
+	}
+	if _, err := parseMachineStat([]byte("intr 1 2 3\n")); err == nil {
+		t.Error("a /proc/stat without a cpu line was accepted")
+	}
+}
+
+// TestReadOwnProcess reads this test process's own /proc files.
+func TestReadOwnProcess(t *testing.T) {
+	m, err := readMem(os.Getpid())
+	if err != nil || m.RSS <= 0 || m.Peak < m.RSS {
+		t.Fatalf("readMem(self) = %+v, %v", m, err)
+	}
+	if _, err := procCPU(os.Getpid()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readMem(-1); err == nil || !strings.Contains(err.Error(), "/proc/-1/status") {
+		t.Fatalf("readMem(-1) = %v, want an error naming the file", err)
+	}
+}
