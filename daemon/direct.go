@@ -139,13 +139,8 @@ func (n *Node) onDirect(in transport.Inbound) bool {
 // receiveDirect stores a direct message addressed to this node and
 // acknowledges it, or tells the author why not.
 func (n *Node) receiveDirect(from string, e protocol.Entry) {
-	var author protocol.NodeInfo
-	for _, m := range n.machine.View().Members {
-		if m.ID == from {
-			author = m
-		}
-	}
-	if author.ID == "" || e.OriginID != from {
+	author, ok := memberOf(n.machine.View(), from)
+	if !ok || e.OriginID != from {
 		n.log.Warn("direct message from a node outside the ring, dropped", "from", from)
 		return
 	}
@@ -214,22 +209,13 @@ func (n *Node) directPeerDown(peer protocol.NodeInfo) {
 		if p.to.ID != peer.ID && p.to.Addr != peer.Addr {
 			continue
 		}
-		if n.inView(p.to.ID) {
+		if inView(n.machine.View(), p.to.ID) {
 			p.resend = n.now()
 			continue
 		}
 		delete(n.dm.pending, c)
 		p.reply <- SayResult{Err: fmt.Errorf("%s went offline before it acknowledged the direct message", p.to.Name)}
 	}
-}
-
-func (n *Node) inView(id string) bool {
-	for _, m := range n.machine.View().Members {
-		if m.ID == id {
-			return true
-		}
-	}
-	return false
 }
 
 // expireDirects sends again the direct messages whose ack is late, and

@@ -118,7 +118,17 @@ func (d *directory) observe(leader string, gone map[string]string, watched []str
 }
 
 func inView(v protocol.View, id string) bool {
-	return slices.ContainsFunc(v.Members, func(p protocol.NodeInfo) bool { return p.ID == id })
+	_, ok := memberOf(v, id)
+	return ok
+}
+
+// memberOf finds the member with id in v.
+func memberOf(v protocol.View, id string) (protocol.NodeInfo, bool) {
+	i := slices.IndexFunc(v.Members, func(p protocol.NodeInfo) bool { return p.ID == id })
+	if i < 0 {
+		return protocol.NodeInfo{}, false
+	}
+	return v.Members[i], true
 }
 
 // list returns the directory at now, given when this node last heard from

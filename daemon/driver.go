@@ -32,6 +32,9 @@ func (n *Node) process() {
 	n.persist(r.Events)
 	n.lamport.Store(n.machine.Lamport())
 	n.snapshot() // before events: a caller woken by one sees the new state
+	if changesPresence(r.Events) {
+		n.observePresence()
+	}
 	for _, ev := range r.Events {
 		n.handle(ev)
 	}
@@ -108,11 +111,30 @@ func (n *Node) snapshot() {
 		st.Prev, st.Next = ref(m.Prev()), ref(m.Next())
 		st.Ring = m.View().RingID
 	}
-	gone, watched := m.Gone(), m.Watched()
 	n.mu.Lock()
 	n.status = st
+	n.mu.Unlock()
+}
+
+// observePresence tells the directory which peers are gone and which this
+// node watches. Both change only with the view, the leader, the state or
+// a peer gone, so it runs on those events, not on every message.
+func (n *Node) observePresence() {
+	m := n.machine
+	gone, watched := m.Gone(), m.Watched()
+	n.mu.Lock()
 	n.dir.observe(m.Leader().ID, gone, watched, n.now())
 	n.mu.Unlock()
+}
+
+func changesPresence(events []ring.Event) bool {
+	for _, ev := range events {
+		switch ev.(type) {
+		case ring.ViewChanged, ring.LeaderChanged, ring.StateChanged, ring.PeerGone:
+			return true
+		}
+	}
+	return false
 }
 
 // Members lists the member directory (directory.go): every member the

@@ -178,6 +178,7 @@ func New(opts Options) (*Node, error) {
 	}
 	n.loadDirectory()
 	n.snapshot()
+	n.observePresence()
 	return n, nil
 }
 

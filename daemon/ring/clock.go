@@ -7,8 +7,8 @@ func (m *Machine) Stamp() uint64 {
 	return m.clock
 }
 
-// Witness takes in the Lamport time of a message received outside the ring
-// protocol (a direct message), as Step does for ring messages.
+// Witness takes in the Lamport time of a received message: Step calls it
+// for ring messages, the driver for direct messages.
 func (m *Machine) Witness(t uint64) {
 	m.clock = max(m.clock, t) + 1
 }

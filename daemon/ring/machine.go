@@ -269,10 +269,7 @@ func (m *Machine) PeerDown(peer protocol.NodeInfo, why string) {
 
 // Step handles one message received from the node with id from.
 func (m *Machine) Step(h protocol.Header, msg protocol.Message) {
-	if h.Lamport > m.clock {
-		m.clock = h.Lamport
-	}
-	m.clock++
+	m.Witness(h.Lamport)
 	from := h.From
 	m.lastHeard[from] = m.tick
 	defer m.flush()
