@@ -27,7 +27,7 @@ test: vet
 
 # Go benchmarks of the hot path, then ringbench on a 5-node ring (about a
 # minute in all). Not part of test. docs/PERFORMANCE.md reads the results.
-BENCH_PKGS ?= ./protocol/ ./protocol/secure/ ./daemon/ring/ ./daemon/store/ ./daemon/transport/
+BENCH_PKGS ?= ./protocol/ ./protocol/secure/ ./daemon/ring/ ./daemon/store/ ./daemon/transport/ ./ipc/
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem $(BENCH_PKGS)
 	$(BIN)/ringbench -n 5

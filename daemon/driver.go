@@ -6,6 +6,7 @@ import (
 
 	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/daemon/ring"
+	"github.com/ringchat/ring/daemon/transport"
 	"github.com/ringchat/ring/protocol"
 )
 
@@ -26,9 +27,7 @@ func (n *Node) process() {
 		}
 	}
 	n.hist.submit() // what was delivered goes to disk while it goes to the others
-	for _, o := range r.Messages {
-		n.tr.Send(o.To, o.Lamport, o.Epoch, o.Msg)
-	}
+	n.send(r.Messages)
 	n.persist(r.Events)
 	n.lamport.Store(n.machine.Lamport())
 	n.snapshot() // before events: a caller woken by one sees the new state
@@ -37,6 +36,36 @@ func (n *Node) process() {
 	}
 	for _, ev := range r.Events {
 		n.handle(ev)
+	}
+}
+
+// send queues the machine's messages. A leader's broadcast gives every
+// member the same Deliver with the same header (ring.Machine.flush): it is
+// encoded once for all of them.
+func (n *Node) send(msgs []ring.Outgoing) {
+	var last struct {
+		entries        *protocol.Entry
+		count          int
+		lamport, epoch uint64
+		frame          transport.Frame
+		ok             bool
+	}
+	for _, o := range msgs {
+		d, ok := o.Msg.(protocol.Deliver)
+		if !ok || len(d.Entries) == 0 {
+			n.tr.Send(o.To, o.Lamport, o.Epoch, o.Msg)
+			continue
+		}
+		if !last.ok || last.entries != &d.Entries[0] || last.count != len(d.Entries) || last.lamport != o.Lamport || last.epoch != o.Epoch {
+			f, err := n.tr.Encode(o.Lamport, o.Epoch, d)
+			if err != nil {
+				n.log.Error("cannot encode a Deliver, dropped", "entries", len(d.Entries), "err", err)
+				last.ok = false
+				continue
+			}
+			last.entries, last.count, last.lamport, last.epoch, last.frame, last.ok = &d.Entries[0], len(d.Entries), o.Lamport, o.Epoch, f, true
+		}
+		n.tr.SendFrame(o.To, last.frame)
 	}
 }
 

@@ -86,6 +86,7 @@ type Node struct {
 	held      []heldEvent // Delivered and Acked events waiting for the store
 	storeErr  error       // the store failed: the node stops
 	persisted persisted   // what the store holds of the machine's state and outbox
+	lastTick  time.Time   // when the machine last ticked (tick)
 }
 
 // New loads (or creates) the node's identity in opts.DataDir and binds its
@@ -240,35 +241,73 @@ func (n *Node) Run(ctx context.Context) error {
 	return nil
 }
 
-// step waits for one input, feeds it to the machine and acts on the output.
+// cycleInputs bounds the inputs of one driver cycle. What the machine
+// produces for all of them is sent and stored together (process): under
+// load a leader sends one Deliver per member for many messages, and every
+// node commits them in one transaction.
+const cycleInputs = 256
+
+// step waits for one input, then takes the inputs that are already waiting
+// (peers' messages and local requests, up to cycleInputs, until the machine
+// has news other than deliveries), and acts on what the machine produced.
 func (n *Node) step(done <-chan struct{}, tick <-chan time.Time) {
 	select {
 	case <-done:
 		return
 	case in := <-n.tr.Receive():
-		if !n.admitJoinRequest(in) {
-			return
-		}
-		n.mu.Lock()
-		n.lastSeen[in.Header.From] = n.now()
-		n.mu.Unlock()
-		if n.onDirect(in) {
-			return
-		}
-		n.machine.Step(in.Header, in.Msg)
+		n.receive(in)
 	case d := <-n.tr.Down():
 		n.directPeerDown(d.Peer)
 		n.machine.PeerDown(d.Peer, d.Err.Error())
 	case <-tick:
-		n.machine.Tick()
-		n.expireDirects()
+		n.tick()
 	case f := <-n.reqs:
 		f()
 	case err := <-n.hist.next():
 		n.hist.completed(err)
-		return
+		return // the machine has nothing new to say
+	}
+	for i := 1; i < cycleInputs && !n.machine.HasNews(); i++ {
+		select {
+		case in := <-n.tr.Receive():
+			n.receive(in)
+			continue
+		case f := <-n.reqs:
+			f()
+			continue
+		default:
+		}
+		break
 	}
 	n.process()
+}
+
+// tick advances the machine's clock. Peers whose frames were read since
+// the last tick are alive even if their frames still wait in the receive
+// queue: under load, heartbeats queue behind chat, and a busy node must not
+// take its peers for dead.
+func (n *Node) tick() {
+	now := time.Now()
+	for _, id := range n.tr.HeardSince(n.lastTick) {
+		n.machine.Heard(id)
+	}
+	n.lastTick = now
+	n.machine.Tick()
+	n.expireDirects()
+}
+
+// receive feeds one peer message to the machine, or to the direct messages.
+func (n *Node) receive(in transport.Inbound) {
+	if !n.admitJoinRequest(in) {
+		return
+	}
+	n.mu.Lock()
+	n.lastSeen[in.Header.From] = n.now()
+	n.mu.Unlock()
+	if n.onDirect(in) {
+		return
+	}
+	n.machine.Step(in.Header, in.Msg)
 }
 
 // shutdown leaves the ring (bounded by leaveGrace) and ends every waiter.

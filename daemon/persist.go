@@ -18,7 +18,8 @@ const historyFile = "ring.db"
 // that the driver writes only what changed.
 type persisted struct {
 	state      store.State
-	outbox     map[uint64]outboxKey
+	outbox     map[uint64]outboxSlot
+	mark       uint64 // syncOutbox's: slots it did not mark are gone
 	outboxVer  uint64
 	durableID  uint64 // the last history batch the store confirmed
 	stateSaved bool
@@ -27,6 +28,11 @@ type persisted struct {
 type outboxKey struct {
 	counter uint64
 	ring    string
+}
+
+type outboxSlot struct {
+	key  outboxKey
+	mark uint64
 }
 
 // heldEvent is a Delivered or Acked event that waits until the batch that
@@ -52,7 +58,7 @@ func (n *Node) restore() error {
 		saved.Members = append(saved.Members, protocol.NodeInfo{ID: m.ID, Name: m.Name, Addr: m.Addr})
 	}
 	outbox := make([]ring.Pending, 0, len(items))
-	n.persisted.outbox = map[uint64]outboxKey{}
+	n.persisted.outbox = map[uint64]outboxSlot{}
 	for _, it := range items {
 		e := entryOf(it.Msg)
 		e.Seq, e.Epoch = 0, 0
@@ -60,7 +66,7 @@ func (n *Node) restore() error {
 			return fmt.Errorf("history store: outbox item %d is not a message of this node (%q)", it.ID, it.Msg.ID)
 		}
 		outbox = append(outbox, ring.Pending{ID: it.ID, Ring: it.Ring, Entry: e})
-		n.persisted.outbox[it.ID] = outboxKey{e.OriginCounter, it.Ring}
+		n.persisted.outbox[it.ID] = outboxSlot{key: outboxKey{e.OriginCounter, it.Ring}}
 	}
 	n.machine.Restore(saved, outbox)
 	n.persisted.state, n.persisted.stateSaved = st, true
@@ -75,10 +81,7 @@ func (n *Node) restore() error {
 // writes queue behind the history's, in order; a failure is logged by the
 // store.
 func (n *Node) persist(events []ring.Event) {
-	if v := n.machine.OutboxVersion(); v != n.persisted.outboxVer {
-		n.persisted.outboxVer = v
-		n.syncOutbox()
-	}
+	n.flushOutbox()
 	for _, ev := range events {
 		switch ev.(type) {
 		case ring.ViewChanged, ring.StateChanged, ring.LeaveDone, ring.LeaderChanged:
@@ -88,6 +91,14 @@ func (n *Node) persist(events []ring.Event) {
 			}
 			return
 		}
+	}
+}
+
+// flushOutbox writes what changed of the outbox since the last write.
+func (n *Node) flushOutbox() {
+	if v := n.machine.OutboxVersion(); v != n.persisted.outboxVer {
+		n.persisted.outboxVer = v
+		n.syncOutbox()
 	}
 }
 
@@ -116,24 +127,30 @@ func (n *Node) saveState(s ring.Saved) {
 	n.persisted.state, n.persisted.stateSaved = st, true
 }
 
-// syncOutbox makes the stored outbox the machine's.
+// syncOutbox makes the stored outbox the machine's, in one store write:
+// what is new or changed is put, what is gone is deleted. A message
+// submitted and sequenced within one driver cycle is never written.
 func (n *Node) syncOutbox() {
-	now := n.machine.Outbox()
-	keep := make(map[uint64]bool, len(now))
-	for _, p := range now {
-		keep[p.ID] = true
-		k := outboxKey{p.Entry.OriginCounter, p.Ring}
-		if old, ok := n.persisted.outbox[p.ID]; ok && old == k {
-			continue
+	p := &n.persisted
+	p.mark++
+	var puts []store.OutboxItem
+	n.machine.EachPending(func(x ring.Pending) {
+		k := outboxKey{counter: x.Entry.OriginCounter, ring: x.Ring}
+		old, ok := p.outbox[x.ID]
+		p.outbox[x.ID] = outboxSlot{key: k, mark: p.mark}
+		if !ok || old.key != k {
+			puts = append(puts, store.OutboxItem{ID: x.ID, Ring: x.Ring, Msg: messageOf(x.Entry)})
 		}
-		n.persisted.outbox[p.ID] = k
-		n.st.OutboxPutAsync(store.OutboxItem{ID: p.ID, Ring: p.Ring, Msg: messageOf(p.Entry)})
+	})
+	var dels []uint64
+	for id, s := range p.outbox {
+		if s.mark != p.mark {
+			delete(p.outbox, id)
+			dels = append(dels, id)
+		}
 	}
-	for id := range n.persisted.outbox {
-		if !keep[id] {
-			delete(n.persisted.outbox, id)
-			n.st.OutboxDeleteAsync(id)
-		}
+	if len(puts) > 0 || len(dels) > 0 {
+		n.st.OutboxUpdateAsync(puts, dels)
 	}
 }
 

@@ -2,6 +2,7 @@ package ipc
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,7 +21,9 @@ const sayStreamWindow = 256
 // line in the same order. Lines are handed to the node as they arrive,
 // without waiting for earlier acknowledgements, so a client keeps many
 // messages in flight; the node sequences them in arrival order. The first
-// refusal is answered with an error line and ends the stream.
+// refusal is answered with an error line and ends the stream. Receipts are
+// flushed together: the writer writes every receipt that is ready (up to
+// streamBatch) with one flush before it waits for the next.
 func (s *Server) handleSayStream(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	if err := rc.EnableFullDuplex(); err != nil {
@@ -30,12 +33,22 @@ func (s *Server) handleSayStream(w http.ResponseWriter, r *http.Request) {
 	s.logCall(r, "say-stream")
 	w.Header().Set("Content-Type", api.ContentTypeStream)
 	w.WriteHeader(http.StatusOK)
-	enc := json.NewEncoder(w)
-	send := func(v any) bool {
+	// Receipts are encoded into buf and flushed together: all those ready
+	// when the writer would otherwise wait go out in one write.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	flush := func() bool {
 		_ = rc.SetWriteDeadline(time.Now().Add(writeWait))
-		return enc.Encode(v) == nil && rc.Flush() == nil
+		_, err := w.Write(buf.Bytes())
+		buf.Reset()
+		return err == nil && rc.Flush() == nil
 	}
-	if !send(struct{}{}) { // the first line: the stream is open
+	fail := func(line int, err error) {
+		if enc.Encode(api.Error{Error: fmt.Sprintf("line %d: %v", line, err)}) == nil {
+			flush()
+		}
+	}
+	if enc.Encode(struct{}{}) != nil || !flush() { // the first line: the stream is open
 		return
 	}
 
@@ -48,22 +61,56 @@ func (s *Server) handleSayStream(w http.ResponseWriter, r *http.Request) {
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
-		for p := range queue {
-			if p.err != nil {
-				send(api.Error{Error: fmt.Sprintf("line %d: %v", p.line, p.err)})
+		batched := 0 // receipts in buf
+		for {
+			var p pending
+			var ok bool
+			select {
+			case p, ok = <-queue:
+			default:
+				// Nothing more to take now: write what is ready, then wait.
+				if batched > 0 && !flush() {
+					return
+				}
+				batched = 0
+				p, ok = <-queue
+			}
+			if !ok {
+				if batched > 0 {
+					flush()
+				}
 				return
 			}
-			select {
-			case res := <-p.result:
-				if res.Err != nil {
-					send(api.Error{Error: fmt.Sprintf("line %d: %v", p.line, res.Err)})
-					return
-				}
-				if !send(res.Receipt) {
-					return
-				}
-			case <-r.Context().Done():
+			if p.err != nil {
+				fail(p.line, p.err)
 				return
+			}
+			var res daemon.SayResult
+			select {
+			case res = <-p.result:
+			default:
+				if batched > 0 && !flush() {
+					return
+				}
+				batched = 0
+				select {
+				case res = <-p.result:
+				case <-r.Context().Done():
+					return
+				}
+			}
+			if res.Err != nil {
+				fail(p.line, res.Err)
+				return
+			}
+			if enc.Encode(res.Receipt) != nil {
+				return
+			}
+			if batched++; batched >= streamBatch {
+				if !flush() {
+					return
+				}
+				batched = 0
 			}
 		}
 	}()

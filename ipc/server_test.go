@@ -173,7 +173,8 @@ func TestNoDaemon(t *testing.T) {
 }
 
 // A follower that stops reading is dropped by the node; the node and other
-// clients carry on, and the stream ends with an error line.
+// clients carry on. (The stream resumes from the history, and a client that
+// takes nothing for writeWait is cut: TestFollowStreamResumesAfterRealDrop.)
 func TestStalledFollowerDoesNotBlockNode(t *testing.T) {
 	sock, n, _ := serve(t)
 	conn, err := net.Dial("unix", sock)

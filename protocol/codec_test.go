@@ -44,6 +44,7 @@ func sampleMessages() []Message {
 		Elected{Leader: carol, Key: CandidateKey{Epoch: 3, LastSeq: 120, NodeID: carol.ID}, NewEpoch: 4},
 		Submit{Entry: sampleEntry(0)},
 		Submit{Entry: direct},
+		Submit{Entry: sampleEntry(0), More: []Entry{sampleEntry(0), sampleEntry(0)}},
 		Deliver{Entries: []Entry{sampleEntry(7), sampleEntry(8), sampleEntry(10)}},
 		Ack{Seq: 10},
 		Ack{},
@@ -238,6 +239,12 @@ func TestInvalidMessages(t *testing.T) {
 	dupView.Members = append(dupView.Members, alice)
 	strangerLeader := sampleView()
 	strangerLeader.Leader = "ffffffffffffffff"
+	otherOrigin := sampleEntry(0)
+	otherOrigin.OriginID = bob.ID
+	tooMany := make([]Entry, MaxEntries)
+	for i := range tooMany {
+		tooMany[i] = sampleEntry(0)
+	}
 	bigView := View{Leader: alice.ID}
 	for i := range MaxMembers + 1 {
 		bigView.Members = append(bigView.Members, NodeInfo{ID: fmt.Sprintf("%016x", i), Addr: "h:1"})
@@ -272,6 +279,9 @@ func TestInvalidMessages(t *testing.T) {
 		{name: "direct entry without recipient", m: Submit{Entry: directNobody}},
 		{name: "text too long", m: Submit{Entry: hugeText}},
 		{name: "text not UTF-8", m: Submit{Entry: badUTF8}, decodeErr: ErrMalformed},
+		{name: "submit of two origins", m: Submit{Entry: sampleEntry(0), More: []Entry{otherOrigin}}},
+		{name: "submit with a bad further entry", m: Submit{Entry: sampleEntry(0), More: []Entry{badKind}}},
+		{name: "submit of too many entries", m: Submit{Entry: sampleEntry(0), More: tooMany}},
 		{name: "empty deliver", m: Deliver{}},
 		{name: "deliver with seq 0", m: Deliver{Entries: []Entry{sampleEntry(0)}}},
 		{name: "deliver out of order", m: Deliver{Entries: []Entry{sampleEntry(5), sampleEntry(4)}}},

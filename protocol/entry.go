@@ -58,14 +58,33 @@ func (e Entry) Validate() error {
 	return checkText("text", e.Text, MaxTextLen)
 }
 
-// Submit forwards a chat entry from a member to the leader for sequencing.
+// Submit forwards chat entries from a member to the leader for sequencing:
+// Entry, then More (entries the member had ready at once), all of the same
+// origin and in its counter order.
 type Submit struct {
-	Entry Entry `cbor:"1,keyasint"`
+	Entry Entry   `cbor:"1,keyasint"`
+	More  []Entry `cbor:"2,keyasint,omitempty"`
 }
 
 func (Submit) Type() MsgType { return TypeSubmit }
 
-func (m Submit) Validate() error { return wrapField("entry", m.Entry.Validate()) }
+func (m Submit) Validate() error {
+	if err := m.Entry.Validate(); err != nil {
+		return wrapField("entry", err)
+	}
+	if len(m.More) >= MaxEntries {
+		return fmt.Errorf("more: %d entries, at most %d in all", len(m.More)+1, MaxEntries)
+	}
+	for i, e := range m.More {
+		if err := e.Validate(); err != nil {
+			return wrapField(fmt.Sprintf("more[%d]", i), err)
+		}
+		if e.OriginID != m.Entry.OriginID {
+			return fmt.Errorf("more[%d]: origin %q is not the first entry's %q", i, e.OriginID, m.Entry.OriginID)
+		}
+	}
+	return nil
+}
 
 // Deliver is the leader's broadcast of sequenced entries, in order.
 type Deliver struct {

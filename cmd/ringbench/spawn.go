@@ -61,7 +61,7 @@ func spawn(ctx context.Context, ringd string, n int, secret, keep bool) (*cluste
 		}
 	}
 	for i := range n {
-		nd, err := startNode(ringd, dir, fmt.Sprintf("n%d", i+1), secretFile)
+		nd, err := startNode(ringd, dir, fmt.Sprintf("n%d", i+1), secretFile, joinBurst(n))
 		if err != nil {
 			c.close(false)
 			return nil, err
@@ -83,8 +83,23 @@ func spawn(ctx context.Context, ringd string, n int, secret, keep bool) (*cluste
 	return c, nil
 }
 
+// defaultJoinBurst is ringd's limits.join_burst.
+const defaultJoinBurst = 20
+
+// joinBurst is the limits.join_burst of an n-node bench ring, 0 for the
+// default. ringbench joins every node within a second or so; past the
+// default burst the leader would drop join requests over limits.join_rate
+// (10 a second), and a dropped joiner waits for its join timeout. Larger
+// rings raise the burst so that the join phase measures joining.
+func joinBurst(n int) int {
+	if n <= defaultJoinBurst {
+		return 0
+	}
+	return n + 10
+}
+
 // startNode writes a node's config and starts `ringd run -c` on it.
-func startNode(ringd, root, name, secretFile string) (*node, error) {
+func startNode(ringd, root, name, secretFile string, burst int) (*node, error) {
 	dir := filepath.Join(root, name)
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		return nil, err
@@ -100,6 +115,9 @@ func startNode(ringd, root, name, secretFile string) (*node, error) {
 	}
 	if secretFile != "" {
 		lines = append(lines, "secret_file: "+secretFile)
+	}
+	if burst > 0 {
+		lines = append(lines, "limits:", fmt.Sprintf("  join_burst: %d", burst))
 	}
 	cfg := filepath.Join(dir, "ringd.yaml")
 	if err := os.WriteFile(cfg, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {

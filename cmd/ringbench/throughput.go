@@ -18,8 +18,9 @@ type ThroughputResult struct {
 	PerSecond float64 `json:"per_second"`
 	// Acknowledged: say receipts (sequenced and stored by the sayer's node).
 	AckedPerSecond float64 `json:"acked_per_second"`
-	// StreamDrops: times ringd dropped a node's message stream as too slow
-	// during the phase (ringbench resumed it; see follow).
+	// StreamDrops: times ringd ended a node's message stream as too slow
+	// during the phase (ringbench resumed it; see follow). A ringd that
+	// resumes slow streams itself never does.
 	StreamDrops int     `json:"stream_drops"`
 	CPU         *CPUUse `json:"cpu"`
 }

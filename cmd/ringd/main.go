@@ -8,6 +8,7 @@ import (
 )
 
 func main() {
+	tuneGC()
 	ios := streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}
 	os.Exit(execute(context.Background(), os.Args[1:], ios))
 }

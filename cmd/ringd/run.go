@@ -66,8 +66,12 @@ func runNode(parent context.Context, opts *runOptions) error {
 		return err
 	}
 	defer disc.Close()
-	if cfg.Metrics.Listen != "" {
-		logger.Warn("metrics.listen is set but metrics are not implemented yet; ignored")
+	metricsSrv, err := listenMetrics(cfg, logger)
+	if err != nil {
+		return err
+	}
+	if metricsSrv != nil {
+		defer metricsSrv.Close() // in case the node never starts; Serve closes it otherwise
 	}
 
 	ctx, stop := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
@@ -109,6 +113,9 @@ func runNode(parent context.Context, opts *runOptions) error {
 	wg.Go(func() { errs <- ipc.NewServer(node, logger.With("component", "ipc")).Serve(ctx, ln) })
 	if disc != nil {
 		wg.Go(func() { disc.Serve(ctx, node.Status) }) // a failure is logged; the node goes on without it
+	}
+	if metricsSrv != nil {
+		wg.Go(func() { serveMetrics(ctx, metricsSrv, node, logger) })
 	}
 	go func() {
 		// If either part fails, stop the other.

@@ -44,33 +44,40 @@ func trimLog(l *MemLog) {
 	}
 }
 
-// BenchmarkLeaderSequence is the sequencer step: the leader takes one
-// member's Submit, numbers it, appends it to its log and emits one Deliver
-// per other member (collected with Ready, not encoded or sent).
+// BenchmarkLeaderSequence is the sequencer step: the leader takes batch
+// Submits of one member, numbers them, appends them to its log and emits
+// one Deliver per other member (collected with Ready, not encoded or sent).
+// batch=1 is one message per driver cycle, as at a low rate; under load a
+// driver cycle takes many inputs before Ready, and the broadcasts join.
 func BenchmarkLeaderSequence(b *testing.B) {
 	for _, size := range []int{3, 5, 15} {
-		b.Run(fmt.Sprintf("members=%d", size), func(b *testing.B) {
-			leader, member := benchRing(b, size)
-			first := leader.log.LastSeq()
-			h := protocol.Header{From: member.info.ID, Epoch: leader.m.Epoch()}
-			e := protocol.Entry{OriginID: member.info.ID, Kind: protocol.KindChat, Text: benchText,
-				FromName: member.info.Name, FromAddr: member.info.Addr}
-			var counter uint64
-			b.ReportAllocs()
-			for b.Loop() {
-				counter++
-				e.OriginCounter, e.Lamport = counter, counter
-				h.Lamport = leader.m.Lamport() + 1
-				leader.m.Step(h, protocol.Submit{Entry: e})
-				if r := leader.m.Ready(); len(r.Messages) != size-1 {
-					b.Fatalf("the leader sent %d messages for one submit, want %d", len(r.Messages), size-1)
+		for _, batch := range []int{1, 64} {
+			b.Run(fmt.Sprintf("members=%d/batch=%d", size, batch), func(b *testing.B) {
+				leader, member := benchRing(b, size)
+				first := leader.log.LastSeq()
+				h := protocol.Header{From: member.info.ID, Epoch: leader.m.Epoch()}
+				e := protocol.Entry{OriginID: member.info.ID, Kind: protocol.KindChat, Text: benchText,
+					FromName: member.info.Name, FromAddr: member.info.Addr}
+				var counter uint64
+				b.ReportAllocs()
+				for b.Loop() {
+					for range batch {
+						counter++
+						e.OriginCounter, e.Lamport = counter, counter
+						h.Lamport = leader.m.Lamport() + 1
+						leader.m.Step(h, protocol.Submit{Entry: e})
+					}
+					if r := leader.m.Ready(); len(r.Messages) != size-1 {
+						b.Fatalf("the leader sent %d messages for %d submits, want %d", len(r.Messages), batch, size-1)
+					}
+					trimLog(leader.log)
 				}
-				trimLog(leader.log)
-			}
-			if got := leader.log.LastSeq() - first; got != counter {
-				b.Fatalf("sequenced %d of %d", got, counter)
-			}
-		})
+				if got := leader.log.LastSeq() - first; got != counter {
+					b.Fatalf("sequenced %d of %d", got, counter)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(counter), "ns/msg")
+			})
+		}
 	}
 }
 

@@ -184,6 +184,26 @@ func (m *Machine) handleElected(e protocol.Elected) {
 	m.forwardElected(e)
 }
 
+// adoptOwnHistory: a node elected leads with its history, which may not
+// have been checked against the last leader's (verifyLog). It may hold more of
+// this node's own messages than the ring counted when it joined (they were
+// sequenced while it led a part of the ring cut off from the rest): its
+// counters follow the history, or it would number a message twice.
+func (m *Machine) adoptOwnHistory() {
+	own := m.log.Origins()[m.self.ID]
+	if own <= m.seen[m.self.ID] {
+		return
+	}
+	m.seen[m.self.ID] = own
+	k := own
+	for i := range m.outbox {
+		k++
+		m.outbox[i].entry.OriginCounter = k
+	}
+	m.outboxGen++
+	m.counter = max(m.counter, k)
+}
+
 // becomeLeader installs the ring the announcement travelled as the view of
 // the new epoch. Members it skipped are gone.
 func (m *Machine) becomeLeader(epoch uint64, ring []protocol.NodeInfo) {
@@ -206,6 +226,7 @@ func (m *Machine) becomeLeader(epoch uint64, ring []protocol.NodeInfo) {
 	m.leader = m.self
 	m.setState(Member)
 	m.catchUpAt = 0
+	m.adoptOwnHistory()
 	m.verifySeq, m.verifyAsked = 0, false // its history is the ring's now
 	m.publishView(ring)
 	m.emit(LeaderChanged{Leader: m.self, Epoch: epoch})

@@ -86,6 +86,9 @@ func faultSchedule(seed uint64) []string {
 		"found a",
 		"settle",
 	}
+	if seed%2 == 1 { // half the schedules batch as the driver does
+		script = append(script, "batch")
+	}
 	// Most nodes join first, some later.
 	for _, x := range names[1:] {
 		if rng.IntN(4) > 0 {

@@ -128,7 +128,9 @@ type Machine struct {
 	resumeQuietSince uint64   // tick at which those rounds began
 	resumeAt         uint64
 
-	out Ready
+	out           Ready
+	news          bool         // out holds an event other than Delivered or Acked
+	lastBroadcast broadcastRec // the leader's last broadcast in out (flush)
 }
 
 // New returns a detached machine.
@@ -163,8 +165,15 @@ func New(cfg Config) *Machine {
 func (m *Machine) Ready() Ready {
 	r := m.out
 	m.out = Ready{}
+	m.news = false
+	m.lastBroadcast = broadcastRec{}
 	return r
 }
+
+// HasNews reports whether the machine produced, since the last Ready, an
+// event other than Delivered or Acked. A driver that feeds it several inputs
+// before Ready acts on such an event before it feeds more.
+func (m *Machine) HasNews() bool { return m.news }
 
 // Lamport is the node's current Lamport time.
 func (m *Machine) Lamport() uint64 { return m.clock }
@@ -207,7 +216,14 @@ func (m *Machine) send(to protocol.NodeInfo, msg protocol.Message) {
 	m.out.Messages = append(m.out.Messages, Outgoing{To: to, Msg: msg, Lamport: m.clock, Epoch: m.epoch})
 }
 
-func (m *Machine) emit(e Event) { m.out.Events = append(m.out.Events, e) }
+func (m *Machine) emit(e Event) {
+	switch e.(type) {
+	case Delivered, Acked:
+	default:
+		m.news = true
+	}
+	m.out.Events = append(m.out.Events, e)
+}
 
 func (m *Machine) setState(s State) {
 	if m.state != s {
@@ -264,6 +280,15 @@ func (m *Machine) PeerDown(peer protocol.NodeInfo, why string) {
 	}
 	if peer.ID != "" {
 		m.peerGone(peer.ID, "died")
+	}
+}
+
+// Heard notes that a member's traffic has arrived, though the driver has
+// not fed it to the machine yet (it waits behind other input): the member
+// is alive. Failure detection counts silence from then.
+func (m *Machine) Heard(id string) {
+	if m.isMember(id) {
+		m.lastHeard[id] = m.tick
 	}
 }
 

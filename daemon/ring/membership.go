@@ -63,7 +63,11 @@ func (m *Machine) join(via protocol.NodeInfo) {
 	m.refound = m.state == Member // alone in its ring (checked above)
 	m.left = false
 	m.detach()
-	m.joinFrom = m.view.RingID
+	if m.view.RingID != "" {
+		// The ring whose history the log holds. A join that follows a
+		// failed one (the view is empty then) is still from that ring.
+		m.joinFrom = m.view.RingID
+	}
 	m.view = protocol.View{}
 	m.epoch, m.elEpoch = 0, 0 // epochs belong to the ring being given up
 	m.accepted = map[uint64]string{}

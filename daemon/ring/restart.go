@@ -59,6 +59,14 @@ func (m *Machine) Outbox() []Pending {
 	return out
 }
 
+// EachPending calls f for every message of the outbox, in order, without
+// copying the outbox.
+func (m *Machine) EachPending(f func(Pending)) {
+	for _, p := range m.outbox {
+		f(Pending{ID: p.id, Ring: p.ring, Entry: p.entry})
+	}
+}
+
 // OutboxVersion changes whenever the outbox does, so that the driver
 // compares outboxes only when there is something to save.
 func (m *Machine) OutboxVersion() uint64 { return m.outboxGen }

@@ -33,6 +33,8 @@ package ring
 //	                       part of them (checkSafety) runs after every settle
 //	                       and tick, unless turned off by
 //	safety off|on          (for a ring split in parts that go on alone)
+//	batch                  from now on a node may take several messages before
+//	                       its output is sent, as the daemon's driver does
 //	expect leader c        every running member follows c, and c leads
 //	expect leader-in a b   the leader is one of these
 //	expect epoch[op] N     every running member's epoch; op is one of = <= >=
@@ -437,6 +439,8 @@ func (r *runner) exec(w []string) {
 		default:
 			r.fail("safety on or off")
 		}
+	case "batch":
+		s.batch = rand.New(rand.NewPCG(r.seed, 0xba7c4))
 	case "reset-counts":
 		s.counts = map[protocol.MsgType]int{}
 	case "check":

@@ -47,9 +47,47 @@ func (m *Machine) submit(e protocol.Entry) {
 	case m.verifySeq > 0:
 	case m.state == Member || m.state == Leaving:
 		if m.leader.ID != "" {
-			m.send(m.leader, protocol.Submit{Entry: e})
+			m.sendSubmit(e)
 		}
 	}
+}
+
+// joinedBytes bounds the estimated size of a Submit or Deliver that
+// messages produced one after another join into (sendSubmit,
+// extendBroadcast): never more than one message of the longest text the
+// protocol carries, so a joined frame fits wherever a single one does,
+// whatever limits.max_text and limits.max_frame the receiver has.
+const joinedBytes = protocol.MaxTextLen + entryOverhead
+
+// entryOverhead is a generous estimate of an entry's encoded size beyond
+// its text: ids, names, addresses, numbers, CBOR framing.
+const entryOverhead = 1024
+
+func entryBytes(e protocol.Entry) int { return len(e.Text) + entryOverhead }
+
+func submitBytes(s protocol.Submit) int {
+	n := entryBytes(s.Entry)
+	for _, e := range s.More {
+		n += entryBytes(e)
+	}
+	return n
+}
+
+// sendSubmit sends e to the leader. If the last message produced (and not
+// yet collected by Ready) is a Submit to the leader, e joins it: the leader
+// receives the same entries in the same order, in fewer frames.
+func (m *Machine) sendSubmit(e protocol.Entry) {
+	if n := len(m.out.Messages); n > 0 {
+		last := &m.out.Messages[n-1]
+		if s, ok := last.Msg.(protocol.Submit); ok && last.To == m.leader && last.Epoch == m.epoch &&
+			len(s.More)+1 < catchUpBatch && submitBytes(s)+entryBytes(e) <= joinedBytes {
+			s.More = append(s.More, e)
+			m.clock++
+			last.Msg, last.Lamport = s, m.clock
+			return
+		}
+	}
+	m.send(m.leader, protocol.Submit{Entry: e})
 }
 
 // resendOutbox offers every unsequenced message of this node to the current
@@ -64,14 +102,25 @@ func (m *Machine) resendOutbox() {
 
 func (m *Machine) onSubmit(h protocol.Header, s protocol.Submit) {
 	i := m.indexOf(h.From)
-	if !m.IsLeader() || i < 0 || s.Entry.OriginID != h.From || s.Entry.Kind != protocol.KindChat {
-		return // system events are the leader's to write
+	if !m.IsLeader() || i < 0 || s.Entry.OriginID != h.From {
+		return
 	}
-	// A member speaks under the name and address it joined with, not
-	// under another's.
 	author := m.view.Members[i]
-	s.Entry.FromName, s.Entry.FromAddr = author.Name, author.Addr
-	m.sequence(s.Entry)
+	m.sequenceFrom(author, s.Entry)
+	for _, e := range s.More {
+		m.sequenceFrom(author, e)
+	}
+}
+
+// sequenceFrom sequences a chat entry that author submitted. A member
+// speaks under the name and address it joined with, not under another's,
+// and system events are the leader's to write.
+func (m *Machine) sequenceFrom(author protocol.NodeInfo, e protocol.Entry) {
+	if e.Kind != protocol.KindChat {
+		return
+	}
+	e.FromName, e.FromAddr = author.Name, author.Addr
+	m.sequence(e)
 }
 
 // sequence is the leader's: give the entry the next number, store it and
@@ -111,24 +160,92 @@ func (m *Machine) sequencePresence(presence string, about protocol.NodeInfo, tex
 	})
 }
 
-// flush sends what the leader sequenced during this call as one Deliver per member.
+// flush sends what the leader sequenced during this call as one Deliver per
+// member, all with one Lamport time (a broadcast is one event). If the
+// previous broadcast is still the last thing produced (the driver has not
+// collected it, nothing was sent since, the epoch and the recipients are the
+// same) the new entries join its Deliver messages instead: several calls
+// between two Ready then cost one Deliver per member, and each member still
+// receives exactly what it would have received in two.
 func (m *Machine) flush() {
 	if len(m.broadcast) == 0 {
 		return
 	}
 	batch := m.broadcast
 	m.broadcast = nil
-	for _, p := range m.view.Members {
-		if p.ID == m.self.ID {
-			continue
-		}
-		if _, out := m.gone[p.ID]; out {
-			continue
-		}
-		for i := 0; i < len(batch); i += catchUpBatch {
-			m.send(p, protocol.Deliver{Entries: batch[i:min(i+catchUpBatch, len(batch))]})
+	if m.extendBroadcast(batch) {
+		return
+	}
+	m.clock++
+	start := len(m.out.Messages)
+	for i := 0; i < len(batch); i += catchUpBatch {
+		chunk := batch[i:min(i+catchUpBatch, len(batch))]
+		for _, p := range m.view.Members {
+			if m.receivesBroadcast(p) {
+				m.out.Messages = append(m.out.Messages, Outgoing{To: p, Msg: protocol.Deliver{Entries: chunk}, Lamport: m.clock, Epoch: m.epoch})
+			}
 		}
 	}
+	m.lastBroadcast = broadcastRec{}
+	if len(batch) < catchUpBatch {
+		size := 0
+		for _, e := range batch {
+			size += entryBytes(e)
+		}
+		m.lastBroadcast = broadcastRec{entries: batch, bytes: size, start: start, end: len(m.out.Messages), epoch: m.epoch}
+	}
+}
+
+// receivesBroadcast says whether the leader sends its broadcasts to p.
+func (m *Machine) receivesBroadcast(p protocol.NodeInfo) bool {
+	_, out := m.gone[p.ID]
+	return p.ID != m.self.ID && !out
+}
+
+// broadcastRec is the leader's last broadcast while it may still grow:
+// entries went to out.Messages[start:end], one Deliver per recipient.
+type broadcastRec struct {
+	entries    []protocol.Entry
+	bytes      int // estimated (entryBytes)
+	start, end int
+	epoch      uint64
+}
+
+// extendBroadcast adds batch to the last broadcast if nothing came after
+// it and it went to the same members.
+func (m *Machine) extendBroadcast(batch []protocol.Entry) bool {
+	b := &m.lastBroadcast
+	size := 0
+	for _, e := range batch {
+		size += entryBytes(e)
+	}
+	if b.entries == nil || b.end != len(m.out.Messages) || b.epoch != m.epoch ||
+		len(b.entries)+len(batch) > catchUpBatch || b.bytes+size > joinedBytes {
+		return false
+	}
+	i := b.start
+	for _, p := range m.view.Members {
+		if !m.receivesBroadcast(p) {
+			continue
+		}
+		if i == b.end || m.out.Messages[i].To != p {
+			return false
+		}
+		i++
+	}
+	if i != b.end {
+		return false
+	}
+	// The Deliver messages share b.entries; nothing else holds the spare
+	// capacity it may grow into (m.broadcast was reset when it was taken).
+	b.entries = append(b.entries, batch...)
+	b.bytes += size
+	m.clock++
+	for i := b.start; i < b.end; i++ {
+		o := &m.out.Messages[i]
+		o.Msg, o.Lamport = protocol.Deliver{Entries: b.entries}, m.clock
+	}
+	return true
 }
 
 // deliver appends the next entry to the log. It reports false for an entry
@@ -170,7 +287,7 @@ func (m *Machine) onDeliver(h protocol.Header, entries []protocol.Entry) {
 	if !m.fromLeader(h) {
 		return // fenced: not our leader, or an older epoch
 	}
-	if m.verifySeq > 0 {
+	if m.verifySeq > 0 && !m.verifyByDeliver(entries) {
 		return // nothing goes on top of a history not yet verified; catch-up brings it
 	}
 	for _, e := range entries {
@@ -182,6 +299,26 @@ func (m *Machine) onDeliver(h protocol.Header, entries []protocol.Entry) {
 			return
 		}
 	}
+}
+
+// verifyByDeliver ends the check of this node's history (verifyLog) when
+// a Deliver from the leader holds the entry to compare and it is this
+// node's own: the same check as a catch-up reply's, when it succeeds. A
+// leader that hands over as it leaves sends its whole history this way,
+// right before its Leave; dropping it would leave its successor without
+// what it sequenced last. A Deliver that does not settle it changes
+// nothing: the catch-up under way decides, cutting the history if need be.
+func (m *Machine) verifyByDeliver(entries []protocol.Entry) bool {
+	v := m.verifySeq
+	i := slices.IndexFunc(entries, func(e protocol.Entry) bool { return e.Seq == v })
+	if i < 0 {
+		return false
+	}
+	if mine := m.log.After(v-1, 1); len(mine) == 0 || !sameEntry(entries[i], mine[0]) {
+		return false
+	}
+	m.verified()
+	return true
 }
 
 func (m *Machine) onHeartbeat(h protocol.Header, hb protocol.Heartbeat) {

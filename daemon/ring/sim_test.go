@@ -24,6 +24,10 @@ type sim struct {
 	said   map[[2]string]int                // (origin id, text) -> times submitted
 	// checkSafety's: the leader of each epoch of each ring seen so far
 	leaders map[ringEpoch]string
+	// batch, when set, makes a node take several messages before its output
+	// is collected, as the driver does (daemon.Node.step): after a message
+	// the output stays in the machine unless it has news or batch draws 0 of 3.
+	batch *rand.Rand
 }
 
 type simNode struct {
@@ -132,7 +136,7 @@ func (s *sim) step() bool {
 		}
 	}
 	if len(keys) == 0 {
-		return false
+		return s.batch != nil && s.collectAll() && s.step()
 	}
 	slices.SortFunc(keys, func(a, b [2]string) int {
 		if c := cmpStr(a[0], b[0]); c != 0 {
@@ -166,8 +170,29 @@ func (s *sim) step() bool {
 		s.trace("  %s -> %s e%d %T %+v", src.name, dst.name, h.Epoch, m, m)
 	}
 	dst.m.Step(h, m)
-	s.collect(dst)
+	if s.batch == nil || dst.m.HasNews() || s.batch.IntN(3) == 0 {
+		s.collect(dst)
+	}
 	return true
+}
+
+// collectAll collects every running node's output; it reports whether any
+// message went onto the network.
+func (s *sim) collectAll() bool {
+	before := 0
+	for _, q := range s.links {
+		before += len(q)
+	}
+	after := 0
+	for _, id := range s.order {
+		if n := s.nodes[id]; n.alive && !n.hung {
+			s.collect(n)
+		}
+	}
+	for _, q := range s.links {
+		after += len(q)
+	}
+	return after > before
 }
 
 // inFlight says whether a message of one of these types waits in a link to

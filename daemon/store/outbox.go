@@ -63,6 +63,33 @@ func (s *Store) OutboxDeleteAsync(id uint64) <-chan error {
 	})
 }
 
+// OutboxUpdateAsync stores puts and removes the items with the ids in
+// deletes, as one write queued like OutboxPutAsync's.
+func (s *Store) OutboxUpdateAsync(puts []OutboxItem, deletes []uint64) <-chan error {
+	vals := make([][]byte, len(puts))
+	for i, item := range puts {
+		v, err := encodeOutbox(item)
+		if err != nil {
+			return failed(err)
+		}
+		vals[i] = v
+	}
+	return s.submit(nil, func(w *txn) error {
+		b := w.tx.Bucket(bucketOutbox)
+		for i, item := range puts {
+			if err := b.Put(u64(item.ID), vals[i]); err != nil {
+				return err
+			}
+		}
+		for _, id := range deletes {
+			if err := b.Delete(u64(id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // OutboxReplace makes items the whole outbox, in one transaction: every
 // item stored before is gone. Of items with the same id the last stays.
 func (s *Store) OutboxReplace(items []OutboxItem) error {

@@ -103,6 +103,11 @@ func openBolt(path string) (db *bolt.DB, err error) {
 	db, err = bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:      lockTimeout,
 		FreelistType: bolt.FreelistMapType, // retention frees pages all the time
+		// The free page list is not written with every commit but rebuilt
+		// when the file is opened (as etcd does): a commit writes one page
+		// less, about a quarter less time per message at low rates
+		// (BenchmarkAppendBatch/batch=1), and Open walks every page anyway.
+		NoFreelistSync: true,
 	})
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):

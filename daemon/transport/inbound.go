@@ -69,6 +69,8 @@ func (t *Transport) readInbound(conn net.Conn, remote string) {
 		return nil
 	}
 	defer func() { t.budget.release(admitted) }()
+	last := t.heard.open()
+	defer t.heard.close(last)
 	for {
 		if err := conn.SetReadDeadline(time.Now().Add(t.opts.IdleTimeout)); err != nil {
 			return
@@ -86,6 +88,7 @@ func (t *Transport) readInbound(conn net.Conn, remote string) {
 				"remote", remote, "from", h.From, "err", err)
 			return
 		}
+		last.note(h.From)
 		select {
 		case t.recv <- Inbound{Header: h, Msg: msg, Remote: remote}:
 		case <-t.ctx.Done():

@@ -16,14 +16,34 @@ var errQueueFull = errors.New("send queue full")
 // connection is torn down, the message is lost and to is reported on Down.
 // Messages that cannot be encoded are logged and dropped.
 func (t *Transport) Send(to protocol.NodeInfo, lamport, epoch uint64, msg protocol.Message) {
-	payload, err := protocol.Encode(lamport, t.opts.Self.ID, epoch, msg)
+	f, err := t.Encode(lamport, epoch, msg)
 	if err != nil {
 		t.log.Error("send: cannot encode message, dropped", "peer", to.ID, "addr", to.Addr, "err", err)
 		return
 	}
-	if len(payload) > t.opts.MaxFrame {
+	t.SendFrame(to, f)
+}
+
+// Frame is a message encoded once, to be queued for one peer or several.
+type Frame struct {
+	payload []byte // never changed once encoded: queues share it
+	typ     protocol.MsgType
+}
+
+// Encode encodes msg as Send would.
+func (t *Transport) Encode(lamport, epoch uint64, msg protocol.Message) (Frame, error) {
+	payload, err := protocol.Encode(lamport, t.opts.Self.ID, epoch, msg)
+	if err != nil {
+		return Frame{}, err
+	}
+	return Frame{payload: payload, typ: msg.Type()}, nil
+}
+
+// SendFrame queues f for to, as Send does.
+func (t *Transport) SendFrame(to protocol.NodeInfo, f Frame) {
+	if len(f.payload) > t.opts.MaxFrame {
 		t.log.Error("send: message exceeds the frame limit, dropped",
-			"peer", to.ID, "addr", to.Addr, "type", msg.Type(), "size", len(payload), "limit", t.opts.MaxFrame)
+			"peer", to.ID, "addr", to.Addr, "type", f.typ, "size", len(f.payload), "limit", t.opts.MaxFrame)
 		return
 	}
 	p, replaced := t.peerFor(to)
@@ -33,7 +53,7 @@ func (t *Transport) Send(to protocol.NodeInfo, lamport, epoch uint64, msg protoc
 	if p == nil {
 		return // shut down
 	}
-	if !p.q.push(payload) {
+	if !p.q.push(f.payload) {
 		t.log.Warn("send queue full, dropping peer", "peer", to.ID, "addr", to.Addr, "limit", t.opts.QueueLen)
 		t.drop(p, errQueueFull)
 	}

@@ -35,6 +35,7 @@ type Transport struct {
 	inbound    atomic.Int64  // inbound connections open
 	perHost    hostCounter   // inbound handshakes in progress by IP address
 	budget     *frameBudget
+	heard      heardTable // each inbound connection's latest frame
 
 	// ctx ends when Run's context does (or Run fails); every goroutine and
 	// connection hangs off it.

@@ -1,0 +1,253 @@
+package metrics
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/ringchat/ring/daemon/chat"
+)
+
+// fakeNode is a Source whose status the test sets.
+type fakeNode struct {
+	mu sync.Mutex
+	st chat.Status
+}
+
+func (f *fakeNode) Status() chat.Status {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.st
+}
+
+func (f *fakeNode) set(st chat.Status) {
+	f.mu.Lock()
+	f.st = st
+	f.mu.Unlock()
+}
+
+var ringNames = []string{"ring_info", "ring_state", "ring_is_leader", "ring_members", "ring_epoch", "ring_last_seq", "ring_lamport"}
+
+const leaderWant = `
+# HELP ring_epoch The ring's current epoch as this node knows it; each election starts a new one.
+# TYPE ring_epoch gauge
+ring_epoch 7
+# HELP ring_info This node: its id, name and peer address, and the id of its ring (empty while detached or joining); always 1.
+# TYPE ring_info gauge
+ring_info{addr="127.0.0.1:7733",id="0123456789abcdef",name="alice",ring="r1"} 1
+# HELP ring_is_leader 1 while this node is the leader of its ring, else 0.
+# TYPE ring_is_leader gauge
+ring_is_leader 1
+# HELP ring_lamport This node's Lamport clock.
+# TYPE ring_lamport gauge
+ring_lamport 1234
+# HELP ring_last_seq Sequence number of the last message stored on this node.
+# TYPE ring_last_seq gauge
+ring_last_seq 42
+# HELP ring_members Members in this node's view of the ring; 0 while detached or joining.
+# TYPE ring_members gauge
+ring_members 5
+# HELP ring_state 1 for the node's current state (detached, joining, member, electing, leaving), 0 for the others.
+# TYPE ring_state gauge
+ring_state{state="detached"} 0
+ring_state{state="electing"} 0
+ring_state{state="joining"} 0
+ring_state{state="leaving"} 0
+ring_state{state="member"} 1
+`
+
+const followerWant = `
+# HELP ring_epoch The ring's current epoch as this node knows it; each election starts a new one.
+# TYPE ring_epoch gauge
+ring_epoch 8
+# HELP ring_info This node: its id, name and peer address, and the id of its ring (empty while detached or joining); always 1.
+# TYPE ring_info gauge
+ring_info{addr="127.0.0.1:7733",id="0123456789abcdef",name="alice",ring="r1"} 1
+# HELP ring_is_leader 1 while this node is the leader of its ring, else 0.
+# TYPE ring_is_leader gauge
+ring_is_leader 0
+# HELP ring_lamport This node's Lamport clock.
+# TYPE ring_lamport gauge
+ring_lamport 1300
+# HELP ring_last_seq Sequence number of the last message stored on this node.
+# TYPE ring_last_seq gauge
+ring_last_seq 43
+# HELP ring_members Members in this node's view of the ring; 0 while detached or joining.
+# TYPE ring_members gauge
+ring_members 4
+# HELP ring_state 1 for the node's current state (detached, joining, member, electing, leaving), 0 for the others.
+# TYPE ring_state gauge
+ring_state{state="detached"} 0
+ring_state{state="electing"} 1
+ring_state{state="joining"} 0
+ring_state{state="leaving"} 0
+ring_state{state="member"} 0
+`
+
+// TestMetricsReadStatusAtScrape scrapes /metrics over HTTP and finds the
+// fake node's numbers; after the status changes, the next scrape has the
+// new ones.
+func TestMetricsReadStatusAtScrape(t *testing.T) {
+	self := chat.NodeRef{ID: "0123456789abcdef", Name: "alice", Addr: "127.0.0.1:7733"}
+	node := &fakeNode{}
+	node.set(chat.Status{
+		ID: self.ID, Name: self.Name, Addr: self.Addr, State: chat.StateMember, Leader: self,
+		Epoch: 7, Members: 5, LastSeq: 42, Lamport: 1234, Ring: "r1",
+	})
+	srv := httptest.NewServer(NewHandler(node, nil))
+	defer srv.Close()
+
+	if err := testutil.ScrapeAndCompare(srv.URL+"/metrics", strings.NewReader(leaderWant), ringNames...); err != nil {
+		t.Fatal(err)
+	}
+	node.set(chat.Status{
+		ID: self.ID, Name: self.Name, Addr: self.Addr, State: chat.StateElecting,
+		Leader: chat.NodeRef{ID: "fedcba9876543210"}, Epoch: 8, Members: 4, LastSeq: 43, Lamport: 1300, Ring: "r1",
+	})
+	if err := testutil.ScrapeAndCompare(srv.URL+"/metrics", strings.NewReader(followerWant), ringNames...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMetricsAlsoServesRuntime checks that the Go, process and build
+// metrics come with the ring's, and that the ring metrics pass promlint.
+func TestMetricsAlsoServesRuntime(t *testing.T) {
+	node := &fakeNode{}
+	node.set(chat.Status{ID: "a", State: chat.StateDetached})
+	body, _ := get(t, NewHandler(node, nil), "/metrics")
+	for _, name := range []string{"go_goroutines ", "go_memstats_heap_alloc_bytes ", "process_resident_memory_bytes ", "ring_build_info{", `ring_state{state="detached"} 1`, "promhttp_metric_handler_requests_total{"} {
+		if !strings.Contains(body, name) {
+			t.Errorf("/metrics has no %q", name)
+		}
+	}
+	problems, err := testutil.CollectAndLint(newRingCollector(node))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("promlint: %s: %s", p.Metric, p.Text)
+	}
+}
+
+// TestUnknownStateIsReported: a state this package does not list still
+// shows as 1, rather than every ring_state being 0.
+func TestUnknownStateIsReported(t *testing.T) {
+	node := &fakeNode{}
+	node.set(chat.Status{ID: "a", State: "resting"})
+	body, _ := get(t, NewHandler(node, nil), "/metrics")
+	if !strings.Contains(body, `ring_state{state="resting"} 1`) {
+		t.Fatalf("no ring_state for the unknown state:\n%s", body)
+	}
+}
+
+func TestPprof(t *testing.T) {
+	h := NewHandler(&fakeNode{}, nil)
+
+	index, _ := get(t, h, "/debug/pprof/")
+	for _, p := range []string{"heap", "goroutine", "allocs", "profile", "trace"} {
+		if !strings.Contains(index, p) {
+			t.Errorf("/debug/pprof/ index does not list %q", p)
+		}
+	}
+	for _, p := range []string{"/debug/pprof/heap", "/debug/pprof/goroutine", "/debug/pprof/allocs"} {
+		body, _ := get(t, h, p)
+		checkProfile(t, p, body)
+	}
+	text, _ := get(t, h, "/debug/pprof/heap?debug=1")
+	if !strings.Contains(text, "heap profile:") {
+		t.Errorf("heap?debug=1 is not a text heap profile: %.200q", text)
+	}
+	if cmdline, _ := get(t, h, "/debug/pprof/cmdline"); !strings.Contains(cmdline, "metrics.test") {
+		t.Errorf("cmdline %q does not name the test binary", cmdline)
+	}
+	if sym, _ := get(t, h, "/debug/pprof/symbol"); !strings.HasPrefix(sym, "num_symbols:") {
+		t.Errorf("symbol answered %q", sym)
+	}
+	cpu, _ := get(t, h, "/debug/pprof/profile?seconds=1")
+	checkProfile(t, "profile?seconds=1", cpu)
+	trace, _ := get(t, h, "/debug/pprof/trace?seconds=0.1")
+	if !strings.HasPrefix(trace, "go ") { // "go 1.26 trace"
+		t.Errorf("trace starts %.20q", trace)
+	}
+}
+
+func TestUnknownPathIs404(t *testing.T) {
+	h := NewHandler(&fakeNode{}, nil)
+	for _, p := range []string{"/nope", "/metrics/x", "/debug/pprof/nosuchprofile"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, p, nil))
+		if rec.Code != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", p, rec.Code)
+		}
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/metrics", nil))
+	if rec.Code != http.StatusMethodNotAllowed {
+		t.Errorf("POST /metrics: %d, want 405", rec.Code)
+	}
+}
+
+// get serves GET path on h and fails the test unless it answers 200.
+func get(t *testing.T, h http.Handler, path string) (string, http.Header) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body.String())
+	}
+	return rec.Body.String(), rec.Header()
+}
+
+// checkProfile checks that body is a pprof profile: gzipped protobuf.
+func checkProfile(t *testing.T, what, body string) {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader([]byte(body)))
+	if err != nil {
+		t.Errorf("%s is not gzipped: %v", what, err)
+		return
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil || len(raw) == 0 {
+		t.Errorf("%s: %d bytes after gunzip, %v", what, len(raw), err)
+	}
+}
+
+// TestBrowserRequestsRefused: what a web page could send (an Origin or
+// Sec-Fetch header, or from this host a Host naming another domain, as DNS
+// rebinding does) is refused; scrapers are served.
+func TestBrowserRequestsRefused(t *testing.T) {
+	h := NewHandler(&fakeNode{}, nil)
+	cases := []struct {
+		name, remote, host string
+		header             [2]string
+		want               int
+	}{
+		{"local scrape by address", "127.0.0.1:5000", "127.0.0.1:9733", [2]string{}, http.StatusOK},
+		{"local scrape by localhost", "127.0.0.1:5000", "localhost:9733", [2]string{}, http.StatusOK},
+		{"local scrape over IPv6", "[::1]:5000", "[::1]:9733", [2]string{}, http.StatusOK},
+		{"remote scraper by DNS name", "10.0.0.5:5000", "ringhost.lan:9733", [2]string{}, http.StatusOK},
+		{"rebound domain from this host", "127.0.0.1:5000", "evil.example:9733", [2]string{}, http.StatusForbidden},
+		{"page with Origin", "10.0.0.5:5000", "10.0.0.1:9733", [2]string{"Origin", "http://evil.example"}, http.StatusForbidden},
+		{"page fetch", "127.0.0.1:5000", "127.0.0.1:9733", [2]string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+			req.RemoteAddr, req.Host = c.remote, c.host
+			if c.header[0] != "" {
+				req.Header.Set(c.header[0], c.header[1])
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != c.want {
+				t.Fatalf("%d %s, want %d", rec.Code, rec.Body.String(), c.want)
+			}
+		})
+	}
+}

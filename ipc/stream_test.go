@@ -1,0 +1,490 @@
+package ipc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ringchat/ring/daemon"
+	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/internal/testutil"
+	"github.com/ringchat/ring/ipc/client"
+)
+
+// follower runs client.Messages in the background and collects what it shows.
+type follower struct {
+	mu   sync.Mutex
+	got  []chat.Message
+	done chan error
+	// ended: the stream ended (before the test cancelled it), with err.
+	ended bool
+	err   error
+	// gate, when set, holds the client before it takes each message after
+	// the first: it stops reading until the gate is closed.
+	gate chan struct{}
+}
+
+func follow(ctx context.Context, sock string, q client.Query, gate chan struct{}) *follower {
+	f := &follower{done: make(chan error, 1), gate: gate}
+	go func() {
+		var err error
+		defer func() {
+			f.mu.Lock()
+			f.ended, f.err = true, err
+			f.mu.Unlock()
+			f.done <- err
+		}()
+		err = client.New(sock).Messages(ctx, q, func(m chat.Message) error {
+			f.mu.Lock()
+			f.got = append(f.got, m)
+			n := len(f.got)
+			f.mu.Unlock()
+			if f.gate != nil && n > 1 {
+				select {
+				case <-f.gate:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			return nil
+		})
+	}()
+	return f
+}
+
+func (f *follower) messages() []chat.Message {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]chat.Message(nil), f.got...)
+}
+
+// waitCount waits until the follower has shown n messages; waitSeq until
+// it has shown seq. Both fail at once if the stream ends before.
+func (f *follower) waitCount(t *testing.T, n int, what string) {
+	t.Helper()
+	f.wait(t, what, func(got []chat.Message) bool { return len(got) >= n })
+}
+
+func (f *follower) waitSeq(t *testing.T, seq uint64, what string) {
+	t.Helper()
+	f.wait(t, what, func(got []chat.Message) bool { return len(got) > 0 && got[len(got)-1].Seq >= seq })
+}
+
+func (f *follower) wait(t *testing.T, what string, done func([]chat.Message) bool) {
+	t.Helper()
+	testutil.WaitFor(t, 10*time.Second, what, func() bool {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if done(f.got) {
+			return true
+		}
+		if f.ended {
+			t.Fatalf("waiting for %s: the stream ended after %d messages: %v", what, len(f.got), f.err)
+		}
+		return false
+	})
+}
+
+// label names a message for comparisons: its seq, or d:ID for a direct one.
+func label(m chat.Message) string {
+	if m.Seq == 0 {
+		return "d:" + m.ID
+	}
+	return fmt.Sprint(m.Seq)
+}
+
+func labels(ms []chat.Message) string {
+	s := make([]string, len(ms))
+	for i, m := range ms {
+		s[i] = label(m)
+	}
+	return strings.Join(s, " ")
+}
+
+func seqs(from, to uint64) []chat.Message {
+	var out []chat.Message
+	for seq := from; seq <= to; seq++ {
+		out = append(out, chatMessage(seq))
+	}
+	return out
+}
+
+func concat(parts ...[]chat.Message) []chat.Message {
+	var out []chat.Message
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// dropWith does in one step what a node does when a watcher's buffer is
+// full: published are stored and handed to the watchers (they wait in the
+// subscription's buffer unless the stream took them already), then every
+// watcher is dropped as too slow, and later are stored but shown to nobody.
+func (h *historyNode) dropWith(published, later []chat.Message) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, m := range published {
+		h.storeLocked(m)
+		for sub := range h.subs {
+			sub.c <- m // the tests keep this under the buffer
+		}
+	}
+	for sub := range h.subs {
+		delete(h.subs, sub)
+		sub.end(daemon.ErrWatcherTooSlow)
+	}
+	for _, m := range later {
+		h.storeLocked(m)
+	}
+}
+
+// A burst of messages, far more than a subscription holds, reaches the
+// client complete, in order and once each, whether the stream keeps up or
+// is dropped and resumed (a buffer of 8 makes that happen often).
+func TestFollowStreamBurstCompleteInOrder(t *testing.T) {
+	for _, buffer := range []int{daemon.WatchBuffer, 8} {
+		t.Run(fmt.Sprintf("buffer=%d", buffer), func(t *testing.T) {
+			h := newHistoryNode(buffer)
+			h.store(seqs(1, 3)...)
+			sock := serveBackend(t, h, nil)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			f := follow(ctx, sock, client.Query{N: 1, Follow: true}, nil)
+			f.waitCount(t, 1, "the backlog")
+			testutil.WaitFor(t, 5*time.Second, "the stream follows", func() bool { return h.watchers() == 1 })
+
+			want := []chat.Message{chatMessage(3)}
+			for seq := uint64(4); seq <= 5000; seq++ {
+				m := chatMessage(seq)
+				h.publish(m)
+				want = append(want, m)
+				if seq%97 == 0 {
+					d := directMessage(fmt.Sprint(seq))
+					h.publish(d)
+					want = append(want, d)
+				}
+			}
+			f.waitCount(t, len(want), "the whole burst")
+			got := f.messages()
+			if labels(got) != labels(want) {
+				t.Fatalf("got %d messages, want %d:\n got %s\nwant %s", len(got), len(want), labels(got), labels(want))
+			}
+			for i, m := range got {
+				if m.Text != want[i].Text || m.ID != want[i].ID {
+					t.Fatalf("message %d = %+v, want %+v", i, m, want[i])
+				}
+			}
+			if buffer == 8 && len(h.watchQueries()) < 2 {
+				t.Logf("the stream kept up with a buffer of 8: no resume exercised")
+			}
+		})
+	}
+}
+
+// A subscription the node drops as too slow is resumed from the history:
+// what was buffered, what arrived while dropped (a direct message too), and
+// what comes after, each once and in order.
+func TestFollowStreamResumesAfterDrop(t *testing.T) {
+	h := newHistoryNode(64)
+	h.store(seqs(1, 5)...)
+	logs := &lockedBuf{}
+	sock := serveBackend(t, h, slog.New(slog.NewJSONHandler(logs, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := follow(ctx, sock, client.Query{N: 2, Follow: true}, nil)
+	testutil.WaitFor(t, 5*time.Second, "the stream follows", func() bool { return h.watchers() == 1 })
+
+	d1, d2, d3, d4 := directMessage("1"), directMessage("2"), directMessage("3"), directMessage("4")
+	before := concat(seqs(6, 10), []chat.Message{d1})
+	for _, m := range before {
+		h.publish(m)
+	}
+	f.waitCount(t, 2+len(before), "the messages before the drop")
+
+	// 11, 12 and d2 (stored after 12) are in the subscription when it is
+	// dropped; 13–16 and d3 only in the history. The resumed stream reads d2
+	// again (it is stored after 12) and must not show it twice.
+	buffered := []chat.Message{chatMessage(11), chatMessage(12), d2}
+	missed := []chat.Message{chatMessage(13), chatMessage(14), chatMessage(15), d3, chatMessage(16)}
+	h.dropWith(buffered, missed)
+	testutil.WaitFor(t, 5*time.Second, "the stream watches again", func() bool { return h.watchers() == 1 })
+	after := []chat.Message{chatMessage(17), d4, chatMessage(18)}
+	for _, m := range after {
+		h.publish(m)
+	}
+
+	want := concat(seqs(4, 5), before, buffered, missed, after)
+	f.waitCount(t, len(want), "every message")
+	cancel()
+	if err := <-f.done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("stream ended with %v, want it to run until cancelled", err)
+	}
+	if got := f.messages(); labels(got) != labels(want) {
+		t.Fatalf("got  %s\nwant %s", labels(got), labels(want))
+	}
+	qs := h.watchQueries()
+	if len(qs) != 2 || qs[1] != (daemon.Query{Since: 12, HasSince: true}) {
+		t.Fatalf("watch queries %+v, want the resume to ask for those after 12", qs)
+	}
+	if !strings.Contains(logs.String(), `"resumes":1`) {
+		t.Fatalf("the resume is not logged:\n%s", logs.String())
+	}
+}
+
+// A stream dropped before it wrote any sequenced message (tail -f -n 0)
+// resumes after what the history held when it began, not from the start.
+func TestFollowStreamResumesFromItsStart(t *testing.T) {
+	h := newHistoryNode(16)
+	h.store(seqs(1, 30)...)
+	sock := serveBackend(t, h, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := follow(ctx, sock, client.Query{N: 0, Follow: true}, nil)
+	testutil.WaitFor(t, 5*time.Second, "the stream follows", func() bool { return h.watchers() == 1 })
+	h.dropWith(nil, seqs(31, 33))
+	testutil.WaitFor(t, 5*time.Second, "the stream watches again", func() bool { return h.watchers() == 1 })
+	h.publish(chatMessage(34))
+	f.waitCount(t, 4, "the missed and the new messages")
+	if got, want := labels(f.messages()), "31 32 33 34"; got != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+}
+
+// Messages that retention removed while the stream was dropped cannot be
+// shown: the stream goes on from the oldest one stored and logs the gap.
+func TestFollowStreamResumePastRetention(t *testing.T) {
+	h := newHistoryNode(64)
+	logs := &lockedBuf{}
+	sock := serveBackend(t, h, slog.New(slog.NewJSONHandler(logs, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := follow(ctx, sock, client.Query{N: 0, Follow: true}, nil)
+	testutil.WaitFor(t, 5*time.Second, "the stream follows", func() bool { return h.watchers() == 1 })
+	for _, m := range seqs(1, 10) {
+		h.publish(m)
+	}
+	f.waitCount(t, 10, "the first messages")
+	h.dropWith(nil, seqs(11, 20))
+	h.retain(15)
+	testutil.WaitFor(t, 5*time.Second, "the stream watches again", func() bool { return h.watchers() == 1 })
+	h.publish(chatMessage(21))
+	want := concat(seqs(1, 10), seqs(16, 21))
+	f.waitCount(t, len(want), "what the history holds and the new message")
+	if got := f.messages(); labels(got) != labels(want) {
+		t.Fatalf("got  %s\nwant %s", labels(got), labels(want))
+	}
+	if !strings.Contains(logs.String(), "retention") || !strings.Contains(logs.String(), `"next":16`) {
+		t.Fatalf("the gap is not logged:\n%s", logs.String())
+	}
+}
+
+// A resume that finds the node stopping ends the stream with its error line.
+func TestFollowStreamResumeRefusedEndsWithError(t *testing.T) {
+	h := newHistoryNode(64)
+	sock := serveBackend(t, h, nil)
+	f := follow(context.Background(), sock, client.Query{N: 0, Follow: true}, nil)
+	testutil.WaitFor(t, 5*time.Second, "the stream follows", func() bool { return h.watchers() == 1 })
+	h.publish(chatMessage(1))
+	f.waitCount(t, 1, "the first message")
+	h.mu.Lock()
+	h.stopped = true // the next watch is refused
+	h.mu.Unlock()
+	h.dropWatchers()
+	err := receive(t, f.done, "the end of the stream")
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || apiErr.Message != daemon.ErrStopped.Error() {
+		t.Fatalf("stream ended with %v, want the error line %q", err, daemon.ErrStopped)
+	}
+}
+
+// serveNode starts a real node and the API, each with its own stop, and
+// their logs.
+func serveNode(t *testing.T) (sock string, n *daemon.Node, stopNode func(), nodeLogs, apiLogs *lockedBuf) {
+	t.Helper()
+	dir := shortDir(t)
+	sock = filepath.Join(dir, "ringd.sock")
+	ln, err := Listen(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodeLogs, apiLogs = &lockedBuf{}, &lockedBuf{}
+	n, err = daemon.New(daemon.Options{Name: "alice", Listen: "127.0.0.1:0", DataDir: filepath.Join(dir, "data"),
+		Logger: slog.New(slog.NewJSONHandler(nodeLogs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodeCtx, cancelNode := context.WithCancel(context.Background())
+	apiCtx, cancelAPI := context.WithCancel(context.Background())
+	nodeDone, apiDone := make(chan struct{}), make(chan struct{})
+	go func() { defer close(nodeDone); _ = n.Run(nodeCtx) }()
+	go func() {
+		defer close(apiDone)
+		_ = NewServer(n, slog.New(slog.NewJSONHandler(apiLogs, nil))).Serve(apiCtx, ln)
+	}()
+	stopNode = func() { cancelNode(); <-nodeDone }
+	t.Cleanup(func() { stopNode(); cancelAPI(); <-apiDone })
+	testutil.WaitFor(t, 5*time.Second, "the node founds its ring", func() bool { return n.Status().State == chat.StateMember })
+	return sock, n, stopNode, nodeLogs, apiLogs
+}
+
+// sayMany says count messages with up to 256 in flight and returns the
+// receipts' highest seq.
+func sayMany(t *testing.T, n *daemon.Node, count int, text string) uint64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	window := make(chan (<-chan daemon.SayResult), 256)
+	errs := make(chan error, 1)
+	var last uint64
+	go func() {
+		defer close(errs)
+		for c := range window {
+			res := <-c
+			if res.Err != nil {
+				errs <- res.Err
+				return
+			}
+			last = max(last, res.Receipt.Seq)
+		}
+	}()
+	for i := range count {
+		c, err := n.SayAsync(ctx, fmt.Sprintf("%s %d", text, i), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		window <- c
+	}
+	close(window)
+	if err := <-errs; err != nil {
+		t.Fatal(err)
+	}
+	return last
+}
+
+// With a real node: a client that stops reading while the chat goes on is
+// dropped by the node (its buffer of daemon.WatchBuffer fills up), and when
+// it reads again the stream has resumed: every message from the first on,
+// once each, in order.
+func TestFollowStreamResumesAfterRealDrop(t *testing.T) {
+	sock, n, _, nodeLogs, apiLogs := serveNode(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	gate := make(chan struct{})
+	// From the last stored message: what is said next is shown whether the
+	// stream starts watching before or after it is said.
+	f := follow(ctx, sock, client.Query{Since: n.Status().LastSeq, HasSince: true, Follow: true}, gate)
+	first := sayMany(t, n, 1, "first")
+	f.waitCount(t, 1, "the first message")
+
+	// The client takes no more: the socket fills, then the subscription.
+	// Keep saying until the node has dropped the watcher (well within the
+	// stream's write deadline), then some more that it stores only.
+	text := strings.Repeat("z", 2000)
+	deadline := time.Now().Add(writeWait / 2)
+	for !strings.Contains(nodeLogs.String(), "dropped a slow watcher") {
+		if time.Now().After(deadline) {
+			close(gate)
+			t.Fatalf("the node did not drop the stalled watcher within %v", writeWait/2)
+		}
+		sayMany(t, n, 256, text)
+	}
+	last := sayMany(t, n, 100, "while dropped")
+	close(gate)
+
+	f.waitSeq(t, last, "every message")
+	last = sayMany(t, n, 10, "after")
+	f.waitSeq(t, last, "every message")
+	got := f.messages()
+	for len(got) > 0 && got[0].Seq < first {
+		got = got[1:] // stored before (the ring's founding) as the stream began
+	}
+	for i, m := range got {
+		if m.Seq != first+uint64(i) {
+			t.Fatalf("message %d has seq %d, want %d (a gap or a duplicate); around it: %s", i, m.Seq, first+uint64(i),
+				labels(got[max(0, i-5):min(len(got), i+5)]))
+		}
+	}
+	if len(got) != int(last-first+1) {
+		t.Fatalf("got %d messages, want %d", len(got), last-first+1)
+	}
+	if !strings.Contains(apiLogs.String(), "resumed") {
+		t.Fatalf("no resume logged by the API:\n%s", apiLogs.String())
+	}
+	cancel()
+	if err := <-f.done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("stream ended with %v, want it to run until cancelled", err)
+	}
+}
+
+// The node stopping still ends a follow stream with its error line.
+func TestFollowStreamEndsWhenNodeStops(t *testing.T) {
+	sock, n, stopNode, _, _ := serveNode(t)
+	f := follow(context.Background(), sock, client.Query{Since: n.Status().LastSeq, HasSince: true, Follow: true}, nil)
+	last := sayMany(t, n, 3, "hello")
+	f.waitSeq(t, last, "the messages")
+	stopNode()
+	err := receive(t, f.done, "the end of the stream")
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || apiErr.Message != daemon.ErrStopped.Error() {
+		t.Fatalf("stream ended with %v, want the error line %q", err, daemon.ErrStopped)
+	}
+}
+
+// Receipts that are ready together are written together, still one per
+// line in input order, and a refusal after them still ends the stream.
+func TestSayStreamBatchesReceiptsInOrder(t *testing.T) {
+	sock, _ := serveFake(t, nil)
+	const lines = 1000
+	texts := make(chan string, lines+2)
+	for i := range lines {
+		texts <- fmt.Sprintf("m%d", i)
+	}
+	texts <- "bad\x1b"
+	texts <- "never"
+	close(texts)
+	var got []chat.Receipt
+	err := client.New(sock).SayStream(context.Background(), "", texts, func(r chat.Receipt) error {
+		got = append(got, r)
+		return nil
+	})
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || !strings.Contains(apiErr.Message, fmt.Sprintf("line %d", lines+1)) {
+		t.Fatalf("err %v, want a refusal naming line %d", err, lines+1)
+	}
+	if len(got) != lines {
+		t.Fatalf("%d receipts, want %d", len(got), lines)
+	}
+	for i, r := range got {
+		if r.Seq != uint64(i+1) || r.ID != fmt.Sprintf("%s/m%d", fakeSelf.ID, i) {
+			t.Fatalf("receipt %d = %+v", i, r)
+		}
+	}
+}
+
+// TestResumeBudget: a stream may resume maxResumes times within
+// resumeWindow; one more ends it, and resumes spread out are never refused.
+func TestResumeBudget(t *testing.T) {
+	var b resumeBudget
+	start := time.Unix(1_700_000_000, 0)
+	for i := range maxResumes {
+		if !b.allow(start.Add(time.Duration(i) * time.Second)) {
+			t.Fatalf("resume %d refused", i+1)
+		}
+	}
+	if b.allow(start.Add(maxResumes * time.Second)) {
+		t.Fatalf("resume %d within %v allowed", maxResumes+1, resumeWindow)
+	}
+	var spread resumeBudget
+	for i := range 5 * maxResumes {
+		if !spread.allow(start.Add(time.Duration(i) * resumeWindow / maxResumes * 2)) {
+			t.Fatalf("resume %d refused though resumes are %v apart", i+1, resumeWindow/maxResumes*2)
+		}
+	}
+}
