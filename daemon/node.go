@@ -87,6 +87,8 @@ type Node struct {
 	storeErr  error       // the store failed: the node stops
 	persisted persisted   // what the store holds of the machine's state and outbox
 	lastTick  time.Time   // when the machine last ticked (tick)
+
+	afterSubscribe func() // tests: runs in Watch between subscribing and reading the history
 }
 
 // New loads (or creates) the node's identity in opts.DataDir and binds its

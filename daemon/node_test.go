@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -105,6 +106,58 @@ func TestWatchSeesEachMessageOnce(t *testing.T) {
 	m := <-sub.C
 	if m.Text != "new" || m.Seq != backlog[0].Seq+1 {
 		t.Fatalf("followed %+v", m)
+	}
+}
+
+// TestWatchReadsHistoryWithoutHoldingTheNode: the node goes on (says,
+// stores, publishes) while Watch reads the history, and what it published
+// meanwhile reaches the watcher once: in the history or on the channel,
+// never both.
+func TestWatchReadsHistoryWithoutHoldingTheNode(t *testing.T) {
+	n, _ := newTestNode(t, t.TempDir())
+	if _, err := n.Say(context.Background(), "before", ""); err != nil {
+		t.Fatal(err)
+	}
+	n.afterSubscribe = func() {
+		for _, text := range []string{"during 1", "during 2"} {
+			// With the node's lock held for the read, this would never return.
+			if _, err := n.Say(context.Background(), text, ""); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	backlog, sub, err := n.Watch(Query{N: 10})
+	n.afterSubscribe = nil
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	if _, err := n.Say(context.Background(), "after", ""); err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	for _, m := range backlog {
+		if m.Kind == chat.KindChat {
+			seen = append(seen, m.Text)
+		}
+	}
+	for len(seen) < 4 {
+		select {
+		case m := <-sub.C:
+			if m.Kind == chat.KindChat {
+				seen = append(seen, m.Text)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("saw %q, want 4 messages", seen)
+		}
+	}
+	if want := []string{"before", "during 1", "during 2", "after"}; !slices.Equal(seen, want) {
+		t.Fatalf("saw %q, want %q", seen, want)
+	}
+	select {
+	case m := <-sub.C:
+		t.Fatalf("and then %+v again", m)
+	default:
 	}
 }
 

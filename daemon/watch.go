@@ -30,6 +30,15 @@ type Subscription struct {
 	// the direct messages (seq 0) among them.
 	after   uint64
 	directs map[string]bool
+	// While Watch reads the history (loading), what is published waits in
+	// pending. Both are guarded by the node's mu.
+	loading bool
+	pending []chat.Message
+}
+
+// skips says whether m was handed out with the stored messages already.
+func (s *Subscription) skips(m chat.Message) bool {
+	return (m.Seq != 0 && m.Seq <= s.after) || (m.Seq == 0 && s.directs[m.ID])
 }
 
 // Err is the reason C was closed, nil while it is open or after Close.
@@ -66,18 +75,29 @@ func (n *Node) History(q Query) []chat.Message {
 
 // Watch returns the stored messages matching q and, atomically with them, a
 // subscription to every later message, so a follower sees each message once.
+//
+// The history is read without the node's lock held: a long read (a `tail
+// --since 0` of a large history) must not stall the node, which takes that
+// lock to publish. Messages published meanwhile wait in the subscription's
+// pending list and are handed on after the read, less those it returned.
 func (n *Node) Watch(q Query) ([]chat.Message, *Subscription, error) {
 	n.mu.Lock()
-	defer n.mu.Unlock()
 	if n.stopped {
+		n.mu.Unlock()
 		return nil, nil, ErrStopped
 	}
 	ch := make(chan chat.Message, WatchBuffer)
-	sub := &Subscription{C: ch, ch: ch, node: n}
+	sub := &Subscription{C: ch, ch: ch, node: n, loading: true}
 	n.watchers[sub] = struct{}{}
+	n.mu.Unlock()
+
+	if n.afterSubscribe != nil {
+		n.afterSubscribe()
+	}
 	hist := n.History(q)
-	// The store may already hold messages not yet published (publishing
-	// follows the store's confirmation): the watcher skips those it got here.
+
+	n.mu.Lock()
+	defer n.mu.Unlock()
 	for _, m := range hist {
 		sub.after = max(sub.after, m.Seq)
 		if m.Seq == 0 {
@@ -87,6 +107,15 @@ func (n *Node) Watch(q Query) ([]chat.Message, *Subscription, error) {
 			sub.directs[m.ID] = true
 		}
 	}
+	pending := sub.pending
+	sub.loading, sub.pending = false, nil
+	if _, open := n.watchers[sub]; open { // not dropped or ended meanwhile
+		for _, m := range pending {
+			if !sub.skips(m) {
+				sub.ch <- m // fits: pending holds at most WatchBuffer
+			}
+		}
+	}
 	return hist, sub, nil
 }
 
@@ -94,7 +123,17 @@ func (n *Node) Watch(q Query) ([]chat.Message, *Subscription, error) {
 // whose buffer is full is dropped. n.mu must be held.
 func (n *Node) publishLocked(m chat.Message) {
 	for sub := range n.watchers {
-		if (m.Seq != 0 && m.Seq <= sub.after) || (m.Seq == 0 && sub.directs[m.ID]) {
+		if sub.loading {
+			if len(sub.pending) < WatchBuffer {
+				sub.pending = append(sub.pending, m)
+				continue
+			}
+			delete(n.watchers, sub)
+			sub.end(ErrWatcherTooSlow)
+			n.log.Warn("dropped a watcher whose history read took too long", "seq", m.Seq)
+			continue
+		}
+		if sub.skips(m) {
 			continue
 		}
 		select {
