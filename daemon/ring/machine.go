@@ -163,6 +163,7 @@ func New(cfg Config) *Machine {
 
 // Ready returns and clears what the machine produced.
 func (m *Machine) Ready() Ready {
+	m.sealBroadcast()
 	r := m.out
 	m.out = Ready{}
 	m.news = false
@@ -212,6 +213,7 @@ type pending struct {
 }
 
 func (m *Machine) send(to protocol.NodeInfo, msg protocol.Message) {
+	m.sealBroadcast()
 	m.clock++
 	m.out.Messages = append(m.out.Messages, Outgoing{To: to, Msg: msg, Lamport: m.clock, Epoch: m.epoch})
 }

@@ -176,6 +176,7 @@ func (m *Machine) flush() {
 	if m.extendBroadcast(batch) {
 		return
 	}
+	m.sealBroadcast()
 	m.clock++
 	start := len(m.out.Messages)
 	for i := 0; i < len(batch); i += catchUpBatch {
@@ -209,6 +210,7 @@ type broadcastRec struct {
 	bytes      int // estimated (entryBytes)
 	start, end int
 	epoch      uint64
+	unsealed   bool // entries grew since the messages were last given them
 }
 
 // extendBroadcast adds batch to the last broadcast if nothing came after
@@ -238,14 +240,29 @@ func (m *Machine) extendBroadcast(batch []protocol.Entry) bool {
 	}
 	// The Deliver messages share b.entries; nothing else holds the spare
 	// capacity it may grow into (m.broadcast was reset when it was taken).
+	// They are given the longer slice when the broadcast is sealed.
 	b.entries = append(b.entries, batch...)
 	b.bytes += size
+	b.unsealed = true
 	m.clock++
 	for i := b.start; i < b.end; i++ {
-		o := &m.out.Messages[i]
-		o.Msg, o.Lamport = protocol.Deliver{Entries: b.entries}, m.clock
+		m.out.Messages[i].Lamport = m.clock
 	}
 	return true
+}
+
+// sealBroadcast gives the last broadcast's Deliver messages every entry
+// that joined them; it runs before anything else is produced, and in Ready.
+func (m *Machine) sealBroadcast() {
+	b := &m.lastBroadcast
+	if !b.unsealed {
+		return
+	}
+	b.unsealed = false
+	d := protocol.Message(protocol.Deliver{Entries: b.entries})
+	for i := b.start; i < b.end; i++ {
+		m.out.Messages[i].Msg = d
+	}
 }
 
 // deliver appends the next entry to the log. It reports false for an entry
