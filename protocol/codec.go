@@ -108,12 +108,40 @@ func Encode(lamport uint64, from string, epoch uint64, m Message) ([]byte, error
 	return payload, nil
 }
 
+// peekType reads the message type at the start of an envelope as Encode
+// writes it (a map whose first key is 1, the type); 0, no type, otherwise.
+func peekType(p []byte) MsgType {
+	if len(p) < 3 || p[0] < 0xa1 || p[0] > 0xb7 || p[1] != 0x01 {
+		return 0
+	}
+	switch v := p[2]; {
+	case v <= 0x17:
+		return MsgType(v)
+	case v == 0x18 && len(p) > 3:
+		return MsgType(p[3])
+	}
+	return 0
+}
+
 // Decode parses and validates one frame payload. Errors wrap ErrMalformed or
 // ErrInvalidMessage, or are an *UnknownTypeError. The header is returned
 // whenever the envelope itself was valid, to help log the culprit.
 func Decode(payload []byte) (Header, Message, error) {
 	if len(payload) == 0 {
 		return Header{}, nil, fmt.Errorf("%w: empty payload", ErrMalformed)
+	}
+	// The common case in one pass: the CBOR is checked and decoded once,
+	// not once for the envelope and again for the body.
+	if k, ok := registry[peekType(payload)]; ok {
+		if h, m, ok := k.decodeWhole(payload); ok {
+			if err := checkID("sender id", h.From); err != nil {
+				return Header{}, nil, fmt.Errorf("%w: envelope: %w", ErrInvalidMessage, err)
+			}
+			if err := m.Validate(); err != nil {
+				return h, nil, fmt.Errorf("%w: %s: %w", ErrInvalidMessage, m.Type(), err)
+			}
+			return h, m, nil
+		}
 	}
 	var env Envelope
 	// The CBOR error is formatted with %v, not wrapped: it may be io.EOF,

@@ -379,3 +379,33 @@ func TestCatchUpReplyWithManyOrigins(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryMessageDecodesInOnePass: what Encode writes, Decode reads in one
+// pass (peekType finds the type, decodeWhole the rest), to the same header
+// and message as taking the envelope and body apart.
+func TestEveryMessageDecodesInOnePass(t *testing.T) {
+	for _, m := range sampleMessages() {
+		payload, err := Encode(7, alice.ID, 3, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := peekType(payload); got != m.Type() {
+			t.Fatalf("%T: peekType = %v, want %v", m, got, m.Type())
+		}
+		h, whole, ok := registry[m.Type()].decodeWhole(payload)
+		if !ok {
+			t.Fatalf("%T: not decoded in one pass", m)
+		}
+		var env Envelope
+		if err := decMode.Unmarshal(payload, &env); err != nil {
+			t.Fatal(err)
+		}
+		parts, err := registry[env.Type].decode(env.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h != (Header{Lamport: 7, From: alice.ID, Epoch: 3}) || !reflect.DeepEqual(whole, parts) {
+			t.Fatalf("%T: one pass gives %+v %+v, in parts %+v", m, h, whole, parts)
+		}
+	}
+}

@@ -38,16 +38,39 @@ const (
 type msgKind struct {
 	name   string
 	decode func(body []byte) (Message, error)
+	// decodeWhole decodes a whole envelope of this type in one pass; false
+	// if it is not one (Decode then takes the envelope and body apart to
+	// say what is wrong).
+	decodeWhole func(payload []byte) (Header, Message, bool)
+}
+
+// typedEnvelope is Envelope with the body of a known type.
+type typedEnvelope[M Message] struct {
+	Type    MsgType `cbor:"1,keyasint"`
+	Lamport uint64  `cbor:"2,keyasint,omitempty"`
+	From    string  `cbor:"3,keyasint,omitempty"`
+	Epoch   uint64  `cbor:"4,keyasint,omitempty"`
+	Body    *M      `cbor:"5,keyasint"`
 }
 
 func kind[M Message](name string) msgKind {
-	return msgKind{name: name, decode: func(body []byte) (Message, error) {
-		var m M
-		if err := decMode.Unmarshal(body, &m); err != nil {
-			return nil, err
-		}
-		return m, nil
-	}}
+	return msgKind{
+		name: name,
+		decode: func(body []byte) (Message, error) {
+			var m M
+			if err := decMode.Unmarshal(body, &m); err != nil {
+				return nil, err
+			}
+			return m, nil
+		},
+		decodeWhole: func(payload []byte) (Header, Message, bool) {
+			var env typedEnvelope[M]
+			if err := decMode.Unmarshal(payload, &env); err != nil || env.Body == nil || env.Type != (*env.Body).Type() {
+				return Header{}, nil, false
+			}
+			return Header{Lamport: env.Lamport, From: env.From, Epoch: env.Epoch}, *env.Body, true
+		},
+	}
 }
 
 // registry lists every message type Decode accepts. Adding a type means a
