@@ -40,6 +40,7 @@ func sampleMessages() []Message {
 		JoinReply{Error: "ring full"},
 		sampleView(),
 		Heartbeat{},
+		Heartbeat{LastSeq: 9, From: &alice},
 		Election{Candidate: CandidateKey{Epoch: 3, LastSeq: 120, NodeID: carol.ID}},
 		Elected{Leader: carol, Key: CandidateKey{Epoch: 3, LastSeq: 120, NodeID: carol.ID}, NewEpoch: 4},
 		Submit{Entry: sampleEntry(0)},
@@ -288,6 +289,7 @@ func TestInvalidMessages(t *testing.T) {
 		{name: "deliver with repeated seq", m: Deliver{Entries: []Entry{sampleEntry(5), sampleEntry(5)}}},
 		{name: "catch-up reply out of order", m: CatchUpReply{Entries: []Entry{sampleEntry(9), sampleEntry(2)}}},
 		{name: "catch-up limit too high", m: CatchUpRequest{Limit: MaxEntries + 1}},
+		{name: "heartbeat from a node without id", m: Heartbeat{From: &NodeInfo{Addr: alice.Addr}}},
 		{name: "refuse without reason", m: Refuse{}},
 		{name: "refuse reason too long", m: Refuse{Reason: long(MaxReasonLen + 1)}},
 	}

@@ -146,11 +146,20 @@ func (v View) Validate() error {
 // number, so a member that missed a delivery asks to catch up.
 type Heartbeat struct {
 	LastSeq uint64 `cbor:"1,keyasint,omitempty"`
+	// From is the sender, so that a member that does not know it (it was
+	// admitted by a leader that died before its view spread) can answer
+	// it with the ring's view.
+	From *NodeInfo `cbor:"2,keyasint,omitempty"`
 }
 
 func (Heartbeat) Type() MsgType { return TypeHeartbeat }
 
-func (Heartbeat) Validate() error { return nil }
+func (m Heartbeat) Validate() error {
+	if m.From != nil {
+		return wrapField("from", m.From.Validate())
+	}
+	return nil
+}
 
 // Leave announces that Node is leaving the ring.
 type Leave struct {

@@ -348,7 +348,7 @@ func (m *Machine) onHeartbeat(h protocol.Header, hb protocol.Heartbeat) {
 	// two nodes that both answer must not answer each other for ever.
 	if _, out := m.gone[h.From]; !m.watched[h.From] && !out && m.answered[h.From] != m.tick && m.isMember(h.From) {
 		m.answered[h.From] = m.tick
-		m.send(m.view.Members[m.indexOf(h.From)], protocol.Heartbeat{LastSeq: m.log.LastSeq()})
+		m.send(m.view.Members[m.indexOf(h.From)], protocol.Heartbeat{LastSeq: m.log.LastSeq(), From: &m.self})
 	}
 	if m.fromLeader(h) && hb.LastSeq > m.log.LastSeq() {
 		m.requestCatchUp()

@@ -61,7 +61,7 @@ func (m *Machine) monitored() []protocol.NodeInfo {
 // from the leader it tells members what they miss, from a member it tells the
 // leader how far that member got (which a leaving leader needs).
 func (m *Machine) heartbeat() {
-	hb := protocol.Heartbeat{LastSeq: m.log.LastSeq()}
+	hb := protocol.Heartbeat{LastSeq: m.log.LastSeq(), From: &m.self}
 	for _, p := range m.monitored() {
 		m.send(p, hb)
 	}
@@ -305,7 +305,7 @@ func (m *Machine) probeAlone() {
 	}
 	slices.Sort(ids) // the same inputs, the same outputs
 	for _, id := range ids {
-		m.send(m.known[id], protocol.Heartbeat{LastSeq: m.log.LastSeq()})
+		m.send(m.known[id], protocol.Heartbeat{LastSeq: m.log.LastSeq(), From: &m.self})
 	}
 }
 
@@ -323,6 +323,13 @@ func (m *Machine) hint(from string, msg protocol.Message) {
 	}
 	if p, ok := m.known[from]; ok {
 		m.send(p, cloneView(m.view))
+		return
+	}
+	// A node this one never heard of: it was admitted by a leader that died
+	// before its view reached here. Its heartbeat says where it is.
+	if hb, ok := msg.(protocol.Heartbeat); ok && hb.From != nil && hb.From.ID == from && m.answered[from] != m.tick {
+		m.answered[from] = m.tick
+		m.send(*hb.From, cloneView(m.view))
 	}
 }
 
