@@ -1,6 +1,7 @@
 package ring
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/ringchat/ring/protocol"
@@ -130,5 +131,32 @@ func TestRestartDoesNotReuseASentCounter(t *testing.T) {
 	}
 	if len(acked) != 1 || acked[0].Entry.Text != "said after the restart" {
 		t.Fatalf("the say after the restart was acknowledged with %+v", acked)
+	}
+}
+
+// TestStrangersAnsweredWithTheViewBounded: a member answers a heartbeat
+// from a node it does not know with its view, at the address the heartbeat
+// names; made-up senders get at most maxStrangers answers between views.
+func TestStrangersAnsweredWithTheViewBounded(t *testing.T) {
+	_, a, _, _ := threeNodeRing(t)
+	a.m.Ready()
+	for i := range 2 * maxStrangers {
+		stranger := protocol.NodeInfo{ID: fmt.Sprintf("%016x", 0xf000+i), Addr: fmt.Sprintf("127.0.0.2:%d", 1000+i)}
+		a.m.Step(protocol.Header{From: stranger.ID, Epoch: a.m.Epoch()}, protocol.Heartbeat{From: &stranger})
+	}
+	views := 0
+	for _, o := range a.m.Ready().Messages {
+		if v, ok := o.Msg.(protocol.View); ok {
+			views++
+			if o.To.Addr[:10] != "127.0.0.2:" || len(v.Members) != 3 {
+				t.Fatalf("answered %+v with %+v", o.To, v)
+			}
+		}
+	}
+	if limit := len(a.m.View().Members) + maxStrangers; views < maxStrangers || views > limit {
+		t.Fatalf("answered %d of %d strangers, want %d to %d", views, 2*maxStrangers, maxStrangers, limit)
+	}
+	if len(a.m.answered) > len(a.m.View().Members)+maxStrangers {
+		t.Fatalf("the answered map holds %d entries", len(a.m.answered))
 	}
 }

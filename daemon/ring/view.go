@@ -326,12 +326,19 @@ func (m *Machine) hint(from string, msg protocol.Message) {
 		return
 	}
 	// A node this one never heard of: it was admitted by a leader that died
-	// before its view reached here. Its heartbeat says where it is.
-	if hb, ok := msg.(protocol.Heartbeat); ok && hb.From != nil && hb.From.ID == from && m.answered[from] != m.tick {
+	// before its view reached here. Its heartbeat says where it is. At most
+	// maxStrangers of them are answered between two views (which forget
+	// them), so made-up senders cannot grow the answered map.
+	at, answered := m.answered[from]
+	if hb, ok := msg.(protocol.Heartbeat); ok && hb.From != nil && hb.From.ID == from && (!answered || at != m.tick) &&
+		len(m.answered) < len(m.view.Members)+maxStrangers {
 		m.answered[from] = m.tick
 		m.send(*hb.From, cloneView(m.view))
 	}
 }
+
+// maxStrangers bounds the unknown senders a member answers between views.
+const maxStrangers = 64
 
 func (m *Machine) detach() {
 	m.setState(Detached)
