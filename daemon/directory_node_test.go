@@ -55,13 +55,10 @@ func hasPresence(n *Node, presence, id string) bool {
 	return false
 }
 
-// A member that leaves is listed as left, with the event in the history,
-// until the reap time has passed on the node's clock.
-func TestMembersLeftThenReaped(t *testing.T) {
-	var skew atomic.Int64
-	clock := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
-	a, _ := startDirNode(t, t.TempDir(), "alice", time.Hour, clock)
-	b, _ := startDirNode(t, t.TempDir(), "bob", 0, nil)
+// joinThenLeave has b join a's ring and leave it, and waits until a lists
+// b first alive, then left.
+func joinThenLeave(t *testing.T, a, b *Node) {
+	t.Helper()
 	if _, err := b.Join(context.Background(), a.Self().Addr); err != nil {
 		t.Fatal(err)
 	}
@@ -70,6 +67,16 @@ func TestMembersLeftThenReaped(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitMemberState(t, a, b.Self().ID, chat.PresenceLeft)
+}
+
+// A member that leaves is listed as left, with the event in the history,
+// until the reap time has passed on the node's clock.
+func TestMembersLeftThenReaped(t *testing.T) {
+	var skew atomic.Int64
+	clock := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	a, _ := startDirNode(t, t.TempDir(), "alice", time.Hour, clock)
+	b, _ := startDirNode(t, t.TempDir(), "bob", 0, nil)
+	joinThenLeave(t, a, b)
 	// The directory takes the event when it is delivered; the history
 	// shows it once it is stored.
 	testutil.WaitFor(t, 10*time.Second, "bob's presence events in alice's history", func() bool {
@@ -94,14 +101,7 @@ func TestMembersDirectorySurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	a, stopA := startDirNode(t, dir, "alice", 0, nil)
 	b, _ := startDirNode(t, t.TempDir(), "bob", 0, nil)
-	if _, err := b.Join(context.Background(), a.Self().Addr); err != nil {
-		t.Fatal(err)
-	}
-	waitMemberState(t, a, b.Self().ID, chat.PresenceAlive)
-	if _, err := b.Leave(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	waitMemberState(t, a, b.Self().ID, chat.PresenceLeft)
+	joinThenLeave(t, a, b)
 	stopA()
 
 	a2, _ := startDirNode(t, dir, "alice", 0, nil)

@@ -93,24 +93,6 @@ func (p *fakePeer) awaitJoinReply(t *testing.T, from string) protocol.JoinReply 
 	}
 }
 
-// clock is a wall clock that moves only when told to.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 func TestSayUsesConfiguredTextLimit(t *testing.T) {
 	small := startNode(t, Options{Name: "small", MaxText: 10})
 	if _, err := small.Say(context.Background(), strings.Repeat("x", 10), ""); err != nil {
@@ -140,10 +122,10 @@ func TestSayUsesConfiguredTextLimit(t *testing.T) {
 // the node's clock standing still, only the burst is answered; once the
 // clock moves on, the next request is.
 func TestJoinRequestsOverRateAreDropped(t *testing.T) {
-	clk := &clock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := testutil.NewClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	logs := &testutil.SyncBuffer{}
 	leader := startNode(t, Options{
-		Name: "leader", JoinRate: 1, JoinBurst: 1, Now: clk.now,
+		Name: "leader", JoinRate: 1, JoinBurst: 1, Now: clk.Now,
 		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
 	})
 	lead := info(leader.Self())
@@ -161,7 +143,7 @@ func TestJoinRequestsOverRateAreDropped(t *testing.T) {
 		t.Errorf("%d log records about dropped joins, want 1 (at most one a second):\n%s", n, logs)
 	}
 
-	clk.advance(time.Second)
+	clk.Add(time.Second)
 	join()
 	// Replies travel on one connection in order: one to a dropped request
 	// would have come first.

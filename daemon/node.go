@@ -289,7 +289,7 @@ func (n *Node) step(done <-chan struct{}, tick <-chan time.Time) {
 // queue: under load, heartbeats queue behind chat, and a busy node must not
 // take its peers for dead.
 func (n *Node) tick() {
-	now := time.Now()
+	now := time.Now() // the transport's clock, not Options.Now: HeardSince compares with it
 	for _, id := range n.tr.HeardSince(n.lastTick) {
 		n.machine.Heard(id)
 	}

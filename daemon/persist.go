@@ -81,7 +81,10 @@ func (n *Node) restore() error {
 // writes queue behind the history's, in order; a failure is logged by the
 // store.
 func (n *Node) persist(events []ring.Event) {
-	n.flushOutbox()
+	if v := n.machine.OutboxVersion(); v != n.persisted.outboxVer {
+		n.persisted.outboxVer = v
+		n.syncOutbox()
+	}
 	for _, ev := range events {
 		switch ev.(type) {
 		case ring.ViewChanged, ring.StateChanged, ring.LeaveDone, ring.LeaderChanged:
@@ -91,14 +94,6 @@ func (n *Node) persist(events []ring.Event) {
 			}
 			return
 		}
-	}
-}
-
-// flushOutbox writes what changed of the outbox since the last write.
-func (n *Node) flushOutbox() {
-	if v := n.machine.OutboxVersion(); v != n.persisted.outboxVer {
-		n.persisted.outboxVer = v
-		n.syncOutbox()
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ringchat/ring/daemon"
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/internal/testutil"
 	"github.com/ringchat/ring/ipc/api"
 )
 
@@ -62,13 +63,7 @@ func benchFollow(b *testing.B, watchers int) {
 			}
 		})
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for h.watchers() < watchers {
-		if time.Now().After(deadline) {
-			b.Fatal("the streams did not subscribe")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testutil.WaitFor(b, 5*time.Second, "the streams to subscribe", func() bool { return h.watchers() >= watchers })
 	b.ReportAllocs()
 	b.ResetTimer()
 	start := time.Now()

@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ringchat/ring/daemon/discovery"
+	"github.com/ringchat/ring/internal/testutil"
 )
 
 // Discovery tests run on the loopback interface, each on a multicast group
@@ -25,18 +25,9 @@ type lan struct {
 
 func newLAN(t *testing.T) lan {
 	t.Helper()
-	ifs, err := net.Interfaces()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ifi := range ifs {
-		if ifi.Flags&net.FlagLoopback != 0 && ifi.Flags&net.FlagUp != 0 {
-			group := fmt.Sprintf("239.255.%d.%d:%d", 100+rand.IntN(100), 1+rand.IntN(254), 20000+rand.IntN(12000))
-			return lan{group: group, iface: ifi.Name}
-		}
-	}
-	t.Skip("no loopback interface is up")
-	return lan{}
+	iface := testutil.LoopbackInterface(t)
+	group := fmt.Sprintf("239.255.%d.%d:%d", 100+rand.IntN(100), 1+rand.IntN(254), 20000+rand.IntN(12000))
+	return lan{group: group, iface: iface}
 }
 
 // flags are the ringctl flags that make it look on this LAN.

@@ -24,20 +24,7 @@ import (
 // ringd. Ports stay below the ephemeral range (32768 on), where other
 // tests' sockets would be.
 
-func loopbackName(t testing.TB) string {
-	t.Helper()
-	ifs, err := net.Interfaces()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ifi := range ifs {
-		if ifi.Flags&net.FlagLoopback != 0 && ifi.Flags&net.FlagUp != 0 {
-			return ifi.Name
-		}
-	}
-	t.Skip("no loopback interface is up")
-	return ""
-}
+func loopbackName(t testing.TB) string { return testutil.LoopbackInterface(t) }
 
 func testGroup() netip.AddrPort {
 	ip := netip.AddrFrom4([4]byte{239, 255, byte(100 + rand.IntN(100)), byte(1 + rand.IntN(254))})

@@ -65,13 +65,15 @@ const entryOverhead = 1024
 
 func entryBytes(e protocol.Entry) int { return len(e.Text) + entryOverhead }
 
-func submitBytes(s protocol.Submit) int {
-	n := entryBytes(s.Entry)
-	for _, e := range s.More {
+func entriesBytes(es []protocol.Entry) int {
+	n := 0
+	for _, e := range es {
 		n += entryBytes(e)
 	}
 	return n
 }
+
+func submitBytes(s protocol.Submit) int { return entryBytes(s.Entry) + entriesBytes(s.More) }
 
 // sendSubmit sends e to the leader. If the last message produced (and not
 // yet collected by Ready) is a Submit to the leader, e joins it: the leader
@@ -189,11 +191,7 @@ func (m *Machine) flush() {
 	}
 	m.lastBroadcast = broadcastRec{}
 	if len(batch) < catchUpBatch {
-		size := 0
-		for _, e := range batch {
-			size += entryBytes(e)
-		}
-		m.lastBroadcast = broadcastRec{entries: batch, bytes: size, start: start, end: len(m.out.Messages), epoch: m.epoch}
+		m.lastBroadcast = broadcastRec{entries: batch, bytes: entriesBytes(batch), start: start, end: len(m.out.Messages), epoch: m.epoch}
 	}
 }
 
@@ -217,10 +215,7 @@ type broadcastRec struct {
 // it and it went to the same members.
 func (m *Machine) extendBroadcast(batch []protocol.Entry) bool {
 	b := &m.lastBroadcast
-	size := 0
-	for _, e := range batch {
-		size += entryBytes(e)
-	}
+	size := entriesBytes(batch)
 	if b.entries == nil || b.end != len(m.out.Messages) || b.epoch != m.epoch ||
 		len(b.entries)+len(batch) > catchUpBatch || b.bytes+size > joinedBytes {
 		return false

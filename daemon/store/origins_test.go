@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/internal/testutil"
 )
 
 func wantOrigins(t testing.TB, s *Store, want map[string]uint64) {
@@ -143,7 +144,7 @@ func TestOriginsTruncate(t *testing.T) {
 // Retention removes messages, never origins; Reset clears them.
 func TestOriginsRetentionAndReset(t *testing.T) {
 	path := tempPath(t)
-	clk := &clock{now: base}
+	clk := testutil.NewClock(base)
 	opts := Options{RetainCount: 2, RetainAge: time.Hour, Now: clk.Now}
 	s := openAt(t, path, opts)
 	mustAppend(t, s, fromMsg(1, 1, "a", "a/1"), fromMsg(2, 1, "b", "b/1"), fromMsg(3, 1, "a", "a/2"))

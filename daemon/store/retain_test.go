@@ -2,20 +2,11 @@ package store
 
 import (
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/ringchat/ring/internal/testutil"
 )
-
-// clock is an injectable Options.Now.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Set(t time.Time)     { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
-func (c *clock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
 
 func TestRetentionByCount(t *testing.T) {
 	path := tempPath(t)
@@ -62,7 +53,7 @@ func TestRetentionByCount(t *testing.T) {
 
 func TestRetentionByAge(t *testing.T) {
 	path := tempPath(t)
-	clk := &clock{now: base.Add(10 * time.Minute)}
+	clk := testutil.NewClock(base.Add(10 * time.Minute))
 	opts := Options{RetainAge: time.Hour, Now: clk.Now}
 	s := openAt(t, path, opts)
 	appendRange(t, s, 1, 10, 1) // seq i is sent i minutes after base

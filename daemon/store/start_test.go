@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ringchat/ring/internal/testutil"
 )
 
 func TestStartAfter(t *testing.T) {
@@ -89,23 +91,23 @@ func TestStartAfterZero(t *testing.T) {
 func TestStartAfterRefused(t *testing.T) {
 	for _, c := range []struct {
 		name    string
-		history func(t *testing.T, s *Store, clk *clock)
+		history func(t *testing.T, s *Store, clk *testutil.Clock)
 		want    string
 	}{
-		{"a sequenced message", func(t *testing.T, s *Store, clk *clock) { appendRange(t, s, 1, 2, 1) }, "already reaches seq 2"},
-		{"started already", func(t *testing.T, s *Store, clk *clock) {
+		{"a sequenced message", func(t *testing.T, s *Store, clk *testutil.Clock) { appendRange(t, s, 1, 2, 1) }, "already reaches seq 2"},
+		{"started already", func(t *testing.T, s *Store, clk *testutil.Clock) {
 			if err := s.StartAfter(10, 1, nil); err != nil {
 				t.Fatal(err)
 			}
 		}, "already reaches seq 10"},
-		{"all removed by retention", func(t *testing.T, s *Store, clk *clock) {
+		{"all removed by retention", func(t *testing.T, s *Store, clk *testutil.Clock) {
 			appendRange(t, s, 1, 3, 1)
 			clk.Add(24 * time.Hour)
 			if n, err := s.Prune(); n != 3 || err != nil {
 				t.Fatalf("Prune = %d, %v", n, err)
 			}
 		}, "already reaches seq 3"},
-		{"queued in the same transaction", func(t *testing.T, s *Store, clk *clock) {
+		{"queued in the same transaction", func(t *testing.T, s *Store, clk *testutil.Clock) {
 			release := blockCommitter(t, s)
 			appended := s.AppendAsync(seqMsg(1, 1))
 			started := make(chan error, 1)
@@ -122,7 +124,7 @@ func TestStartAfterRefused(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			path := tempPath(t)
-			clk := &clock{now: base}
+			clk := testutil.NewClock(base)
 			s := openAt(t, path, Options{RetainAge: time.Hour, Now: clk.Now})
 			c.history(t, s, clk)
 			last, epoch, first := s.LastSeq(), s.LastEpoch(), s.FirstSeq()

@@ -1,10 +1,11 @@
 // Package testutil holds the small helpers the test suites share: polling a
-// condition with a deadline, a buffer safe to read while written, and short
-// temporary directories for Unix sockets.
+// condition with a deadline, a buffer safe to read while written, short
+// temporary directories for Unix sockets, and a clock that moves when told.
 package testutil
 
 import (
 	"bytes"
+	"net"
 	"os"
 	"sync"
 	"testing"
@@ -52,4 +53,35 @@ func ShortTempDir(t testing.TB) string {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
+}
+
+// Clock is a wall clock that moves only when told to, for a component's
+// injectable Now.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a Clock standing at t.
+func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+
+func (c *Clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *Clock) Set(t time.Time)     { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
+func (c *Clock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
+
+// LoopbackInterface names an up loopback interface, skipping the test
+// where there is none (multicast tests run on it).
+func LoopbackInterface(t testing.TB) string {
+	t.Helper()
+	ifs, err := net.Interfaces()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ifi := range ifs {
+		if ifi.Flags&net.FlagLoopback != 0 && ifi.Flags&net.FlagUp != 0 {
+			return ifi.Name
+		}
+	}
+	t.Skip("no loopback interface is up")
+	return ""
 }
