@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
 	"time"
 
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/daemon/ring"
 	"github.com/ringchat/ring/protocol"
 )
 
@@ -17,6 +19,39 @@ func (n *Node) Status() chat.Status {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.status
+}
+
+// sayWait is a say waiting for its message to be committed.
+type sayWait struct {
+	c  chan SayResult
+	at time.Time
+	id string
+}
+
+// sayPatience is how long a say waits while the node has no quorum before
+// it reports so: two failure timeouts and an election.
+func (n *Node) sayPatience() time.Duration {
+	return 2*n.opts.FailureTimeout + time.Duration(n.machine.ElectionTicks())*n.opts.HeartbeatInterval
+}
+
+// expireSays answers the says that waited too long without a quorum: their
+// messages stay queued and are delivered once the ring heals.
+func (n *Node) expireSays() {
+	if len(n.says) == 0 {
+		return
+	}
+	m := n.machine
+	if m.State() == ring.Member && m.Reachable() >= m.Quorum() {
+		return // committing, only slowly
+	}
+	now := time.Now()
+	for token, w := range n.says {
+		if now.Sub(w.at) < n.sayPatience() {
+			continue
+		}
+		delete(n.says, token)
+		w.c <- SayResult{Err: &NoQuorumError{ID: w.id, Reachable: m.Reachable(), Members: len(m.View().Members), Quorum: m.Quorum()}}
+	}
 }
 
 // SayResult is the outcome of one message: its receipt once the leader has
@@ -48,7 +83,9 @@ func (n *Node) SayAsync(ctx context.Context, text, to string) (<-chan SayResult,
 			n.sayDirect(to, text, c)
 			return
 		}
-		n.says[n.machine.Submit(protocol.KindChat, "", text)] = c
+		token := n.machine.Submit(protocol.KindChat, "", text)
+		origin, counter := n.machine.LastSubmitted()
+		n.says[token] = &sayWait{c: c, at: time.Now(), id: origin + "/" + strconv.FormatUint(counter, 10)}
 	}); err != nil {
 		return nil, err
 	}
@@ -56,8 +93,10 @@ func (n *Node) SayAsync(ctx context.Context, text, to string) (<-chan SayResult,
 }
 
 // Say sends a chat message (to == "") or a direct message to one member, and
-// returns once the leader has sequenced it and this node has stored it. If
-// ctx ends first the message stays queued and is still delivered later.
+// returns once it is committed: the leader has sequenced it and a majority
+// of the ring, this node included, stores it. Without a quorum it fails
+// after sayPatience with a NoQuorumError. If ctx ends first the message
+// stays queued and is still delivered later.
 func (n *Node) Say(ctx context.Context, text, to string) (chat.Receipt, error) {
 	c, err := n.SayAsync(ctx, text, to)
 	if err != nil {

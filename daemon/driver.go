@@ -26,7 +26,8 @@ func (n *Node) process() {
 			n.tr.Forget(g.Peer)
 		}
 	}
-	n.hist.submit() // what was delivered goes to disk while it goes to the others
+	n.hist.submit() // what was appended goes to disk while it goes to the others
+	n.persistVote(r.Events)
 	n.send(r.Messages)
 	n.persist(r.Events)
 	n.lamport.Store(n.machine.Lamport())
@@ -131,11 +132,14 @@ func (n *Node) snapshot() {
 		Leader:  ref(m.Leader()),
 		Epoch:   m.Epoch(),
 		Members: len(m.View().Members),
-		LastSeq: n.st.LastSeq(),
-		Lamport: m.Lamport(),
+		LastSeq:   n.st.LastSeq(),
+		CommitSeq: min(m.Commit(), n.st.LastSeq()),
+		Quorum:    m.Quorum(),
+		Reachable: m.Reachable(),
+		Lamport:   m.Lamport(),
 	}
 	if m.State() == ring.Detached || m.State() == ring.Joining {
-		st.Members = 0
+		st.Members, st.Quorum, st.Reachable = 0, 0, 0
 	} else {
 		st.Prev, st.Next = ref(m.Prev()), ref(m.Next())
 		st.Ring = m.View().RingID

@@ -48,6 +48,24 @@ func newDurableLog(st *store.Store) *durableLog {
 func (l *durableLog) LastSeq() uint64   { return l.lastSeq }
 func (l *durableLog) LastEpoch() uint64 { return l.lastEpoch }
 
+// Durable is what the store has confirmed: every entry up to it survives a crash.
+func (l *durableLog) Durable() uint64 { return min(l.lastSeq, l.st.LastSeq()) }
+
+// ViewAt finds the last view entry at or below seq: in what waits for the
+// store, else in the store's index of views.
+func (l *durableLog) ViewAt(seq uint64) (protocol.Entry, bool) {
+	for i := len(l.tail) - 1; i >= 0; i-- {
+		if e := l.tail[i].e; e.Seq <= seq && e.IsView() {
+			return e, true
+		}
+	}
+	ms, at, ok, err := l.st.ViewAt(seq)
+	if err != nil || !ok {
+		return protocol.Entry{}, false
+	}
+	return protocol.Entry{Seq: at, Kind: protocol.KindSystem, Members: nodesOf(ms)}, true
+}
+
 func (l *durableLog) Append(e protocol.Entry) error {
 	if e.Seq != l.lastSeq+1 {
 		return fmt.Errorf("history: seq %d does not follow %d", e.Seq, l.lastSeq)
@@ -171,9 +189,13 @@ func (l *durableLog) TruncateAfter(seq uint64) ([]protocol.Entry, error) {
 
 func (l *durableLog) Floor() (seq, epoch uint64) { return l.st.Floor() }
 
-func (l *durableLog) StartAfter(seq, epoch uint64, origins map[string]uint64) error {
+func (l *durableLog) StartAfter(seq, epoch uint64, origins map[string]uint64, members []protocol.NodeInfo) error {
 	l.settle()
-	if err := l.st.StartAfter(seq, epoch, origins); err != nil {
+	refs := make([]chat.NodeRef, len(members))
+	for i, n := range members {
+		refs[i] = chat.NodeRef{ID: n.ID, Name: n.Name, Addr: n.Addr}
+	}
+	if err := l.st.StartAfter(seq, epoch, origins, refs); err != nil {
 		return err
 	}
 	l.tail = nil

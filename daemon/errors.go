@@ -14,6 +14,25 @@ var ErrStopped = errors.New("node is stopping")
 // ErrDetached refuses messages while the node belongs to no ring.
 var ErrDetached = errors.New("this node is not a member of any ring; join one first (ringctl join ADDR)")
 
+// ErrNoQuorum is wrapped by the error of a say that could not be committed
+// in time because the node does not reach a majority of its ring.
+var ErrNoQuorum = errors.New("no quorum")
+
+// NoQuorumError: the message waits in the outbox; it is delivered once the
+// ring heals, and must not be sent again.
+type NoQuorumError struct {
+	ID                 string // the message's id (origin/counter)
+	Reachable, Members int
+	Quorum             int
+}
+
+func (e *NoQuorumError) Error() string {
+	return fmt.Sprintf("no quorum: this node reaches %d of %d members, %d are needed; message %s stays queued and will be delivered once the ring heals — do not send it again",
+		e.Reachable, e.Members, e.Quorum, e.ID)
+}
+
+func (e *NoQuorumError) Unwrap() error { return ErrNoQuorum }
+
 // ErrWatcherTooSlow ends a subscription whose reader fell behind.
 var ErrWatcherTooSlow = errors.New("watcher dropped: it did not keep up with the chat")
 

@@ -79,7 +79,7 @@ type Node struct {
 	watchers map[*Subscription]struct{}
 
 	// Owned by the run goroutine.
-	says      map[uint64]chan SayResult
+	says      map[uint64]*sayWait
 	dm        directs // direct messages waiting for their recipient's ack
 	joins     []chan error
 	leaves    []chan error
@@ -120,8 +120,9 @@ func New(opts Options) (*Node, error) {
 		return nil, err
 	}
 	st, err := store.Open(store.Options{
-		Path:        filepath.Join(opts.DataDir, historyFile),
-		RetainCount: opts.RetainCount,
+		Path:            filepath.Join(opts.DataDir, historyFile),
+		KeepUncommitted: true,
+		RetainCount:     opts.RetainCount,
 		RetainAge:   opts.RetainAge,
 		Logger:      opts.Logger.With("component", "store"),
 		Now:         opts.Now,
@@ -169,7 +170,7 @@ func New(opts Options) (*Node, error) {
 		lastSeen: map[string]time.Time{},
 		dir:      newDirectory(opts.ReapAfter, opts.FailureTimeout/2),
 		watchers: map[*Subscription]struct{}{},
-		says:     map[uint64]chan SayResult{},
+		says:     map[uint64]*sayWait{},
 
 		joinLimit: newJoinLimiter(opts.JoinRate, opts.JoinBurst),
 	}
@@ -267,7 +268,10 @@ func (n *Node) step(done <-chan struct{}, tick <-chan time.Time) {
 		f()
 	case err := <-n.hist.next():
 		n.hist.completed(err)
-		return // the machine has nothing new to say
+		if n.storeErr != nil {
+			return
+		}
+		n.machine.Stored() // a member tells its leader, a leader may commit
 	}
 	for i := 1; i < cycleInputs && !n.machine.HasNews(); i++ {
 		select {
@@ -296,6 +300,7 @@ func (n *Node) tick() {
 	n.lastTick = now
 	n.machine.Tick()
 	n.expireDirects()
+	n.expireSays()
 }
 
 // receive feeds one peer message to the machine, or to the direct messages.
@@ -357,8 +362,8 @@ func (n *Node) stopWaiters() {
 	}
 	clear(n.watchers)
 	n.mu.Unlock()
-	for _, c := range n.says {
-		c <- SayResult{Err: ErrStopped}
+	for _, w := range n.says {
+		w.c <- SayResult{Err: ErrStopped}
 	}
 	clear(n.says)
 	n.failDirects(ErrStopped)

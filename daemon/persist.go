@@ -23,6 +23,7 @@ type persisted struct {
 	outboxVer  uint64
 	durableID  uint64 // the last history batch the store confirmed
 	stateSaved bool
+	commit     uint64 // the commit point handed to the store
 }
 
 type outboxKey struct {
@@ -53,7 +54,8 @@ func (n *Node) restore() error {
 	if err != nil {
 		return err
 	}
-	saved := ring.Saved{RingID: st.RingID, Epoch: st.Epoch, Leader: st.Leader, Left: st.Left, Counter: st.Counter}
+	saved := ring.Saved{RingID: st.RingID, Epoch: st.Epoch, Leader: st.Leader, Left: st.Left, Counter: st.Counter,
+		Term: st.Term, Vote: st.Vote, Commit: n.st.Commit()}
 	for _, m := range st.Members {
 		saved.Members = append(saved.Members, protocol.NodeInfo{ID: m.ID, Name: m.Name, Addr: m.Addr})
 	}
@@ -71,6 +73,7 @@ func (n *Node) restore() error {
 	n.machine.Restore(saved, outbox)
 	n.persisted.state, n.persisted.stateSaved = st, true
 	n.persisted.outboxVer = n.machine.OutboxVersion()
+	n.persisted.commit = n.st.Commit()
 	if len(outbox) > 0 || st.RingID != "" {
 		n.log.Info("restored from the store", "ring", st.RingID, "left", st.Left, "outbox", len(outbox), "last_seq", n.st.LastSeq())
 	}
@@ -85,9 +88,13 @@ func (n *Node) persist(events []ring.Event) {
 		n.persisted.outboxVer = v
 		n.syncOutbox()
 	}
+	if c := n.machine.Commit(); c > n.persisted.commit {
+		n.persisted.commit = c
+		n.st.SaveCommitAsync(c)
+	}
 	for _, ev := range events {
 		switch ev.(type) {
-		case ring.ViewChanged, ring.StateChanged, ring.LeaveDone, ring.LeaderChanged:
+		case ring.ViewChanged, ring.StateChanged, ring.LeaveDone, ring.LeaderChanged, ring.Voted:
 			if st := stateOf(n.machine.Saved()); !n.persisted.stateSaved || !sameState(st, n.persisted.state) {
 				n.persisted.state, n.persisted.stateSaved = st, true
 				n.st.SaveStateAsync(st)
@@ -97,8 +104,20 @@ func (n *Node) persist(events []ring.Event) {
 	}
 }
 
+// persistVote writes a vote the machine just cast and waits for it, before
+// the messages that carry it go out: a node that forgot its vote in a
+// crash could vote twice in one epoch.
+func (n *Node) persistVote(events []ring.Event) {
+	for _, ev := range events {
+		if _, ok := ev.(ring.Voted); ok {
+			n.saveState(n.machine.Saved())
+			return
+		}
+	}
+}
+
 func stateOf(s ring.Saved) store.State {
-	st := store.State{Epoch: s.Epoch, RingID: s.RingID, Leader: s.Leader, Left: s.Left, Counter: s.Counter}
+	st := store.State{Epoch: s.Epoch, RingID: s.RingID, Leader: s.Leader, Left: s.Left, Counter: s.Counter, Term: s.Term, Vote: s.Vote}
 	for _, m := range s.Members {
 		st.Members = append(st.Members, chat.NodeRef{ID: m.ID, Name: m.Name, Addr: m.Addr})
 	}
@@ -109,7 +128,7 @@ func stateOf(s ring.Saved) store.State {
 // table also give: it alone is no reason to write.
 func sameState(a, b store.State) bool {
 	return a.Epoch == b.Epoch && a.RingID == b.RingID && a.Leader == b.Leader && a.Left == b.Left &&
-		slices.Equal(a.Members, b.Members)
+		a.Term == b.Term && a.Vote == b.Vote && slices.Equal(a.Members, b.Members)
 }
 
 // saveState writes the ring state and waits for it (on shutdown).
@@ -186,10 +205,10 @@ func (n *Node) release(ev ring.Event) {
 		n.publishLocked(m)
 		n.mu.Unlock()
 	case ring.Acked:
-		if c, ok := n.says[ev.Token]; ok {
+		if w, ok := n.says[ev.Token]; ok {
 			delete(n.says, ev.Token)
 			m := messageOf(ev.Entry)
-			c <- SayResult{Receipt: chat.Receipt{Seq: m.Seq, Lamport: m.Lamport, ID: m.ID}}
+			w.c <- SayResult{Receipt: chat.Receipt{Seq: m.Seq, Lamport: m.Lamport, ID: m.ID}}
 		}
 	}
 }

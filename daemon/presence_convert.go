@@ -11,6 +11,12 @@ func withPresence(m chat.Message, e protocol.Entry) chat.Message {
 		m.About = &chat.NodeRef{ID: e.About.ID, Name: e.About.Name, Addr: e.About.Addr}
 		m.Presence = e.Presence
 	}
+	if len(e.Members) > 0 {
+		m.Members = make([]chat.NodeRef, len(e.Members))
+		for i, n := range e.Members {
+			m.Members[i] = chat.NodeRef{ID: n.ID, Name: n.Name, Addr: n.Addr}
+		}
+	}
 	return m
 }
 
@@ -20,5 +26,17 @@ func entryWithPresence(e protocol.Entry, m chat.Message) protocol.Entry {
 		e.About = protocol.NodeInfo{ID: m.About.ID, Name: m.About.Name, Addr: m.About.Addr}
 		e.Presence = m.Presence
 	}
+	e.Members = nodesOf(m.Members)
 	return e
+}
+
+func nodesOf(refs []chat.NodeRef) []protocol.NodeInfo {
+	if len(refs) == 0 {
+		return nil
+	}
+	out := make([]protocol.NodeInfo, len(refs))
+	for i, r := range refs {
+		out[i] = protocol.NodeInfo{ID: r.ID, Name: r.Name, Addr: r.Addr}
+	}
+	return out
 }

@@ -65,12 +65,40 @@ func (s *Subscription) end(err error) {
 	})
 }
 
-// History returns stored messages matching q.
+// History returns stored messages matching q, up to the commit point:
+// what a majority does not hold yet is not shown (it may still be cut).
 func (n *Node) History(q Query) []chat.Message {
+	n.mu.Lock()
+	shown := n.status.CommitSeq
+	n.mu.Unlock()
 	if q.HasSince {
-		return n.st.Since(q.Since)
+		return committedOnly(n.st.Since(q.Since), shown)
 	}
-	return n.st.Last(q.N)
+	extra := 0
+	if last := n.st.LastSeq(); last > shown {
+		extra = int(last - shown)
+	}
+	msgs := n.st.Last(q.N + extra)
+	if q.N < 0 {
+		msgs = n.st.Last(q.N)
+	}
+	msgs = committedOnly(msgs, shown)
+	if q.N >= 0 && len(msgs) > q.N {
+		msgs = msgs[len(msgs)-q.N:]
+	}
+	return msgs
+}
+
+// committedOnly drops the sequenced messages above shown; direct messages
+// (seq 0) are peer to peer and never wait for a commit.
+func committedOnly(msgs []chat.Message, shown uint64) []chat.Message {
+	out := msgs[:0]
+	for _, m := range msgs {
+		if m.Seq == 0 || m.Seq <= shown {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // Watch returns the stored messages matching q and, atomically with them, a

@@ -37,11 +37,44 @@ type Election struct {
 	// Hops counts forwards, so a candidacy whose owner died is dropped
 	// instead of circling for ever.
 	Hops uint32 `cbor:"3,keyasint,omitempty"`
+	// Voters are the nodes that passed the candidacy on: it comes back to
+	// its owner with the members that would vote for it (a pre-vote).
+	Voters []string `cbor:"4,keyasint,omitempty"`
+	// Handover: a leaving leader hands its successor this candidacy, which
+	// needs no pre-vote (the members know their leader is leaving).
+	Handover bool `cbor:"5,keyasint,omitempty"`
+	// Reform names the node whose operator forced a new view of the
+	// members it reaches (ringctl reform); such an election needs no
+	// majority of the old view.
+	Reform *NodeInfo `cbor:"6,keyasint,omitempty"`
+	// Route is the ring as the candidate knows it: the candidacy travels
+	// it, so that a node whose own view is behind passes it on the way
+	// the candidate's (more complete) history says.
+	Route []NodeInfo `cbor:"7,keyasint,omitempty"`
 }
 
 func (Election) Type() MsgType { return TypeElection }
 
-func (m Election) Validate() error { return wrapField("candidate", m.Candidate.Validate()) }
+func (m Election) Validate() error {
+	if err := m.Candidate.Validate(); err != nil {
+		return wrapField("candidate", err)
+	}
+	if len(m.Voters) > MaxMembers {
+		return fmt.Errorf("%d voters, limit %d", len(m.Voters), MaxMembers)
+	}
+	for i, id := range m.Voters {
+		if err := checkID(fmt.Sprintf("voter %d", i), id); err != nil {
+			return err
+		}
+	}
+	if err := checkMemberList("route", m.Route); err != nil {
+		return err
+	}
+	if m.Reform != nil {
+		return wrapField("reform", m.Reform.Validate())
+	}
+	return nil
+}
 
 // Elected announces the winner, whose key came back around the ring, and the
 // epoch it leads. NewEpoch must exceed the epoch in the winning key.
@@ -49,9 +82,14 @@ type Elected struct {
 	Leader   NodeInfo     `cbor:"1,keyasint"`
 	Key      CandidateKey `cbor:"2,keyasint"`
 	NewEpoch uint64       `cbor:"3,keyasint,omitempty"`
-	// Ring collects the live members in ring order as the announcement
-	// travels; back at the leader it is the new view.
+	// Ring collects the members that voted for the leader, in ring order,
+	// as the announcement travels: back at the leader, a majority of its
+	// view makes it leader.
 	Ring []NodeInfo `cbor:"4,keyasint,omitempty"`
+	// Reform: see Election.Reform. The ring becomes the new view.
+	Reform *NodeInfo `cbor:"5,keyasint,omitempty"`
+	// Route: see Election.Route; the leader's.
+	Route []NodeInfo `cbor:"6,keyasint,omitempty"`
 }
 
 func (Elected) Type() MsgType { return TypeElected }
@@ -76,6 +114,12 @@ func (m Elected) Validate() error {
 		if err := n.Validate(); err != nil {
 			return fmt.Errorf("ring member %d: %w", i, err)
 		}
+	}
+	if err := checkMemberList("route", m.Route); err != nil {
+		return err
+	}
+	if m.Reform != nil {
+		return wrapField("reform", m.Reform.Validate())
 	}
 	return nil
 }

@@ -28,7 +28,15 @@ type Entry struct {
 	// event (presence.go); other entries leave both empty.
 	About    NodeInfo `cbor:"12,keyasint,omitempty"`
 	Presence string   `cbor:"13,keyasint,omitempty"`
+	// Members makes a system entry a view entry: the ring's membership from
+	// this entry on, in ring order. Membership changes travel in the log, so
+	// that a node's view is the last view entry of its history (Raft's
+	// configuration entries): it rolls back with the entries that carried it.
+	Members []NodeInfo `cbor:"14,keyasint,omitempty"`
 }
+
+// IsView says whether e changes the ring's membership.
+func (e Entry) IsView() bool { return len(e.Members) > 0 }
 
 func (e Entry) Validate() error {
 	if err := checkID("origin id", e.OriginID); err != nil {
@@ -55,7 +63,39 @@ func (e Entry) Validate() error {
 	if err := checkPresence(e); err != nil {
 		return err
 	}
+	if err := checkMembers(e); err != nil {
+		return err
+	}
 	return checkText("text", e.Text, MaxTextLen)
+}
+
+// checkMembers validates a view entry's membership: only on a system
+// entry, within MaxMembers, each member valid and named once.
+func checkMembers(e Entry) error {
+	if len(e.Members) == 0 {
+		return nil
+	}
+	if e.Kind != KindSystem {
+		return fmt.Errorf("a %s entry carries a membership", e.Kind)
+	}
+	return checkMemberList("members", e.Members)
+}
+
+func checkMemberList(what string, members []NodeInfo) error {
+	if len(members) > MaxMembers {
+		return fmt.Errorf("%s: %d, limit %d", what, len(members), MaxMembers)
+	}
+	seen := make(map[string]struct{}, len(members))
+	for i, n := range members {
+		if err := n.Validate(); err != nil {
+			return fmt.Errorf("%s: member %d: %w", what, i, err)
+		}
+		if _, dup := seen[n.ID]; dup {
+			return fmt.Errorf("%s: member %d: duplicate node id %q", what, i, n.ID)
+		}
+		seen[n.ID] = struct{}{}
+	}
+	return nil
 }
 
 // Submit forwards chat entries from a member to the leader for sequencing:
@@ -86,9 +126,12 @@ func (m Submit) Validate() error {
 	return nil
 }
 
-// Deliver is the leader's broadcast of sequenced entries, in order.
+// Deliver is the leader's broadcast of sequenced entries, in order. Commit
+// is the leader's commit point: every entry up to it is stored by a
+// majority and may be shown.
 type Deliver struct {
 	Entries []Entry `cbor:"1,keyasint"`
+	Commit  uint64  `cbor:"2,keyasint,omitempty"`
 }
 
 func (Deliver) Type() MsgType { return TypeDeliver }
@@ -100,7 +143,8 @@ func (m Deliver) Validate() error {
 	return checkSequenced(m.Entries)
 }
 
-// Ack acknowledges every entry up to and including Seq.
+// Ack tells the leader that the sender stores every entry up to and
+// including Seq durably, and that its history up to there is the leader's.
 type Ack struct {
 	Seq uint64 `cbor:"1,keyasint,omitempty"`
 }
@@ -152,6 +196,13 @@ type CatchUpReply struct {
 	Floor      uint64            `cbor:"6,keyasint,omitempty"`
 	FloorEpoch uint64            `cbor:"7,keyasint,omitempty"`
 	Origins    map[string]uint64 `cbor:"8,keyasint,omitempty"`
+	// Commit is the replier's commit point (see Deliver), and FloorView the
+	// membership in force at Floor, for an asker whose history starts there.
+	Commit    uint64     `cbor:"9,keyasint,omitempty"`
+	FloorView []NodeInfo `cbor:"10,keyasint,omitempty"`
+	// After echoes the request's AfterSeq, so that a reply to an earlier
+	// request is told apart.
+	After uint64 `cbor:"11,keyasint,omitempty"`
 }
 
 func (CatchUpReply) Type() MsgType { return TypeCatchUpReply }
@@ -171,5 +222,5 @@ func (m CatchUpReply) Validate() error {
 			return err
 		}
 	}
-	return nil
+	return checkMemberList("floor view", m.FloorView)
 }

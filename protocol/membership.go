@@ -114,8 +114,10 @@ type View struct {
 func (View) Type() MsgType { return TypeView }
 
 func (v View) Validate() error {
-	if err := checkID("leader id", v.Leader); err != nil {
-		return err
+	if v.Leader != "" {
+		if err := checkID("leader id", v.Leader); err != nil {
+			return err
+		}
 	}
 	if len(v.Members) == 0 {
 		return fmt.Errorf("no members")
@@ -136,7 +138,7 @@ func (v View) Validate() error {
 	if err := checkString("ring id", v.RingID, MaxIDLen*2); err != nil {
 		return err
 	}
-	if _, ok := seen[v.Leader]; !ok {
+	if _, ok := seen[v.Leader]; !ok && v.Leader != "" {
 		return fmt.Errorf("leader %q is not a member", v.Leader)
 	}
 	return nil
@@ -150,13 +152,27 @@ type Heartbeat struct {
 	// admitted by a leader that died before its view spread) can answer
 	// it with the ring's view.
 	From *NodeInfo `cbor:"2,keyasint,omitempty"`
+	// Leader is the leader the sender follows (itself, from a leader), nil
+	// if it has none: a node without a leader learns where the ring's is.
+	Leader *NodeInfo `cbor:"3,keyasint,omitempty"`
+	// From a leader: its commit point (see Deliver) and how many members of
+	// its view it hears, itself included.
+	Commit uint64 `cbor:"4,keyasint,omitempty"`
+	Reach  uint32 `cbor:"5,keyasint,omitempty"`
+	// From a member of the leader's epoch: as Ack.Seq, repeated.
+	Stored uint64 `cbor:"6,keyasint,omitempty"`
 }
 
 func (Heartbeat) Type() MsgType { return TypeHeartbeat }
 
 func (m Heartbeat) Validate() error {
 	if m.From != nil {
-		return wrapField("from", m.From.Validate())
+		if err := m.From.Validate(); err != nil {
+			return wrapField("from", err)
+		}
+	}
+	if m.Leader != nil {
+		return wrapField("leader", m.Leader.Validate())
 	}
 	return nil
 }

@@ -9,6 +9,9 @@ const (
 	PresenceLeft   = "left"   // left gracefully
 	PresenceDied   = "died"   // dropped from the ring as failed
 	PresenceLeader = "leader" // became the leader of a new epoch
+	// PresenceReformed: the operator of About forced a new view of the
+	// members its node reached (ringctl reform).
+	PresenceReformed = "reformed"
 )
 
 // checkPresence validates the presence part of an entry: both or neither
@@ -21,7 +24,7 @@ func checkPresence(e Entry) error {
 		return fmt.Errorf("a %s entry carries a presence event", e.Kind)
 	}
 	switch e.Presence {
-	case PresenceJoined, PresenceLeft, PresenceDied, PresenceLeader:
+	case PresenceJoined, PresenceLeft, PresenceDied, PresenceLeader, PresenceReformed:
 	default:
 		return fmt.Errorf("unknown presence event %q", e.Presence)
 	}

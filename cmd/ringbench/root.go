@@ -154,8 +154,8 @@ func (o *options) complete(cmd *cobra.Command, phases string) error {
 	if o.phases, err = parsePhases(phases, attached); err != nil {
 		return err
 	}
-	if slices.Contains(o.phases, phaseFailover) && o.nodes < 2 {
-		return errors.New("the failover phase needs at least 2 nodes (or leave it out with --phases)")
+	if slices.Contains(o.phases, phaseFailover) && o.nodes < 3 {
+		return errors.New("the failover phase needs at least 3 nodes: a ring of two that loses one waits for it (or leave the phase out with --phases)")
 	}
 	return nil
 }

@@ -30,7 +30,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--size", "10"}, "--size must be from 32 to 4096 bytes"},
 		{[]string{"-d", "0s"}, "--duration must be above 0"},
 		{[]string{"--phases", "throughput,warp"}, `unknown phase "warp"`},
-		{[]string{"-n", "1"}, "the failover phase needs at least 2 nodes"},
+		{[]string{"-n", "2"}, "the failover phase needs at least 3 nodes"},
 		{[]string{"--senders", "0"}, "--senders must be from 1"},
 		{[]string{"--bogus"}, "unknown flag"},
 		{[]string{"extra"}, "unknown command"},

@@ -20,6 +20,7 @@ const (
 	StateJoining  = "joining"
 	StateMember   = "member"
 	StateElecting = "electing"
+	StateNoQuorum = "no-quorum"
 	StateLeaving  = "leaving"
 )
 
@@ -56,6 +57,9 @@ type Message struct {
 	// the member and the event (joined, left, died, leader).
 	About    *NodeRef `json:"about,omitempty"`
 	Presence string   `json:"presence,omitempty"`
+	// Members: a system message that changes the ring's membership names
+	// the members from this message on, in ring order.
+	Members []NodeRef `json:"members,omitempty"`
 }
 
 // Receipt acknowledges a message the local node has had sequenced and stored.
@@ -77,7 +81,13 @@ type Status struct {
 	Next    NodeRef `json:"next"`
 	Members int     `json:"members"`
 	LastSeq uint64  `json:"last_seq"`
-	Lamport uint64  `json:"lamport"`
+	// CommitSeq: every message up to it is stored by a majority and shown.
+	// Quorum: members needed for a majority of the view; Reachable:
+	// members this node hears, itself included.
+	CommitSeq uint64 `json:"commit_seq"`
+	Quorum    int    `json:"quorum"`
+	Reachable int    `json:"reachable"`
+	Lamport   uint64 `json:"lamport"`
 	Ring    string  `json:"ring"` // id of the ring it is a member of; "" while detached or joining
 }
 

@@ -3,6 +3,7 @@ package ring
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -131,6 +132,9 @@ func crSingle(ranks []int, from int) int {
 func runElectionCount(t *testing.T, ranks []int, seed uint64, single *int) (election, elected int) {
 	t.Helper()
 	s := newSim(t, seed)
+	if os.Getenv("RING_TRACE") != "" {
+		s.trace = t.Logf
+	}
 	n := len(ranks)
 	nodes := make([]*simNode, n)
 	infos := make([]protocol.NodeInfo, n)
@@ -140,11 +144,14 @@ func runElectionCount(t *testing.T, ranks []int, seed uint64, single *int) (elec
 	}
 	// The ring as it stands after joins, set up directly: n² join messages
 	// for every placement would dwarf what is measured.
-	v := protocol.View{Version: 1, Epoch: 1, Leader: infos[0].ID, Members: infos, RingID: "counted"}
+	// The leader of epoch 1 is gone, and nobody has heard from it since:
+	// nobody holds a candidacy back for it.
+	gone := protocol.NodeInfo{ID: "ffffffffffffffff", Name: "gone", Addr: "127.0.0.1:6999"}
+	v := protocol.View{Version: 1, Epoch: 1, Leader: gone.ID, Members: infos, RingID: "counted"}
 	for _, nd := range nodes {
 		nd.m.view = cloneView(v)
-		nd.m.epoch, nd.m.elEpoch = 1, 1
-		nd.m.leader = infos[0]
+		nd.m.epoch, nd.m.term, nd.m.el.epoch = 1, 1, 1
+		nd.m.leader = gone
 		nd.m.state = Member
 	}
 	if single != nil {
@@ -171,7 +178,7 @@ func runElectionCount(t *testing.T, ranks []int, seed uint64, single *int) (elec
 			ranks, top.name, top.m.State(), top.m.Epoch(), len(top.m.View().Members))
 	}
 	for _, nd := range nodes {
-		if got := nd.m.accepted[2]; got != top.info.ID {
+		if got := nd.m.el.accepted[2]; got != top.info.ID {
 			t.Fatalf("placement %v: %s accepted %q for epoch 2, want %s", ranks, nd.name, got, top.name)
 		}
 	}

@@ -8,7 +8,9 @@ type Event interface{ isEvent() }
 // Delivered: an entry was appended to the log, in sequence order.
 type Delivered struct{ Entry protocol.Entry }
 
-// Acked: a message this node submitted was sequenced and stored locally.
+// Delivered is emitted once the entry is committed: stored by a majority.
+
+// Acked: a message this node submitted was committed.
 type Acked struct {
 	Token uint64
 	Entry protocol.Entry
@@ -44,6 +46,21 @@ type ElectionStarted struct {
 	Why   string
 }
 
+// Voted: this node voted in a new epoch (Saved.Term and Saved.Vote). The
+// driver stores the vote before it sends what the machine produced with it:
+// a node that voted twice in one epoch could make two leaders.
+type Voted struct {
+	Epoch  uint64
+	Leader string
+}
+
+// HistoryYielded: after an operator forced a new view (ringctl reform),
+// this node's committed history from From to To differed from the
+// leader's and was cut; its own messages there go out again.
+type HistoryYielded struct{ From, To uint64 }
+
+func (Voted) isEvent()           {}
+func (HistoryYielded) isEvent()  {}
 func (Delivered) isEvent()       {}
 func (Acked) isEvent()           {}
 func (StateChanged) isEvent()    {}

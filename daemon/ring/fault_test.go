@@ -4,22 +4,24 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 )
 
 // TestRandomFaults runs seeded random schedules of joins, says, kills, hangs,
-// leaves, partial deliveries and ticks on 3–7 nodes, checking the invariants
-// whenever the network is quiet. A failing seed prints its schedule as a
-// scenario script, ready for testdata/scenarios.
+// restarts, leaves, network cuts (both ways, one way, with frames lost or
+// held), lossy links, heals, partial deliveries and ticks on 3–7 nodes. The
+// safety invariants are checked after every step (invariants_test.go); at
+// the end everything heals and the ring must come together, with every
+// acknowledged message. A failing seed prints its schedule as a scenario
+// script, ready for testdata/scenarios.
 //
 // RING_FAULT_SEEDS=n runs n seeds instead of the default, from
 // RING_FAULT_FIRST=f (default 1); RING_FAULT_SEED=s runs only seed s
 // (RING_TRACE=1 logs its every message and event). RING_FAULT_KEEPGOING=1
-// runs on after a failure; RING_FAULT_RESUME=1 lets schedules resume hung
-// nodes too (which shows the limits of a ring without a quorum: see
-// docs/ELECTION.md).
+// runs on after a failure; RING_FAULT_NORESTART=1 leaves restarts out.
 func TestRandomFaults(t *testing.T) {
 	first, count := uint64(1), 300
 	if testing.Short() || raceEnabled {
@@ -95,51 +97,81 @@ func faultSchedule(seed uint64) []string {
 			script = append(script, fmt.Sprintf("join %s @member", x), "settle")
 		}
 	}
-	faults, said := 0, 0
-	resumes := os.Getenv("RING_FAULT_RESUME") != ""
-	// Restarts are opt-in too: a node restarted while every member it knew
-	// is dead founds its ring again alone, and may reuse an epoch that
-	// members it never heard of used meanwhile (docs/ELECTION.md).
-	restarts := os.Getenv("RING_FAULT_RESTART") != ""
+	down, said := 0, 0
+	noRestarts := os.Getenv("RING_FAULT_NORESTART") != ""
 	for range 25 + rng.IntN(30) {
 		r := rng.IntN(100)
 		switch {
-		case r < 10:
+		case r < 8:
 			script = append(script, "join @detached @member")
-		case r < 35:
+		case r < 32:
 			said++
 			who := "@member"
 			if rng.IntN(5) == 0 {
 				who = "@node"
 			}
 			script = append(script, fmt.Sprintf("say %s m%d", who, said))
-		case r < 45 && faults < n-2:
-			faults++
+		case r < 40 && down < n-1:
+			down++
 			op := []string{"kill", "hang"}[rng.IntN(2)]
 			who := []string{"@member", "@leader"}[rng.IntN(2)]
 			script = append(script, op+" "+who)
-		case r < 52:
+		case r < 45:
 			script = append(script, "leave "+[]string{"@member", "@leader"}[rng.IntN(2)])
-		case r < 55 && resumes:
-			script = append(script, "resume @hung")
-		case r < 55 && restarts:
+		case r < 50 && !noRestarts:
 			script = append(script, "restart @killed")
-		case r < 70:
-			script = append(script, fmt.Sprintf("step %d", 1+rng.IntN(15)))
+			down = max(0, down-1)
+		case r < 54:
+			script = append(script, "resume @hung")
+			down = max(0, down-1)
+		case r < 61:
+			script = append(script, cutLine(rng, names))
+		case r < 66:
+			script = append(script, "heal")
+		case r < 68:
+			a, b := rng.IntN(n), rng.IntN(n-1)
+			if b >= a {
+				b++
+			}
+			script = append(script, fmt.Sprintf("drop %s %s 0.%d", names[a], names[b], 1+rng.IntN(4)))
 		case r < 80:
+			script = append(script, fmt.Sprintf("step %d", 1+rng.IntN(15)))
+		case r < 88:
 			script = append(script, "settle")
 		default:
 			script = append(script, fmt.Sprintf("tick %d", 1+rng.IntN(8)))
 		}
 	}
-	// Let everything finish: failure detection, elections, catch-up; then
-	// the nodes left detached join again, as their users would.
-	script = append(script, "settle", "tick 60")
-	for _, x := range names {
-		script = append(script, "rejoin "+x)
-	}
-	script = append(script, "tick 60", "check")
+	// Then everything heals: the cuts, the hung and the killed nodes; the
+	// ring must come together in a bounded number of ticks, with every
+	// node and nothing left queued, and hold every acknowledged message.
+	script = append(script, "settle", "heal", "revive", "converge 600", "check")
 	return script
+}
+
+// cutLine draws a cut: the nodes split in two parts, both ways or one way,
+// the frames under way lost or held.
+func cutLine(rng *rand.Rand, names []string) string {
+	perm := rng.Perm(len(names))
+	k := 1 + rng.IntN(len(names)-1)
+	var a, b []string
+	for i, p := range perm {
+		if i < k {
+			a = append(a, names[p])
+		} else {
+			b = append(b, names[p])
+		}
+	}
+	slices.Sort(a)
+	slices.Sort(b)
+	verb, sep := "cut", "|"
+	if rng.IntN(4) == 0 {
+		verb = "hold"
+	}
+	if rng.IntN(4) == 0 {
+		sep = "->"
+	}
+	return verb + " " + strings.Join(a, " ") + " " + sep + " " + strings.Join(b, " ")
 }
 
 // runFaultScript replays a schedule, checking the safety invariants each time

@@ -12,7 +12,35 @@ type MemLog struct {
 	Entries    []protocol.Entry
 	FloorSeq   uint64
 	FloorEpoch uint64
-	origins    map[string]uint64
+	FloorView  []protocol.NodeInfo // the membership in force at FloorSeq
+	// Lag, if set, is how many of the last entries are not durable yet.
+	Lag     int
+	origins map[string]uint64
+}
+
+// Durable is the last entry but Lag.
+func (l *MemLog) Durable() uint64 {
+	if l.Lag <= 0 || len(l.Entries) == 0 {
+		return l.LastSeq()
+	}
+	if l.Lag >= len(l.Entries) {
+		return l.FloorSeq
+	}
+	return l.Entries[len(l.Entries)-1-l.Lag].Seq
+}
+
+// ViewAt finds the last view entry at or below seq; at the floor, the
+// floor's view stands for it.
+func (l *MemLog) ViewAt(seq uint64) (protocol.Entry, bool) {
+	for i := len(l.Entries) - 1; i >= 0; i-- {
+		if e := l.Entries[i]; e.Seq <= seq && e.IsView() {
+			return e, true
+		}
+	}
+	if len(l.FloorView) > 0 && seq >= l.FloorSeq {
+		return protocol.Entry{Seq: l.FloorSeq, Epoch: l.FloorEpoch, Kind: protocol.KindSystem, Members: l.FloorView}, true
+	}
+	return protocol.Entry{}, false
 }
 
 func (l *MemLog) LastSeq() uint64 {
@@ -85,11 +113,11 @@ func (l *MemLog) TruncateAfter(seq uint64) ([]protocol.Entry, error) {
 
 func (l *MemLog) Floor() (seq, epoch uint64) { return l.FloorSeq, l.FloorEpoch }
 
-func (l *MemLog) StartAfter(seq, epoch uint64, origins map[string]uint64) error {
+func (l *MemLog) StartAfter(seq, epoch uint64, origins map[string]uint64, members []protocol.NodeInfo) error {
 	if len(l.Entries) > 0 || l.FloorSeq > 0 {
 		return fmt.Errorf("the log is not empty")
 	}
-	l.FloorSeq, l.FloorEpoch = seq, epoch
+	l.FloorSeq, l.FloorEpoch, l.FloorView = seq, epoch, members
 	l.origins = map[string]uint64{}
 	for id, c := range origins {
 		l.origins[id] = c
@@ -106,7 +134,7 @@ func (l *MemLog) Origins() map[string]uint64 {
 }
 
 func (l *MemLog) Reset() error {
-	l.Entries, l.FloorSeq, l.FloorEpoch, l.origins = nil, 0, 0, nil
+	l.Entries, l.FloorSeq, l.FloorEpoch, l.FloorView, l.origins = nil, 0, 0, nil, nil
 	return nil
 }
 

@@ -29,10 +29,24 @@ package ring
 //	reset-counts           zero the message counters
 //	rejoin a ...           each detached running node joins through the leader
 //	                       (or founds a ring if there is none), as a user would
+//	cut a b | c d          cut every link between the parts, both ways: frames
+//	                       vanish, as behind a blackhole route (nodes named in
+//	                       no part keep their links)
+//	cut a b -> c           cut only the links from a and b to c
+//	hold a | b c           like cut, but frames wait and arrive at the heal
+//	drop a b 0.1           lose that share of the frames between a and b
+//	reset a b              the connections between a and b close (both see it)
+//	heal                   every link whole again; held frames arrive
+//	revive                 restart every killed node, resume every hung one
+//	converge [N]           tick (at most N times, default 400) until the
+//	                       running nodes form one ring with nothing pending;
+//	                       detached ones join it, as their users would
+//	reform a               a's operator forces a new view (ringctl reform)
 //	check                  the invariants (see checkInvariants); the safety
-//	                       part of them (checkSafety) runs after every settle
-//	                       and tick, unless turned off by
-//	safety off|on          (for a ring split in parts that go on alone)
+//	                       checks (invariants_test.go) run after every step,
+//	                       unless turned off by
+//	safety off|on          (after a reform, which may lose what only the
+//	                       dropped members held)
 //	batch                  from now on a node may take several messages before
 //	                       its output is sent, as the daemon's driver does
 //	expect leader c        every running member follows c, and c leads
@@ -40,14 +54,17 @@ package ring
 //	expect epoch[op] N     every running member's epoch; op is one of = <= >=
 //	expect members a b c   every running member's view holds exactly these
 //	expect ring a b c      ... in this ring order (up to rotation)
-//	expect log b "text"    b's log holds text exactly once
-//	expect log-all "text"  every running member's log holds text exactly once
-//	expect nolog b "text"  b's log does not hold text
+//	expect log b "text"    b's committed history holds text exactly once
+//	expect log-all "text"  every running member's committed history holds text
+//	                       exactly once
+//	expect nolog b "text"  b's history does not hold text
+//	expect commit b[op] N  b's commit point
 //	expect acked b "text"  b's message text was acknowledged (Acked)
 //	expect presence b E    in every running member's log, the last presence
 //	                       event about b is E (joined, left, died, leader)
 //	expect pending b N     b has N messages not yet sequenced
-//	expect state b S       b's state (detached, joining, member, electing, leaving)
+//	expect state b S       b's state (detached, joining, member, electing,
+//	                       no-quorum, leaving)
 //	expect elections[op] N ElectionStarted events so far, over all nodes
 //	expect count T[op] N   messages of type T (Election, Elected, View, ...)
 //	                       since the last reset-counts
@@ -180,11 +197,8 @@ func splitWords(line string) ([]string, error) {
 type runner struct {
 	t   testing.TB
 	s   *sim
-	rng *rand.Rand // for @member and the like
-	// noSafety: checkSafety does not run after every settle and tick (two
-	// parts of a ring that lost sight of each other differ until they meet)
-	noSafety bool
-	name     string
+	rng  *rand.Rand // for @member and the like
+	name string
 	seed     uint64
 	line     scriptLine
 }
@@ -352,26 +366,76 @@ func (r *runner) exec(w []string) {
 		}
 	case "settle":
 		s.settle()
-		r.safety()
 	case "rejoin":
 		r.argc(w, 1)
 		for _, n := range r.nodes(w[1:]) {
 			if !n.alive || n.hung || n.m.State() != Detached {
 				continue
 			}
-			// A restarted node still looking for its ring founds it
-			// again soon; joined through, it gathers everyone in one.
-			for i := 0; i < 400 && len(s.members()) == 0 && s.resuming(); i++ {
-				s.tick()
-			}
-			if ms := s.members(); len(ms) > 0 {
-				n.m.Join(protocol.NodeInfo{Addr: ms[0].m.Leader().Addr})
-			} else {
+			if l := s.leaderNode(); l != nil {
+				n.m.Join(protocol.NodeInfo{Addr: l.info.Addr})
+			} else if len(s.members()) == 0 {
 				n.m.Found()
+			} else {
+				continue // a ring without a leader: the user tries again later
 			}
 			s.collect(n)
 			s.settle()
 		}
+	case "cut", "hold":
+		r.argc(w, 2)
+		from, to, oneWay := r.parts(w[1:])
+		st := linkState{cut: w[0] == "cut", hold: w[0] == "hold"}
+		s.setLinks(from, to, st)
+		if !oneWay {
+			s.setLinks(to, from, st)
+		}
+	case "drop":
+		r.argc(w, 3)
+		a, b := r.node(w[1]), r.node(w[2])
+		p, err := strconv.ParseFloat(w[3], 64)
+		if err != nil || p < 0 || p > 1 {
+			r.fail("bad loss rate %q", w[3])
+		}
+		s.setLinks([]*simNode{a}, []*simNode{b}, linkState{loss: p})
+		s.setLinks([]*simNode{b}, []*simNode{a}, linkState{loss: p})
+	case "reset":
+		r.argc(w, 2)
+		s.reset(r.node(w[1]), r.node(w[2]))
+	case "heal":
+		s.heal()
+	case "revive":
+		for _, id := range s.order {
+			switch n := s.nodes[id]; {
+			case !n.alive:
+				s.restart(n)
+			case n.hung:
+				s.resume(n)
+			}
+		}
+	case "converge":
+		limit := 400
+		if len(w) > 1 {
+			limit = r.num(w[1])
+		}
+		for i := 0; ; i++ {
+			r.rejoinDetached()
+			ok, why := s.converged()
+			if ok {
+				break
+			}
+			if i >= limit {
+				r.fail("not one ring after %d ticks: %s%s", limit, why, s.describe())
+			}
+			s.tick()
+		}
+	case "reform":
+		r.argc(w, 1)
+		n := r.node(w[1])
+		if why := n.m.Reform(); why != "" {
+			r.fail("%s refuses to reform: %s", n.name, why)
+		}
+		s.collect(n)
 	case "step":
 		r.argc(w, 1)
 		for range r.num(w[1]) {
@@ -393,7 +457,6 @@ func (r *runner) exec(w []string) {
 		}
 		for range k {
 			s.tick()
-			r.safety()
 		}
 	case "kill":
 		r.argc(w, 1)
@@ -435,7 +498,7 @@ func (r *runner) exec(w []string) {
 		r.argc(w, 1)
 		switch w[1] {
 		case "on", "off":
-			r.noSafety = w[1] == "off"
+			s.check.off = w[1] == "off"
 		default:
 			r.fail("safety on or off")
 		}
@@ -453,10 +516,70 @@ func (r *runner) exec(w []string) {
 	}
 }
 
-func (r *runner) safety() {
-	if !r.noSafety {
-		r.s.checkSafety()
+// rejoinDetached makes every running detached node join through the leader,
+// as its user would; with no ring at all, one of them founds one.
+func (r *runner) rejoinDetached() {
+	s := r.s
+	for _, n := range s.alive() {
+		if n.m.State() != Detached {
+			continue
+		}
+		if l := s.someLeader(); l != nil {
+			n.m.Join(protocol.NodeInfo{Addr: l.info.Addr})
+		} else if len(s.members()) == 0 && !s.anyJoining() {
+			n.m.Found()
+		} else {
+			continue
+		}
+		s.collect(n)
+		s.settle()
 	}
+}
+
+func (s *sim) anyJoining() bool {
+	for _, n := range s.alive() {
+		if n.m.State() == Joining {
+			return true
+		}
+	}
+	return false
+}
+
+// parts reads "a b | c d" or "a b -> c d".
+func (r *runner) parts(words []string) (from, to []*simNode, oneWay bool) {
+	i := slices.IndexFunc(words, func(w string) bool { return w == "|" || w == "->" })
+	if i <= 0 || i == len(words)-1 {
+		r.fail("want two parts: a b | c d, or a -> b")
+	}
+	return r.nodes(words[:i]), r.nodes(words[i+1:]), words[i] == "->"
+}
+
+// someLeader is the one running node that leads, nil if none or several do.
+func (s *sim) someLeader() *simNode {
+	var l *simNode
+	for _, n := range s.alive() {
+		if n.m.IsLeader() {
+			if l != nil {
+				return nil
+			}
+			l = n
+		}
+	}
+	return l
+}
+
+// leaderNode is a running node that leads and that every running member
+// follows, nil if there is none.
+func (s *sim) leaderNode() *simNode {
+	var l *simNode
+	for _, n := range s.members() {
+		x := s.nodes[n.m.Leader().ID]
+		if x == nil || !x.alive || x.hung || !x.m.IsLeader() || (l != nil && x != l) {
+			return nil
+		}
+		l = x
+	}
+	return l
 }
 
 // elect makes a node start an election, as a lost leader would.
@@ -468,17 +591,6 @@ func (s *sim) elect(n *simNode) {
 
 // members are the running nodes attached to a ring (a joiner is not yet:
 // it holds the history it had before).
-// resuming says whether a running node is still looking for its ring
-// after a restart.
-func (s *sim) resuming() bool {
-	for _, n := range s.alive() {
-		if n.m.resuming {
-			return true
-		}
-	}
-	return false
-}
-
 func (s *sim) members() []*simNode {
 	var out []*simNode
 	for _, n := range s.alive() {
@@ -572,8 +684,11 @@ func (r *runner) expect(w []string) {
 		need(2)
 		n := r.node(args[0])
 		got := countText(n.log, args[1])
+		if what == "log" {
+			got = countCommitted(n, args[1])
+		}
 		if what == "log" && got != 1 {
-			r.fail("%s's log holds %q %d times; log %q", n.name, args[1], got, texts(n.log))
+			r.fail("%s's committed history holds %q %d times; log %q (commit %d)", n.name, args[1], got, texts(n.log), n.m.Commit())
 		}
 		if what == "nolog" && got != 0 {
 			r.fail("%s's log holds %q", n.name, args[1])
@@ -585,8 +700,8 @@ func (r *runner) expect(w []string) {
 			r.fail("no running members")
 		}
 		for _, m := range ms {
-			if got := countText(m.log, args[0]); got != 1 {
-				r.fail("%s's log holds %q %d times; log %q", m.name, args[0], got, texts(m.log))
+			if got := countCommitted(m, args[0]); got != 1 {
+				r.fail("%s's committed history holds %q %d times; log %q", m.name, args[0], got, texts(m.log))
 			}
 		}
 	case "acked":
@@ -609,6 +724,12 @@ func (r *runner) expect(w []string) {
 			if got := lastPresence(m.log, about.info.ID); got != args[1] {
 				r.fail("%s's last presence event about %s is %q, want %q; log %q", m.name, about.name, got, args[1], texts(m.log))
 			}
+		}
+	case "commit":
+		need(2)
+		n := r.node(args[0])
+		if got, want := int(n.m.Commit()), r.num(args[1]); !compareOp(got, op, want) {
+			r.fail("%s's commit point is %d, want %s%d", n.name, got, op, want)
 		}
 	case "pending":
 		need(2)
@@ -669,6 +790,16 @@ func lastPresence(l *MemLog, id string) string {
 	return ""
 }
 
+func countCommitted(n *simNode, text string) int {
+	k := 0
+	for _, e := range committedEntries(n) {
+		if e.Text == text {
+			k++
+		}
+	}
+	return k
+}
+
 func countText(l *MemLog, text string) int {
 	n := 0
 	for _, e := range l.Entries {
@@ -679,201 +810,36 @@ func countText(l *MemLog, text string) int {
 	return n
 }
 
-// checkInvariants asserts what must hold whenever the network is quiet:
-//
-//   - at most one leader per epoch of a ring, over every LeaderChanged event
-//     any node ever emitted (dead ones included);
-//   - every running node attached to a ring is a member of the same ring, and
-//     they agree on leader, epoch and view; the leader runs and leads;
-//   - the running members' logs are prefixes of the longest one, and none
-//     holds a message twice;
-//   - a message that was acknowledged (Acked) to its author in this ring and
-//     that some running member stored (its author, say) is in every running
-//     member's log exactly once.
-func (s *sim) checkInvariants() {
-	s.t.Helper()
-	s.checkSafety()
-	s.checkNoDuplicates()
-	// A message is known by its author and text (texts are not said twice
-	// in these tests; a node that diverged offers its messages again under
-	// new counters). An ack binds while its node stays in the ring: one that
-	// left or was dropped since then no longer vouches for its history.
-	type ack struct {
-		ring, origin, text string
-		by                 *simNode
-		session            int
-	}
-	var acks []ack
-	sessions := map[*simNode]int{}
+
+// describe prints every node's state, for a failing scenario.
+func (s *sim) describe() string {
+	var b strings.Builder
 	for _, id := range s.order {
 		n := s.nodes[id]
-		ring := ""
-		for _, e := range n.events {
-			switch e := e.(type) {
-			case ViewChanged:
-				ring = e.View.RingID
-			case StateChanged:
-				if e.State == Detached {
-					sessions[n]++
-				}
-			case Acked:
-				acks = append(acks, ack{ring, e.Entry.OriginID, e.Entry.Text, n, sessions[n]})
-			}
+		m := n.m
+		fmt.Fprintf(&b, "\n  %s alive=%v hung=%v %s leader=%s epoch=%d term=%d vote=%s commit=%d last=%d view=v%d%v pending=%d gone=%v",
+			n.name, n.alive, n.hung, m.State(), s.nameOf(m.Leader().ID), m.Epoch(), m.term, s.nameOf(m.vote), m.Commit(), n.log.LastSeq(),
+			m.View().Version, s.names(m.View().Members), m.Pending(), m.gone)
+		for _, p := range m.sq.outbox {
+			fmt.Fprintf(&b, "\n    outbox %s#%d ring=%q %q", s.nameOf(p.entry.OriginID), p.entry.OriginCounter, p.ring, p.entry.Text)
 		}
+		fmt.Fprintf(&b, "\n    changes=%v configs=%d handingOver=%v before=%v match=%v epochStart=%d", m.q.changes, len(m.q.configs), m.lv.handingOver, m.lv.before != nil, m.q.match, m.q.epochStart)
+		fmt.Fprintf(&b, "\n    seen %v unsure=%v verify=%d el=%d part=%v started=%d tick=%d deferred=%v next=%s", m.sq.seen, m.sq.unsure, m.sq.verifySeq, m.el.epoch, m.el.participant, m.el.started, m.tick, m.el.deferred != nil, s.nameOf(m.Next().ID))
 	}
-	for _, n := range s.alive() {
-		if n.m.State() == Joining {
-			s.t.Fatalf("%s is still joining", n.name)
-		}
-	}
-	ms := s.members()
-	var ref *simNode
-	for _, n := range ms {
-		if n.m.State() != Member {
-			s.t.Fatalf("%s is %s, not member", n.name, n.m.State())
-		}
-		if ref == nil {
-			ref = n
-			continue
-		}
-		if n.m.View().RingID != ref.m.View().RingID {
-			s.t.Fatalf("%s is in ring %s but %s in ring %s", n.name, n.m.View().RingID, ref.name, ref.m.View().RingID)
-		}
-		if n.m.Leader().ID != ref.m.Leader().ID || n.m.Epoch() != ref.m.Epoch() {
-			s.t.Fatalf("%s follows %s@%d but %s follows %s@%d", n.name, n.m.Leader().Name, n.m.Epoch(), ref.name, ref.m.Leader().Name, ref.m.Epoch())
-		}
-		if !slices.Equal(n.m.View().Members, ref.m.View().Members) || n.m.View().Version != ref.m.View().Version {
-			s.t.Fatalf("views differ: %s v%d %v, %s v%d %v", n.name, n.m.View().Version, n.m.View().Members, ref.name, ref.m.View().Version, ref.m.View().Members)
-		}
-	}
-	if ref == nil {
-		return
-	}
-	ring := ref.m.View().RingID
-	l, ok := s.nodes[ref.m.Leader().ID]
-	if !ok || !l.alive || l.hung || !l.m.IsLeader() {
-		s.t.Fatalf("members follow %q, which does not run or lead", ref.m.Leader().Name)
-	}
-	for _, p := range ref.m.View().Members {
-		if n := s.nodes[p.ID]; n == nil || !slices.Contains(ms, n) {
-			s.t.Fatalf("view %v holds %s, which does not run in the ring", ref.m.View().Members, p.Name)
-		}
-	}
-	for _, n := range ms {
-		if !slices.ContainsFunc(ref.m.View().Members, func(p protocol.NodeInfo) bool { return p.ID == n.info.ID }) {
-			s.t.Fatalf("%s runs as a member but is not in the view", n.name)
-		}
-	}
-
-	// Acknowledged messages of this ring are not lost while a member keeps them.
-	for _, k := range acks {
-		if k.ring != ring {
-			continue
-		}
-		kept := slices.Contains(ms, k.by) && sessions[k.by] == k.session
-		for _, n := range ms {
-			kept = kept || holds(n.log, k.origin, k.text) > 0
-		}
-		if !kept {
-			continue
-		}
-		for _, n := range ms {
-			if got := holds(n.log, k.origin, k.text); got != 1 {
-				s.t.Fatalf("%q, acknowledged to %s, is %d times in %s's log %q", k.text, k.by.name, got, n.name, texts(n.log))
-			}
-		}
-	}
+	return b.String()
 }
 
-// checkSafety asserts what must hold at any time: one leader per epoch of a
-// ring, and running nodes' logs prefixes of the longest without duplicates.
-func (s *sim) checkSafety() {
-	s.t.Helper()
-	// LeaderChanged events since the last call, each in the ring of the
-	// ViewChanged before it.
-	for _, id := range s.order {
-		n := s.nodes[id]
-		for ; n.scanned < len(n.events); n.scanned++ {
-			switch e := n.events[n.scanned].(type) {
-			case ViewChanged:
-				n.ring = e.View.RingID
-			case LeaderChanged:
-				k := ringEpoch{n.ring, e.Epoch}
-				if l, ok := s.leaders[k]; ok && l != e.Leader.ID {
-					s.t.Fatalf("two leaders in epoch %d of ring %s: %s and %s (seen by %s)", e.Epoch, n.ring, s.nodes[l].name, s.nodes[e.Leader.ID].name, n.name)
-				}
-				s.leaders[k] = e.Leader.ID
-			}
-		}
+func (s *sim) nameOf(id string) string {
+	if n := s.nodes[id]; n != nil {
+		return n.name
 	}
-	// Logs of running members of the same ring: prefixes of the longest.
-	// (A node that left keeps the history it had, but the ring may lose that
-	// history later, when every member that held it dies.)
-	for _, run := range s.rings() {
-		var longest *simNode
-		for _, n := range run {
-			if longest == nil || len(n.log.Entries) > len(longest.log.Entries) {
-				longest = n
-			}
-		}
-		for _, n := range run {
-			for i, e := range n.log.Entries {
-				want := longest.log.Entries[i]
-				if e.Seq != uint64(i+1) || e.Epoch != want.Epoch || e.OriginID != want.OriginID || e.OriginCounter != want.OriginCounter || e.Text != want.Text {
-					s.t.Fatalf("%s's log differs from %s's at %d: %+v vs %+v", n.name, longest.name, i+1, e, want)
-				}
-			}
-		}
-	}
+	return id
 }
 
-type ringEpoch struct {
-	ring  string
-	epoch uint64
-}
-
-// rings groups the running members by ring id.
-func (s *sim) rings() map[string][]*simNode {
-	rings := map[string][]*simNode{}
-	for _, n := range s.members() {
-		id := n.m.View().RingID
-		rings[id] = append(rings[id], n)
+func (s *sim) names(ms []protocol.NodeInfo) []string {
+	out := make([]string, len(ms))
+	for i, p := range ms {
+		out[i] = s.nameOf(p.ID)
 	}
-	return rings
-}
-
-// checkLogs asserts that no running member's log holds a message twice: no
-// (origin, counter) twice, and no text of an origin more often than it was
-// said.
-func (s *sim) checkNoDuplicates() {
-	s.t.Helper()
-	for _, n := range s.members() {
-		said := map[[2]string]int{}
-		seen := map[string]bool{}
-		for _, e := range n.log.Entries {
-			if k := e.OriginID + "#" + strconv.FormatUint(e.OriginCounter, 10); seen[k] {
-				s.t.Fatalf("%s's log holds %s twice", n.name, k)
-			} else {
-				seen[k] = true
-			}
-			if e.Kind == protocol.KindSystem {
-				continue
-			}
-			k := [2]string{e.OriginID, e.Text}
-			if said[k]++; said[k] > s.said[k] {
-				s.t.Fatalf("%s's log holds %q of %s %d times, said %d times", n.name, e.Text, s.nodes[e.OriginID].name, said[k], s.said[k])
-			}
-		}
-	}
-}
-
-// holds counts the messages of origin with this text in l.
-func holds(l *MemLog, origin, text string) int {
-	n := 0
-	for _, e := range l.Entries {
-		if e.OriginID == origin && e.Text == text && e.Kind != protocol.KindSystem {
-			n++
-		}
-	}
-	return n
+	return out
 }

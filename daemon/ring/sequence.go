@@ -10,17 +10,50 @@ import (
 // the largest chat text).
 const catchUpBatch = 128
 
+type sequencing struct {
+	seen        map[string]uint64 // origin id -> highest counter stored
+	broadcast   []protocol.Entry  // sequenced by this leader in the current call
+	catchUpAt   uint64            // tick a catch-up was requested, 0 if none pending
+	catchUpTo   string            // the node it was asked of
+	asked       protocol.CatchUpRequest
+	verifySeq   uint64            // compare this entry with the leader's at the next catch-up, 0 if none
+	verifyAsked bool              // the catch-up under way asks for it
+	counter     uint64            // this node's origin counter
+	token       uint64            // last local token handed out by Submit
+	outbox      []pending         // submitted by this node, not yet committed
+	outboxID    uint64            // last id given to an outbox entry
+	outboxGen   uint64            // counts changes of the outbox
+	lastResend  uint64
+	// unsure: restarted, this node may have sent messages whose outbox
+	// entries the crash lost, so it does not know which counters the ring
+	// has seen. What it says belongs to no ring until a leader's JoinReply
+	// tells it (and renumbers it after what the ring took).
+	unsure bool
+}
+
+// pending is a message of this node waiting to be committed; token
+// identifies it to the driver's waiting caller (0: none) and id to the
+// driver's durable outbox, even if its origin counter changes on a join.
+// ring is the ring whose counters entry.OriginCounter follows.
+type pending struct {
+	token uint64
+	id    uint64
+	entry protocol.Entry
+	ring  string
+}
+
 // Submit queues a message authored by this node and returns a token that
-// identifies it in the Acked event. It is sent to the leader now or, while there is none, as soon as
-// there is one; Acked reports it once sequenced and stored here.
+// identifies it in the Acked event. It is sent to the leader now or, while
+// there is none, as soon as there is one; Acked reports it once committed:
+// sequenced, and stored by a majority, this node included.
 func (m *Machine) Submit(kind, to, text string) uint64 {
 	defer m.flush()
-	m.counter++
+	m.sq.counter++
 	m.clock++
 	e := protocol.Entry{
 		Lamport:       m.clock,
 		OriginID:      m.self.ID,
-		OriginCounter: m.counter,
+		OriginCounter: m.sq.counter,
 		Kind:          kind,
 		FromName:      m.self.Name,
 		FromAddr:      m.self.Addr,
@@ -28,23 +61,37 @@ func (m *Machine) Submit(kind, to, text string) uint64 {
 		Text:          text,
 		TimeUnixNano:  m.cfg.Now(),
 	}
-	m.token++
-	m.outboxID++
-	m.outboxGen++
-	m.outbox = append(m.outbox, pending{token: m.token, id: m.outboxID, entry: e, ring: m.view.RingID})
+	m.sq.token++
+	m.sq.outboxID++
+	m.sq.outboxGen++
+	ring := m.view.RingID
+	if m.sq.unsure {
+		ring = ""
+	}
+	m.sq.outbox = append(m.sq.outbox, pending{token: m.sq.token, id: m.sq.outboxID, entry: e, ring: ring})
 	m.submit(e)
-	return m.token
+	return m.sq.token
+}
+
+// LastSubmitted is the id ("origin/counter") of the message the last
+// Submit queued.
+func (m *Machine) LastSubmitted() (origin string, counter uint64) {
+	if n := len(m.sq.outbox); n > 0 && m.sq.outbox[n-1].token == m.sq.token {
+		return m.self.ID, m.sq.outbox[n-1].entry.OriginCounter
+	}
+	return m.self.ID, m.sq.counter
 }
 
 // submit offers an entry of this node to its leader. While this node's
 // history is being verified against the leader's (verifyLog) it holds its
-// messages back: should the history have diverged, it joins again and
-// learns how many of its messages the ring has before it numbers more.
+// messages back: should the history have diverged, it learns how many of
+// its messages the ring has before it numbers more.
 func (m *Machine) submit(e protocol.Entry) {
 	switch {
+	case m.sq.unsure && !m.IsLeader():
 	case m.IsLeader():
 		m.sequence(e)
-	case m.verifySeq > 0:
+	case m.sq.verifySeq > 0:
 	case m.state == Member || m.state == Leaving:
 		if m.leader.ID != "" {
 			m.sendSubmit(e)
@@ -63,7 +110,12 @@ const joinedBytes = protocol.MaxTextLen + entryOverhead
 // its text: ids, names, addresses, numbers, CBOR framing.
 const entryOverhead = 1024
 
-func entryBytes(e protocol.Entry) int { return len(e.Text) + entryOverhead }
+// memberBytes estimates one member of a view entry.
+const memberBytes = 3*protocol.MaxIDLen + protocol.MaxAddrLen
+
+func entryBytes(e protocol.Entry) int {
+	return len(e.Text) + entryOverhead + len(e.Members)*memberBytes
+}
 
 func entriesBytes(es []protocol.Entry) int {
 	n := 0
@@ -81,7 +133,7 @@ func submitBytes(s protocol.Submit) int { return entryBytes(s.Entry) + entriesBy
 func (m *Machine) sendSubmit(e protocol.Entry) {
 	if n := len(m.out.Messages); n > 0 {
 		last := &m.out.Messages[n-1]
-		if s, ok := last.Msg.(protocol.Submit); ok && last.To == m.leader && last.Epoch == m.epoch &&
+		if s, ok := last.Msg.(protocol.Submit); ok && last.To == m.leader && last.Epoch == m.term &&
 			len(s.More)+1 < catchUpBatch && submitBytes(s)+entryBytes(e) <= joinedBytes {
 			s.More = append(s.More, e)
 			m.clock++
@@ -92,12 +144,11 @@ func (m *Machine) sendSubmit(e protocol.Entry) {
 	m.send(m.leader, protocol.Submit{Entry: e})
 }
 
-// resendOutbox offers every unsequenced message of this node to the current
+// resendOutbox offers every uncommitted message of this node to the current
 // leader again, in order; the leader drops what it already has.
 func (m *Machine) resendOutbox() {
-	m.lastResend = m.tick
-	// A leader delivers (and so removes from the outbox) as it goes: walk a copy.
-	for _, p := range slices.Clone(m.outbox) {
+	m.sq.lastResend = m.tick
+	for _, p := range slices.Clone(m.sq.outbox) {
 		m.submit(p.entry)
 	}
 }
@@ -122,36 +173,39 @@ func (m *Machine) sequenceFrom(author protocol.NodeInfo, e protocol.Entry) {
 		return
 	}
 	e.FromName, e.FromAddr = author.Name, author.Addr
+	e.About, e.Presence, e.Members = protocol.NodeInfo{}, "", nil
 	m.sequence(e)
 }
 
 // sequence is the leader's: give the entry the next number, store it and
 // queue it for broadcast. Each origin's messages are taken strictly in
 // counter order, so a duplicate or one that overtook a lost one is dropped
-// (the origin resends until it sees its message delivered).
-func (m *Machine) sequence(e protocol.Entry) {
-	if e.OriginCounter != m.seen[e.OriginID]+1 {
-		return
+// (the origin resends until it sees its message committed). A leader that
+// hands over sequences nothing more: its successor will.
+func (m *Machine) sequence(e protocol.Entry) bool {
+	if (m.lv.handingOver && e.OriginID != m.self.ID) || e.OriginCounter != m.sq.seen[e.OriginID]+1 {
+		return false
 	}
 	e.Seq = m.log.LastSeq() + 1
 	e.Epoch = m.epoch
-	if !m.deliver(e) {
-		return
+	if !m.appendEntry(e) {
+		return false
 	}
-	m.broadcast = append(m.broadcast, e)
+	m.sq.broadcast = append(m.sq.broadcast, e)
+	return true
 }
 
 // sequencePresence makes the leader author a system event: presence
 // happened to the member about (protocol.Presence*), and text says so to
-// people. Its counter is taken only if the entry is sequenced (deliver
-// advances it), so a refused entry leaves no gap that would stall this
-// node's later messages.
-func (m *Machine) sequencePresence(presence string, about protocol.NodeInfo, text string) {
+// people; members, if not nil, make it a view entry. Its counter is taken
+// only if the entry is sequenced (appendEntry advances it), so a refused
+// entry leaves no gap that would stall this node's later messages.
+func (m *Machine) sequencePresence(presence string, about protocol.NodeInfo, text string, members []protocol.NodeInfo) bool {
 	m.clock++
-	m.sequence(protocol.Entry{
+	ok := m.sequence(protocol.Entry{
 		Lamport:       m.clock,
 		OriginID:      m.self.ID,
-		OriginCounter: m.counter + 1,
+		OriginCounter: m.sq.seen[m.self.ID] + 1,
 		Kind:          protocol.KindSystem,
 		FromName:      m.self.Name,
 		FromAddr:      m.self.Addr,
@@ -159,23 +213,30 @@ func (m *Machine) sequencePresence(presence string, about protocol.NodeInfo, tex
 		TimeUnixNano:  m.cfg.Now(),
 		About:         about,
 		Presence:      presence,
+		Members:       slices.Clone(members),
 	})
+	if ok {
+		m.closeCounterGap() // what it has queued itself follows
+	}
+	return ok
 }
 
-// flush sends what the leader sequenced during this call as one Deliver per
-// member, all with one Lamport time (a broadcast is one event). If the
-// previous broadcast is still the last thing produced (the driver has not
-// collected it, nothing was sent since, the epoch and the recipients are the
-// same) the new entries join its Deliver messages instead: several calls
-// between two Ready then cost one Deliver per member, and each member still
-// receives exactly what it would have received in two.
-func (m *Machine) flush() {
-	if len(m.broadcast) == 0 {
+// flushBroadcast sends what the leader sequenced during this call as one
+// Deliver per member, all with one Lamport time (a broadcast is one event).
+// If the previous broadcast is still the last thing produced (the driver
+// has not collected it, nothing was sent since, the epoch and the
+// recipients are the same) the new entries join its Deliver messages
+// instead: several calls between two Ready then cost one Deliver per
+// member, and each member still receives exactly what it would have
+// received in two.
+func (m *Machine) flushBroadcast() {
+	if len(m.sq.broadcast) == 0 {
 		return
 	}
-	batch := m.broadcast
-	m.broadcast = nil
-	if m.extendBroadcast(batch) {
+	batch := m.sq.broadcast
+	m.sq.broadcast = nil
+	to := m.recipients()
+	if m.extendBroadcast(batch, to) {
 		return
 	}
 	m.sealBroadcast()
@@ -183,22 +244,14 @@ func (m *Machine) flush() {
 	start := len(m.out.Messages)
 	for i := 0; i < len(batch); i += catchUpBatch {
 		chunk := batch[i:min(i+catchUpBatch, len(batch))]
-		for _, p := range m.view.Members {
-			if m.receivesBroadcast(p) {
-				m.out.Messages = append(m.out.Messages, Outgoing{To: p, Msg: protocol.Deliver{Entries: chunk}, Lamport: m.clock, Epoch: m.epoch})
-			}
+		for _, p := range to {
+			m.out.Messages = append(m.out.Messages, Outgoing{To: p, Msg: protocol.Deliver{Entries: chunk, Commit: m.q.commit}, Lamport: m.clock, Epoch: m.term})
 		}
 	}
 	m.lastBroadcast = broadcastRec{}
 	if len(batch) < catchUpBatch {
 		m.lastBroadcast = broadcastRec{entries: batch, bytes: entriesBytes(batch), start: start, end: len(m.out.Messages), epoch: m.epoch}
 	}
-}
-
-// receivesBroadcast says whether the leader sends its broadcasts to p.
-func (m *Machine) receivesBroadcast(p protocol.NodeInfo) bool {
-	_, out := m.gone[p.ID]
-	return p.ID != m.self.ID && !out
 }
 
 // broadcastRec is the leader's last broadcast while it may still grow:
@@ -213,28 +266,20 @@ type broadcastRec struct {
 
 // extendBroadcast adds batch to the last broadcast if nothing came after
 // it and it went to the same members.
-func (m *Machine) extendBroadcast(batch []protocol.Entry) bool {
+func (m *Machine) extendBroadcast(batch []protocol.Entry, to []protocol.NodeInfo) bool {
 	b := &m.lastBroadcast
 	size := entriesBytes(batch)
 	if b.entries == nil || b.end != len(m.out.Messages) || b.epoch != m.epoch ||
-		len(b.entries)+len(batch) > catchUpBatch || b.bytes+size > joinedBytes {
+		len(b.entries)+len(batch) > catchUpBatch || b.bytes+size > joinedBytes || b.end-b.start != len(to) {
 		return false
 	}
-	i := b.start
-	for _, p := range m.view.Members {
-		if !m.receivesBroadcast(p) {
-			continue
-		}
-		if i == b.end || m.out.Messages[i].To != p {
+	for k, p := range to {
+		if m.out.Messages[b.start+k].To != p {
 			return false
 		}
-		i++
-	}
-	if i != b.end {
-		return false
 	}
 	// The Deliver messages share b.entries; nothing else holds the spare
-	// capacity it may grow into (m.broadcast was reset when it was taken).
+	// capacity it may grow into (m.sq.broadcast was reset when it was taken).
 	// They are given the longer slice when the broadcast is sealed.
 	b.entries = append(b.entries, batch...)
 	b.bytes += size
@@ -254,282 +299,96 @@ func (m *Machine) sealBroadcast() {
 		return
 	}
 	b.unsealed = false
-	d := protocol.Message(protocol.Deliver{Entries: b.entries})
+	d := protocol.Message(protocol.Deliver{Entries: b.entries, Commit: m.q.commit})
 	for i := b.start; i < b.end; i++ {
 		m.out.Messages[i].Msg = d
 	}
 }
 
-// deliver appends the next entry to the log. It reports false for an entry
-// that is not the next one.
-func (m *Machine) deliver(e protocol.Entry) bool {
+// appendEntry stores the next entry. It reports false for an entry that is
+// not the next one.
+func (m *Machine) appendEntry(e protocol.Entry) bool {
 	if e.Seq != m.log.LastSeq()+1 {
 		return false
 	}
 	if err := m.log.Append(e); err != nil {
 		return false
 	}
-	if e.OriginCounter > m.seen[e.OriginID] {
-		m.seen[e.OriginID] = e.OriginCounter
+	if e.OriginCounter > m.sq.seen[e.OriginID] {
+		m.sq.seen[e.OriginID] = e.OriginCounter
 	}
-	m.emit(Delivered{Entry: e})
-	if e.OriginID == m.self.ID {
-		for i, p := range m.outbox {
-			if p.entry.OriginCounter == e.OriginCounter {
-				m.outbox = append(m.outbox[:i], m.outbox[i+1:]...)
-				m.outboxGen++
-				if p.token != 0 { // 0: offered again after a divergence, acknowledged before
-					m.emit(Acked{Token: p.token, Entry: e})
-				}
-				break
-			}
-		}
-		if e.OriginCounter > m.counter {
-			m.counter = e.OriginCounter
-		}
+	if e.OriginID == m.self.ID && e.OriginCounter > m.sq.counter {
+		m.sq.counter = e.OriginCounter
 	}
+	m.appended(e)
 	return true
 }
 
 func (m *Machine) fromLeader(h protocol.Header) bool {
-	return m.state != Electing && h.From == m.leader.ID && h.Epoch == m.epoch
+	return m.leader.ID != "" && h.From == m.leader.ID && h.Epoch == m.epoch && !m.IsLeader()
 }
 
-func (m *Machine) onDeliver(h protocol.Header, entries []protocol.Entry) {
+func (m *Machine) onDeliver(h protocol.Header, d protocol.Deliver) {
 	if !m.fromLeader(h) {
 		return // fenced: not our leader, or an older epoch
 	}
-	if m.verifySeq > 0 && !m.verifyByDeliver(entries) {
+	if m.sq.verifySeq > 0 && !m.verifyByDeliver(d.Entries) {
 		return // nothing goes on top of a history not yet verified; catch-up brings it
 	}
-	for _, e := range entries {
+	for _, e := range d.Entries {
 		if e.Seq <= m.log.LastSeq() {
 			continue
 		}
-		if !m.deliver(e) {
+		if !m.appendEntry(e) {
 			m.requestCatchUp()
 			return
 		}
 	}
-}
-
-// verifyByDeliver ends the check of this node's history (verifyLog) when
-// a Deliver from the leader holds the entry to compare and it is this
-// node's own: the same check as a catch-up reply's, when it succeeds. A
-// leader that hands over as it leaves sends its whole history this way,
-// right before its Leave; dropping it would leave its successor without
-// what it sequenced last. A Deliver that does not settle it changes
-// nothing: the catch-up under way decides, cutting the history if need be.
-func (m *Machine) verifyByDeliver(entries []protocol.Entry) bool {
-	v := m.verifySeq
-	i := slices.IndexFunc(entries, func(e protocol.Entry) bool { return e.Seq == v })
-	if i < 0 {
-		return false
-	}
-	if mine := m.log.After(v-1, 1); len(mine) == 0 || !sameEntry(entries[i], mine[0]) {
-		return false
-	}
-	m.verified()
-	return true
+	m.learnCommit(d.Commit)
 }
 
 func (m *Machine) onHeartbeat(h protocol.Header, hb protocol.Heartbeat) {
-	if m.IsLeader() && m.isMember(h.From) {
-		m.progress[h.From] = hb.LastSeq
+	if m.IsLeader() && h.Epoch == m.epoch && m.isMember(h.From) && hb.Stored > 0 {
+		m.noteMatch(h.From, hb.Stored)
 	}
 	// A member that watches this node which this node does not watch back
-	// (their views or the gone members they know differ for a moment) gets
-	// an answer, or it would take this node for dead. At most one a tick:
-	// two nodes that both answer must not answer each other for ever.
-	if _, out := m.gone[h.From]; !m.watched[h.From] && !out && m.answered[h.From] != m.tick && m.isMember(h.From) {
+	// (their views or the gone members they know differ for a moment, or it
+	// probes) gets an answer, or it would take this node for dead. At most
+	// one a tick: two nodes that both answer must not answer each other for ever.
+	// A node without a leader answers any node of its ring that probes it,
+	// member or not: views differ while a change is not committed, and
+	// each must know whom it reaches to route an election.
+	stranger := !m.isMember(h.From) && m.leaderless() && hb.From != nil && hb.From.ID == h.From &&
+		len(m.answered) < len(m.view.Members)+maxStrangers
+	if _, out := m.gone[h.From]; !m.watched[h.From] && (!out || m.IsLeader() || m.leaderless()) && m.answered[h.From] != m.tick && (m.isMember(h.From) || stranger) {
 		m.answered[h.From] = m.tick
-		m.send(m.view.Members[m.indexOf(h.From)], protocol.Heartbeat{LastSeq: m.log.LastSeq(), From: &m.self})
+		to := m.peerInfo(h.From, "")
+		if hb.From != nil && hb.From.ID == h.From {
+			to = *hb.From // where it is now: it may have come back at another address
+		}
+		m.send(to, m.heartbeatMsg())
 	}
-	if m.fromLeader(h) && hb.LastSeq > m.log.LastSeq() {
-		m.requestCatchUp()
-	}
-}
-
-func (m *Machine) requestCatchUp() {
-	if m.IsLeader() || m.leader.ID == "" || m.catchUpAt != 0 {
+	if m.fromLeader(h) {
+		if hb.Leader == nil || hb.Leader.ID != m.leader.ID {
+			m.loseLeader("the leader stepped down")
+			return
+		}
+		m.q.leaderSeen = hb.Reach
+		m.learnCommit(hb.Commit)
+		if hb.LastSeq > m.log.LastSeq() {
+			m.requestCatchUp()
+		}
 		return
 	}
-	m.catchUpAt, m.catchUpTo = max(m.tick, 1), m.leader.ID
-	req := protocol.CatchUpRequest{AfterSeq: m.log.LastSeq(), Limit: catchUpBatch}
-	m.verifyAsked = m.verifySeq > 0 && m.verifySeq <= req.AfterSeq
-	if m.verifyAsked {
-		req.AfterSeq = m.verifySeq - 1 // the reply starts with the entry to compare
-		req.Epoch = max(m.log.LastEpoch(), 1)
+	switch {
+	case hb.Leader == nil || hb.Leader.ID == m.self.ID || !m.leaderless():
+	case hb.Leader.ID == h.From && h.Epoch >= m.term && m.isMember(h.From):
+		// A leader of this node's epoch or a newer one, itself: this node
+		// follows it (as Raft's pre-candidate does).
+		v := m.hintView()
+		v.Leader, v.Epoch = h.From, h.Epoch
+		m.follow(*hb.Leader, v)
+	case m.seeks(h.Epoch):
+		m.seekLeader(*hb.Leader)
 	}
-	m.send(m.leader, req)
-}
-
-// verifyLog makes the next catch-up check this node's history against the
-// leader's before it goes on. A node that comes back to its ring, or follows
-// a new leader, may hold entries the ring does not: an old leader's last ones
-// that reached only it, or what it sequenced itself while it was cut off.
-// Such a log is no prefix of the ring's, and appending to it would make it
-// worse. Until the check is done, this node's messages wait (submit).
-func (m *Machine) verifyLog() {
-	m.verifySeq = m.log.LastSeq()
-	if floor, _ := m.log.Floor(); m.verifySeq <= floor {
-		m.verifySeq = 0 // nothing left to compare
-	}
-}
-
-// verified ends the check: the history is a prefix of the leader's.
-func (m *Machine) verified() {
-	m.verifySeq, m.verifyAsked = 0, false
-	m.resendOutbox()
-}
-
-// checkVerify compares this node's history with the leader's answer (r
-// replies to a request that carried the epoch of this node's last entry)
-// and reports whether it may go on. The epochs tell where the histories
-// part: up to the end of the epoch they share. Within an epoch both hold
-// what its one leader sequenced, so the last entry left must then be the
-// leader's too; if it is not (two parts of a ring cut off from each other
-// elected a leader for the same epoch) the whole history goes.
-func (m *Machine) checkVerify(r protocol.CatchUpReply) bool {
-	v := m.verifySeq
-	last := m.log.LastSeq()
-	cut := last
-	if r.EndUnknown {
-		cut = 0
-	} else if _, own, ok := m.log.EpochEnd(r.EndEpoch); !ok {
-		cut = 0
-	} else {
-		cut = min(cut, r.EndSeq, own)
-	}
-	if cut < last {
-		m.diverged(cut)
-		return false
-	}
-	if r.Floor >= v {
-		m.verified() // the leader no longer holds the entry to compare
-		return true
-	}
-	i := slices.IndexFunc(r.Entries, func(e protocol.Entry) bool { return e.Seq == v })
-	if mine := m.log.After(v-1, 1); i < 0 || len(mine) == 0 || !sameEntry(r.Entries[i], mine[0]) {
-		m.diverged(0)
-		return false
-	}
-	m.verified()
-	return true
-}
-
-// diverged: this node's history is not the ring's after seq. It cuts it
-// there (all of it if that fails: retention removed the point) and joins
-// again, which renumbers what it still has to send after what the ring
-// took from it.
-//
-// Its own messages in what it cuts were acknowledged to its user: they go
-// back to the front of its outbox, and those the ring never took are
-// offered again once it is back (onJoinReply).
-func (m *Machine) diverged(seq uint64) {
-	leader := m.leader
-	cut, err := m.log.TruncateAfter(seq)
-	if err != nil {
-		cut = cut[:0]
-		for after := uint64(0); ; { // bounded by the log
-			batch := m.log.After(after, catchUpBatch)
-			if len(batch) == 0 {
-				break
-			}
-			cut = append(cut, batch...)
-			after = batch[len(batch)-1].Seq
-		}
-		_ = m.log.Reset()
-		m.seen = map[string]uint64{}
-	}
-	lowerOrigins(m.seen, cut)
-	var again []pending
-	for _, e := range cut {
-		if e.OriginID == m.self.ID && e.Kind != protocol.KindSystem {
-			e.Seq, e.Epoch = 0, 0
-			m.outboxID++
-			again = append(again, pending{id: m.outboxID, entry: e, ring: m.view.RingID})
-		}
-	}
-	if len(again) > 0 {
-		m.outbox = append(again, m.outbox...)
-		m.outboxGen++
-	}
-	m.verifySeq, m.verifyAsked = 0, false
-	m.detach()
-	m.rejoin(leader, m.view.Members)
-}
-
-func sameEntry(a, b protocol.Entry) bool {
-	return a.Seq == b.Seq && a.Epoch == b.Epoch && a.OriginID == b.OriginID && a.OriginCounter == b.OriginCounter && a.Lamport == b.Lamport
-}
-
-func (m *Machine) onCatchUpRequest(h protocol.Header, r protocol.CatchUpRequest) {
-	if !m.IsLeader() || !m.isMember(h.From) {
-		return
-	}
-	m.progress[h.From] = r.AfterSeq
-	limit := int(r.Limit)
-	if limit <= 0 || limit > catchUpBatch {
-		limit = catchUpBatch
-	}
-	entries := m.log.After(r.AfterSeq, limit)
-	reply := protocol.CatchUpReply{Entries: entries, Done: len(entries) < limit}
-	if floor, epoch := m.log.Floor(); r.AfterSeq < floor {
-		reply.Floor, reply.FloorEpoch = floor, epoch
-		reply.Origins = m.log.Origins()
-		if len(reply.Origins) > protocol.MaxOrigins {
-			reply.Origins = nil // more origins than a frame takes: the asker may refuse old ones
-		}
-	}
-	if r.Epoch > 0 {
-		var ok bool
-		reply.EndEpoch, reply.EndSeq, ok = m.log.EpochEnd(r.Epoch)
-		reply.EndUnknown = !ok
-	}
-	m.send(m.view.Members[m.indexOf(h.From)], reply)
-}
-
-func (m *Machine) onCatchUpReply(h protocol.Header, r protocol.CatchUpReply) {
-	if !m.fromLeader(h) {
-		return
-	}
-	m.catchUpAt = 0
-	if m.verifySeq > 0 && m.verifyAsked && !m.checkVerify(r) {
-		return
-	}
-	if r.Floor > m.log.LastSeq() {
-		m.startAfterFloor(r)
-	}
-	for _, e := range r.Entries {
-		if e.Seq <= m.log.LastSeq() {
-			continue
-		}
-		if !m.deliver(e) {
-			break
-		}
-	}
-	if !r.Done {
-		m.requestCatchUp()
-	}
-}
-
-// startAfterFloor: the leader no longer holds the entries this node misses
-// (retention removed them). This node's history, older still, goes; it
-// holds the ring's from the leader's floor on.
-func (m *Machine) startAfterFloor(r protocol.CatchUpReply) {
-	if m.log.LastSeq() > 0 {
-		_ = m.log.Reset()
-	}
-	origins := r.Origins
-	if origins == nil {
-		origins = map[string]uint64{}
-	}
-	for id, c := range m.seen {
-		origins[id] = max(origins[id], c)
-	}
-	if err := m.log.StartAfter(r.Floor, r.FloorEpoch, origins); err != nil {
-		return
-	}
-	m.seen = origins
 }

@@ -10,7 +10,11 @@ import (
 )
 
 // sim runs machines over a simulated network: FIFO links, deliveries in an
-// order chosen by a seeded random source, every message through the real codec.
+// order chosen by a seeded random source, every message through the real
+// codec. Each directed link has a state (linkState): it may be cut
+// (frames vanish, as behind a blackhole route), hold its frames until the
+// cut heals (a TCP connection that survives the cut), or lose a share of
+// them. The invariant checker (invariants_test.go) runs after every step.
 type sim struct {
 	t      testing.TB
 	rng    *rand.Rand
@@ -18,16 +22,24 @@ type sim struct {
 	order  []string // node ids in creation order
 	links  map[[2]string][]simMsg
 	used   map[[2]string]bool // from -> to links that carried traffic (open connections)
+	state  map[[2]string]linkState
 	counts map[protocol.MsgType]int
 	steps  int
 	trace  func(format string, args ...any) // if set, logs every delivery and event
 	said   map[[2]string]int                // (origin id, text) -> times submitted
-	// checkSafety's: the leader of each epoch of each ring seen so far
-	leaders map[ringEpoch]string
+	check  *checker                         // nil: no invariants checked
+	clock  int64                            // the nodes' wall clock: steps, and never the same twice
 	// batch, when set, makes a node take several messages before its output
 	// is collected, as the driver does (daemon.Node.step): after a message
 	// the output stays in the machine unless it has news or batch draws 0 of 3.
 	batch *rand.Rand
+}
+
+// linkState is what a directed link does to the frames sent over it.
+type linkState struct {
+	cut  bool    // frames vanish (blackhole)
+	hold bool    // frames wait until heal, then arrive late
+	loss float64 // share of frames lost
 }
 
 type simNode struct {
@@ -41,9 +53,10 @@ type simNode struct {
 	// what the driver kept when it was killed, for restart
 	saved  Saved
 	outbox []Pending
-	// checkSafety's progress through events, and the ring it was in there
+	// the checker's progress through this node's events and history
 	scanned int
 	ring    string
+	checked uint64 // commit point checked against the ledger
 }
 
 type simMsg struct {
@@ -53,12 +66,14 @@ type simMsg struct {
 }
 
 func newSim(t testing.TB, seed uint64) *sim {
-	return &sim{
+	s := &sim{
 		t: t, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		nodes: map[string]*simNode{}, links: map[[2]string][]simMsg{},
-		used: map[[2]string]bool{}, counts: map[protocol.MsgType]int{},
-		said: map[[2]string]int{}, leaders: map[ringEpoch]string{},
+		used: map[[2]string]bool{}, state: map[[2]string]linkState{}, counts: map[protocol.MsgType]int{},
+		said: map[[2]string]int{},
 	}
+	s.check = newChecker(s)
+	return s
 }
 
 // add creates a detached node; ids follow creation order unless given.
@@ -69,10 +84,17 @@ func (s *sim) add(name, id string) *simNode {
 	info := protocol.NodeInfo{ID: id, Name: name, Addr: fmt.Sprintf("127.0.0.1:%d", 7000+len(s.order))}
 	log := &MemLog{}
 	n := &simNode{name: name, info: info, log: log, alive: true,
-		m: New(Config{Self: info, Log: log, FailureTicks: 5, Now: func() int64 { return int64(s.steps) }})}
+		m: New(Config{Self: info, Log: log, FailureTicks: 5, Now: s.now})}
 	s.nodes[id] = n
 	s.order = append(s.order, id)
 	return n
+}
+
+// now is the wall clock the nodes see: it follows the steps and never
+// repeats, so rings founded at the same step have different ids.
+func (s *sim) now() int64 {
+	s.clock = max(s.clock+1, int64(s.steps)*1000)
+	return s.clock
 }
 
 func (s *sim) byName(name string) *simNode {
@@ -111,6 +133,9 @@ func (s *sim) collect(n *simNode) {
 			dst = s.byAddr(o.To.Addr)
 		}
 		if dst == nil || !dst.alive {
+			if dst != nil && s.state[[2]string{n.info.ID, dst.info.ID}].cut {
+				continue // a dial into a blackhole: no answer at all
+			}
 			to := o.To
 			key := [2]string{n.info.ID, n.info.ID}
 			s.links[key] = append(s.links[key], simMsg{down: &to})
@@ -122,16 +147,31 @@ func (s *sim) collect(n *simNode) {
 		}
 		s.counts[o.Msg.Type()]++
 		key := [2]string{n.info.ID, dst.info.ID}
+		st := s.state[key]
+		if st.cut || (st.loss > 0 && s.rng.Float64() < st.loss) {
+			if s.trace != nil {
+				s.trace("    %s -> %s %T lost", n.name, dst.name, o.Msg)
+			}
+			continue
+		}
 		s.used[key] = true
 		s.links[key] = append(s.links[key], simMsg{payload: payload, typ: o.Msg.Type()})
 	}
+	if s.check != nil {
+		s.check.after(n)
+	}
+}
+
+// deliverable says whether link k may deliver its next frame now.
+func (s *sim) deliverable(k [2]string) bool {
+	return len(s.links[k]) > 0 && !s.nodes[k[1]].hung && !s.state[k].hold
 }
 
 // step delivers one message from a randomly chosen link; false if none.
 func (s *sim) step() bool {
 	var keys [][2]string
-	for k, q := range s.links {
-		if len(q) > 0 && !s.nodes[k[1]].hung {
+	for k := range s.links {
+		if s.deliverable(k) {
 			keys = append(keys, k)
 		}
 	}
@@ -172,6 +212,8 @@ func (s *sim) step() bool {
 	dst.m.Step(h, m)
 	if s.batch == nil || dst.m.HasNews() || s.batch.IntN(3) == 0 {
 		s.collect(dst)
+	} else if s.check != nil {
+		s.check.after(dst)
 	}
 	return true
 }
@@ -242,7 +284,8 @@ func (s *sim) tick() {
 }
 
 // kill crashes a node: its queued traffic is lost and every node with a
-// connection to it (either way) sees that connection close.
+// connection to it (either way) that the network still reaches sees that
+// connection close.
 func (s *sim) kill(n *simNode) {
 	n.alive = false
 	n.hung = false
@@ -272,7 +315,7 @@ func (s *sim) kill(n *simNode) {
 			continue
 		}
 		delete(s.used, k)
-		if !slices.Contains(peers, peer) {
+		if !slices.Contains(peers, peer) && !s.state[[2]string{n.info.ID, peer}].cut {
 			peers = append(peers, peer)
 		}
 	}
@@ -291,7 +334,7 @@ func (s *sim) restart(n *simNode) {
 	if n.alive {
 		s.t.Fatalf("%s runs; kill it first", n.name)
 	}
-	n.m = New(Config{Self: n.info, Log: n.log, FailureTicks: 5, Now: func() int64 { return int64(s.steps) }})
+	n.m = New(Config{Self: n.info, Log: n.log, FailureTicks: 5, Now: s.now})
 	n.m.Restore(n.saved, n.outbox)
 	n.alive = true
 	n.m.Resume()
@@ -305,6 +348,46 @@ func (s *sim) hang(n *simNode) { n.hung = true }
 // resume wakes a hung node: it reads what waited for it and ticks again.
 func (s *sim) resume(n *simNode) { n.hung = false }
 
+// cut sets the links from every node of from to every node of to.
+func (s *sim) setLinks(from, to []*simNode, st linkState) {
+	for _, a := range from {
+		for _, b := range to {
+			if a == b {
+				continue
+			}
+			k := [2]string{a.info.ID, b.info.ID}
+			if st.cut {
+				s.links[k] = nil // what was under way is lost with the connection
+			}
+			s.state[k] = st
+		}
+	}
+	if s.check != nil {
+		s.check.cutChanged()
+	}
+}
+
+// reset closes the connections between a and b: both see them go down.
+func (s *sim) reset(a, b *simNode) {
+	for _, p := range [][2]*simNode{{a, b}, {b, a}} {
+		k := [2]string{p[0].info.ID, p[1].info.ID}
+		s.links[k] = nil
+		delete(s.used, k)
+		if p[0].alive && !p[0].hung {
+			p[0].m.PeerDown(p[1].info, "connection reset")
+			s.collect(p[0])
+		}
+	}
+}
+
+// heal makes every link whole again; held frames arrive now.
+func (s *sim) heal() {
+	s.state = map[[2]string]linkState{}
+	if s.check != nil {
+		s.check.cutChanged()
+	}
+}
+
 // alive are the nodes that run: neither killed nor hung.
 func (s *sim) alive() []*simNode {
 	var out []*simNode
@@ -317,7 +400,7 @@ func (s *sim) alive() []*simNode {
 }
 
 // checkAgreement asserts that live members agree on leader, epoch and view,
-// and that every log is a prefix of the longest.
+// and that their committed histories agree.
 func (s *sim) checkAgreement() {
 	s.t.Helper()
 	var ref *simNode
@@ -342,24 +425,37 @@ func (s *sim) checkAgreement() {
 	s.checkLogs()
 }
 
+// checkLogs asserts that every node's committed history is a prefix of
+// the longest one.
 func (s *sim) checkLogs() {
 	s.t.Helper()
 	var longest []protocol.Entry
 	for _, id := range s.order {
-		if l := s.nodes[id].log.Entries; len(l) > len(longest) {
+		if l := committedEntries(s.nodes[id]); len(l) > len(longest) {
 			longest = l
 		}
 	}
 	for _, id := range s.order {
 		n := s.nodes[id]
-		for i, e := range n.log.Entries {
-			if longest[i].OriginID != e.OriginID || longest[i].OriginCounter != e.OriginCounter || e.Seq != uint64(i+1) {
+		for i, e := range committedEntries(n) {
+			if longest[i].OriginID != e.OriginID || longest[i].OriginCounter != e.OriginCounter || e.Seq != longest[i].Seq {
 				s.t.Fatalf("%s's log differs at %d: %+v vs %+v", n.name, i, e, longest[i])
 			}
 		}
 	}
 }
 
+// committedEntries are the entries of n's log up to its commit point.
+func committedEntries(n *simNode) []protocol.Entry {
+	c := n.m.Commit()
+	i := 0
+	for i < len(n.log.Entries) && n.log.Entries[i].Seq <= c {
+		i++
+	}
+	return n.log.Entries[:i]
+}
+
+// texts are the texts of n's committed entries.
 func texts(l *MemLog) []string {
 	var out []string
 	for _, e := range l.Entries {

@@ -11,7 +11,15 @@ func (m *Machine) indexOf(id string) int {
 	return slices.IndexFunc(m.view.Members, func(n protocol.NodeInfo) bool { return n.ID == id })
 }
 
-func (m *Machine) isMember(id string) bool { return m.indexOf(id) >= 0 }
+// isMember: id is in the ring as this node routes it, or in the committed
+// configuration (a member whose removal is not committed yet still counts).
+func (m *Machine) isMember(id string) bool {
+	return m.indexOf(id) >= 0 || hasMember(m.committedConfig(), id)
+}
+
+// inRing: a member, or this node's leader (a leaving leader is out of the
+// view before it hands over).
+func (m *Machine) inRing(id string) bool { return m.isMember(id) || (id != "" && id == m.leader.ID) }
 
 // neighbour walks the view from this node in direction dir (+1 next, -1
 // prev) to the first member not known to be gone.
@@ -30,8 +38,8 @@ func (m *Machine) neighbour(dir int) protocol.NodeInfo {
 	return m.self
 }
 
-// monitored are the peers whose silence this node watches: its neighbours,
-// its leader, and for a leader every member.
+// monitored are the peers whose silence this node watches: its neighbours
+// and its leader; a leader, and a node without one, every member.
 func (m *Machine) monitored() []protocol.NodeInfo {
 	var ps []protocol.NodeInfo
 	add := func(p protocol.NodeInfo) {
@@ -43,7 +51,7 @@ func (m *Machine) monitored() []protocol.NodeInfo {
 		}
 		ps = append(ps, p)
 	}
-	if m.IsLeader() {
+	if m.IsLeader() || m.leaderless() {
 		for _, p := range m.view.Members {
 			add(p)
 		}
@@ -51,17 +59,37 @@ func (m *Machine) monitored() []protocol.NodeInfo {
 	}
 	add(m.Next())
 	add(m.Prev())
-	if m.state == Member {
+	if m.state == Member || m.state == Leaving {
 		add(m.leader)
 	}
 	return ps
 }
 
-// heartbeat proves liveness. It carries the sender's last sequence number:
-// from the leader it tells members what they miss, from a member it tells the
-// leader how far that member got (which a leaving leader needs).
-func (m *Machine) heartbeat() {
+// heartbeatMsg proves liveness and carries where this node stands: its
+// last sequence number, its leader, and from a leader its commit point,
+// from a member what it stores of the leader's history.
+func (m *Machine) heartbeatMsg() protocol.Heartbeat {
 	hb := protocol.Heartbeat{LastSeq: m.log.LastSeq(), From: &m.self}
+	if m.leader.ID != "" {
+		l := m.leader
+		hb.Leader = &l
+	}
+	if m.IsLeader() {
+		hb.Commit = m.q.commit
+		hb.Reach = uint32(m.heardCount(m.config()))
+	} else {
+		hb.Stored = m.ackable()
+	}
+	return hb
+}
+
+// heartbeat is sent each tick to the monitored peers; a node without a
+// leader probes instead (probe.go).
+func (m *Machine) heartbeat() {
+	if m.leaderless() {
+		return
+	}
+	hb := m.heartbeatMsg()
 	for _, p := range m.monitored() {
 		m.send(p, hb)
 	}
@@ -92,47 +120,83 @@ func (m *Machine) detectFailures() {
 	}
 }
 
-// peerGone handles a member found dead or gone: the ring routes around it at
-// once; a leader publishes a view without it; a lost leader means an election.
-func (m *Machine) peerGone(id, why string) {
-	if id == m.self.ID || !m.isMember(id) {
+// heardFrom notes that a member is alive. A node without a leader routes
+// through it again; a leader takes back one it found dead while its
+// removal has not been written yet.
+func (m *Machine) heardFrom(id string) {
+	m.lastHeard[id] = m.tick
+	why, out := m.gone[id]
+	if !out {
 		return
 	}
-	if _, already := m.gone[id]; already {
+	switch {
+	case m.leaderless(): // a refusal or a leave marks it again (Step)
+		delete(m.gone, id)
+		m.watch()
+	case why != "died":
+		delete(m.gone, id)
+		m.watch()
+	case m.IsLeader() && hasMember(m.config(), id) && m.cancelChange(id):
+		delete(m.gone, id)
+		m.watch()
+	}
+}
+
+// peerGone handles a member found dead or gone: the ring routes around it at
+// once; a leader removes it from the view; a lost leader means an election.
+func (m *Machine) peerGone(id, why string) {
+	if id == m.self.ID {
+		return
+	}
+	if !m.inRing(id) {
+		if why == "left" && m.leaderless() {
+			m.gone[id] = why // an election routed by a newer view must not wait for it
+			m.resendElection(id)
+		}
+		return
+	}
+	if old, already := m.gone[id]; already && (old == why || why == "died") {
 		return
 	}
 	m.gone[id] = why
 	if why == "left" {
-		delete(m.known, id) // nothing to probe for (probeAlone)
+		delete(m.known, id) // nothing to probe for
 	}
 	delete(m.lastHeard, id)
-	peer := m.view.Members[m.indexOf(id)]
+	peer := m.peerInfo(id, "")
 	m.emit(PeerGone{Peer: peer, Why: why})
 	m.resendElection(id)
 	switch {
 	case m.IsLeader():
-		m.removeMember(peer, why)
-	case id == m.leader.ID && m.leaveSent():
-		// Its neighbours know it is leaving; there is no leader left to
-		// confirm it, and a node on its way out has no part in electing one.
+		m.queueChange(viewChange{node: peer, why: why})
+	case id == m.leader.ID && (m.state == Member || m.state == Leaving):
+		m.loseLeader("the leader " + why)
+	case why == "left" && m.leaderless() && m.deserted():
+		// So many members of its view have left that the rest can never
+		// make a majority: there is no ring to wait for any more.
 		m.detach()
 		m.leftRing()
 		return
-	case id == m.leader.ID && (m.state == Member || m.state == Leaving):
-		m.startElection("the leader " + why)
 	}
 	m.watch()
 }
 
-// installView adopts a view published by the leader.
-func (m *Machine) installView(v protocol.View) {
-	m.view = v
-	m.home = homeRing{id: v.RingID, members: slices.Clone(v.Members), epoch: v.Epoch, leader: v.Leader}
-	for _, p := range v.Members {
+// deserted: the members of the view not known to have left (they answer
+// that they are in no ring) are no majority of it.
+func (m *Machine) deserted() bool {
+	return !m.quorumOf(func(id string) bool { return m.gone[id] != "left" })
+}
+
+// setTopology routes the ring by members, the view entry at seq.
+func (m *Machine) setTopology(seq uint64, members []protocol.NodeInfo) {
+	m.view.Members = slices.Clone(members)
+	m.view.Version = seq
+	m.home = homeRing{id: m.view.RingID, members: slices.Clone(members), epoch: m.epoch, leader: m.view.Leader}
+	for _, p := range members {
 		m.known[p.ID] = p
 	}
 	for id := range m.gone {
-		if !m.isMember(id) {
+		if m.indexOf(id) < 0 {
 			delete(m.gone, id)
 		}
 	}
@@ -146,7 +210,7 @@ func (m *Machine) installView(v protocol.View) {
 			delete(m.answered, id)
 		}
 	}
-	m.emit(ViewChanged{View: cloneView(v)})
+	m.emit(ViewChanged{View: cloneView(m.view)})
 	m.watch()
 }
 
@@ -155,31 +219,39 @@ func cloneView(v protocol.View) protocol.View {
 	return v
 }
 
-// publishView is the leader's: install v and send it to every member.
-func (m *Machine) publishView(members []protocol.NodeInfo) {
-	v := protocol.View{
-		Version: m.view.Version + 1,
-		Epoch:   m.epoch,
-		Leader:  m.self.ID,
-		Members: slices.Clone(members),
-		RingID:  m.view.RingID,
+// hintView is the view this node tells others of: the committed
+// membership, and the leader and epoch it follows. Committed, so that a
+// node missing from it knows it is out of the ring.
+func (m *Machine) hintView() protocol.View {
+	var seq uint64
+	if len(m.q.configs) > 0 {
+		seq = m.q.configs[0].seq
 	}
-	m.installView(v)
-	for _, p := range v.Members {
-		if p.ID != m.self.ID {
-			m.send(p, cloneView(v))
-		}
+	v := protocol.View{Version: seq, Epoch: m.epoch, Leader: m.leader.ID, Members: slices.Clone(m.committedConfig()), RingID: m.view.RingID}
+	if !hasMember(v.Members, v.Leader) {
+		v.Leader = "" // a leader on its way out, or not yet in the committed view
 	}
+	return v
 }
 
-// removeMember is the leader's: drop a dead or departed member from the view.
-func (m *Machine) removeMember(peer protocol.NodeInfo, why string) {
-	members := slices.DeleteFunc(slices.Clone(m.view.Members), func(n protocol.NodeInfo) bool { return n.ID == peer.ID })
-	m.publishView(members)
-	if why == "left" {
-		m.send(peer, cloneView(m.view)) // completes its leave
+// recipients are the members a leader sends its broadcasts to: the view
+// but the dead, and a member whose removal is not committed yet while it is
+// heard (it still counts towards the old view's majority).
+func (m *Machine) recipients() []protocol.NodeInfo {
+	var ps []protocol.NodeInfo
+	for _, p := range m.view.Members {
+		if p.ID != m.self.ID && m.gone[p.ID] != "died" {
+			ps = append(ps, p)
+		}
 	}
-	m.sequencePresence(why, peer, displayName(peer)+" "+why)
+	if m.viewPending() {
+		for _, p := range m.committedConfig() {
+			if p.ID != m.self.ID && m.indexOf(p.ID) < 0 && m.heardCount([]protocol.NodeInfo{p}) == 1 {
+				ps = append(ps, p)
+			}
+		}
+	}
+	return ps
 }
 
 func displayName(n protocol.NodeInfo) string {
@@ -189,6 +261,9 @@ func displayName(n protocol.NodeInfo) string {
 	return n.ID + "(" + n.Addr + ")"
 }
 
+// onView takes a view a node sent: a leader announcing itself (after its
+// election, or to a member it removed), or any member answering this
+// node's traffic because it is not in its view (hint).
 func (m *Machine) onView(h protocol.Header, v protocol.View) {
 	if v.RingID != m.view.RingID {
 		return // another ring's
@@ -196,133 +271,145 @@ func (m *Machine) onView(h protocol.Header, v protocol.View) {
 	for _, p := range v.Members {
 		m.known[p.ID] = p // even from a view not taken: see hint
 	}
-	if h.From != v.Leader || m.yieldsTo(v) {
+	if h.From != v.Leader || v.Leader == "" {
+		if h.From == m.leader.ID && !m.IsLeader() && (m.state == Member || m.state == Leaving) {
+			m.loseLeader("the leader is out of the ring")
+		}
 		m.onViewHint(v)
 		return
 	}
-	if v.Epoch < m.epoch || (v.Epoch == m.epoch && v.Version <= m.view.Version) {
-		return // fenced: an older leader, or a view we already have
+	if v.Epoch < m.term {
+		return // fenced: an older leader
 	}
-	if !slices.ContainsFunc(v.Members, func(n protocol.NodeInfo) bool { return n.ID == m.self.ID }) {
-		m.removedFromView(v) // whatever election this node runs: the ring goes on without it
+	if !hasMember(v.Members, m.self.ID) {
+		if m.outOf(v) {
+			m.removedFromView(v)
+		}
 		return
 	}
-	if m.state == Joining || (m.state == Electing && v.Epoch < m.elEpoch) {
-		return // a joiner takes its view from the JoinReply; an election supersedes older views
+	if m.IsLeader() || (m.leader.ID == v.Leader && m.epoch == v.Epoch) {
+		return
 	}
-	newLeader := v.Epoch != m.epoch || m.leader.ID != v.Leader
-	m.epoch = v.Epoch
-	m.installView(v)
-	m.leader = v.Members[m.indexOf(v.Leader)]
-	if m.state == Electing || m.state == Joining {
-		m.setState(Member)
-	}
-	if newLeader {
-		m.participant = false
-		m.emit(LeaderChanged{Leader: m.leader, Epoch: m.epoch})
-		if m.catchUpTo != v.Leader {
-			m.catchUpAt = 0 // a request to another node will not be answered
-		}
-		m.verifyLog()
-		m.requestCatchUp()
-		m.resendOutbox() // held back until the history is verified
-		if m.leaveSent() {
-			m.send(m.leader, protocol.Leave{Node: m.self}) // the old leader took our leave with it
-		}
-	}
+	leader := v.Members[slices.IndexFunc(v.Members, func(n protocol.NodeInfo) bool { return n.ID == v.Leader })]
+	m.follow(leader, v)
 }
 
-// removedFromView: the leader published a view without this node. If it was
-// leaving, that completes the leave; otherwise it was wrongly declared dead
-// and rejoins through the leader.
-func (m *Machine) removedFromView(v protocol.View) {
-	leader := v.Members[slices.IndexFunc(v.Members, func(n protocol.NodeInfo) bool { return n.ID == v.Leader })]
-	if m.leaveSent() || (m.state == Leaving && len(m.outbox) == 0) {
+// onViewHint: a member answered this node's traffic with its view. If it
+// leaves this node out, the ring removed it (it was thought dead, or missed
+// an election): it asks that view's leader to take it back. If it holds
+// this node and names a leader while this node has none, this node looks
+// for that leader.
+func (m *Machine) onViewHint(v protocol.View) {
+	if v.Leader == "" && m.leaderless() && !hasMember(v.Members, m.self.ID) && v.Version > m.committedSeq() {
+		// A member that left answers with the last view it had, which
+		// left this node out: this node is out of its ring, which has no
+		// leader it can find. It stops waiting for it.
 		m.detach()
 		m.leftRing()
 		return
 	}
-	if m.state == Leaving {
-		// Its messages wait for a leader of this ring: it stays to see them
-		// sequenced (and may leave again once it is back).
-		m.emit(LeaveDone{Err: "dropped from the ring with " + strconv.Itoa(len(m.outbox)) + " messages not sequenced; joining again"})
+	if v.Leader == "" || v.Leader == m.self.ID || !hasMember(v.Members, v.Leader) {
+		return
 	}
-	// Whoever still follows this node's old view (it may have led it, and
-	// admitted someone the ring does not know) learns of the ring the same way.
+	switch {
+	case m.state != Member && !m.leaderless() && m.state != Leaving:
+		return
+	case !hasMember(v.Members, m.self.ID):
+		if m.outOf(v) {
+			m.removedFromView(v)
+		}
+	case m.seeks(v.Epoch):
+		m.seekLeader(v.Members[slices.IndexFunc(v.Members, func(n protocol.NodeInfo) bool { return n.ID == v.Leader })])
+	}
+}
+
+// outOf: the committed view v, which leaves this node out, is not older
+// than what this node has committed (or that too leaves it out).
+func (m *Machine) outOf(v protocol.View) bool {
+	return v.Version > m.committedSeq() || !hasMember(m.committedConfig(), m.self.ID)
+}
+
+// seeks says whether this node, without a leader, looks for one it hears
+// of in epoch: one at least as new as its term. While it elects, only a
+// newer leader than the one it lost counts: a heartbeat from the old one
+// may still be under way.
+func (m *Machine) seeks(epoch uint64) bool {
+	switch {
+	case epoch == 0 || epoch < m.term:
+		return false
+	case m.state == NoQuorum:
+		return true
+	}
+	return m.state == Electing && epoch > m.epoch
+}
+
+// removedFromView: the ring's committed view, from its leader or a member,
+// leaves this node out. If it was leaving, that completes the leave;
+// otherwise it was wrongly declared dead and asks to come back.
+func (m *Machine) removedFromView(v protocol.View) {
+	if m.state == Detached || m.state == Joining {
+		return
+	}
+	if m.leaveSent() || (m.state == Leaving && len(m.sq.outbox) == 0) {
+		m.detach()
+		m.leftRing()
+		return
+	}
+	// Whoever still follows this node's old view (it may have led it)
+	// learns of the ring the same way.
 	for _, p := range m.view.Members {
-		if p.ID != m.self.ID && !slices.ContainsFunc(v.Members, func(n protocol.NodeInfo) bool { return n.ID == p.ID }) {
+		if p.ID != m.self.ID && !hasMember(v.Members, p.ID) {
 			m.send(p, cloneView(v))
 		}
 	}
-	m.detach() // Join refuses a node that is still a member
-	m.rejoin(leader, v.Members)
+	m.backToRing(v.Members[slices.IndexFunc(v.Members, func(n protocol.NodeInfo) bool { return n.ID == v.Leader })])
 }
 
-// onViewHint: a member answered this node's traffic with its view, because
-// this node is not in it (see Step). If that view is newer than ours and
-// leaves this node out, the ring dropped it (it was thought dead, or missed
-// an election): it joins again, through that view's leader. A node alone in
-// its view yields to any view of its ring that leaves it out: it is what is
-// left of a node that was cut off and went on by itself.
-func (m *Machine) onViewHint(v protocol.View) {
-	switch {
-	case m.state != Member && m.state != Electing && m.state != Leaving:
-		return
-	case slices.ContainsFunc(v.Members, func(n protocol.NodeInfo) bool { return n.ID == m.self.ID }):
-		return
-	case len(m.view.Members) > 1 && (v.Epoch < m.epoch || (v.Epoch == m.epoch && v.Version <= m.view.Version)):
-		return
-	case len(m.view.Members) <= 1 && !m.yieldsTo(v):
+// removedFromRing: a committed view entry of this node's own history
+// leaves it out.
+func (m *Machine) removedFromRing() {
+	if m.leaveSent() || (m.state == Leaving && len(m.sq.outbox) == 0) {
+		m.detach()
+		m.leftRing()
 		return
 	}
-	m.removedFromView(v)
+	if m.leader.ID != "" {
+		m.backToRing(m.leader)
+	}
 }
 
-// yieldsTo: this node, alone in its view, joins the ring of v (which leaves
-// it out) whatever their epochs: two parts of a ring that lost sight of each
-// other number their epochs apart. Of two nodes alone, the smaller id
-// yields, so that they do not both join each other.
-func (m *Machine) yieldsTo(v protocol.View) bool {
-	if len(m.view.Members) > 1 || v.Leader == m.self.ID || (m.state != Member && m.state != Electing) ||
-		slices.ContainsFunc(v.Members, func(n protocol.NodeInfo) bool { return n.ID == m.self.ID }) {
-		return false
+// backToRing asks the leader to admit this node again. One that was
+// leaving with messages not yet sequenced stays for them.
+func (m *Machine) backToRing(leader protocol.NodeInfo) {
+	if m.state == Leaving {
+		m.emit(LeaveDone{Err: "dropped from the ring with " + strconv.Itoa(len(m.sq.outbox)) + " messages not sequenced; joining again"})
+		m.lv.waiting = false
 	}
-	return len(v.Members) > 1 || m.self.ID < v.Leader
-}
-
-// probeAlone: a leader alone in its view, which knew other members of its
-// ring, sends them a heartbeat now and then. One that is in a ring answers
-// with its view (hint), and the two parts come together again (yieldsTo).
-func (m *Machine) probeAlone() {
-	if !m.IsLeader() || len(m.view.Members) > 1 || m.tick%uint64(m.cfg.FailureTicks) != 0 {
-		return
-	}
-	ids := make([]string, 0, len(m.known))
-	for id := range m.known {
-		if id != m.self.ID {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids) // the same inputs, the same outputs
-	for _, id := range ids {
-		m.send(m.known[id], protocol.Heartbeat{LastSeq: m.log.LastSeq(), From: &m.self})
-	}
+	m.seekLeader(leader)
 }
 
 // hint answers ring traffic from a node that is not in this node's view with
-// the view, so that a node the ring dropped finds out (onViewHint).
+// the view, so that a node the ring dropped finds out (onViewHint). Only a
+// node that follows a leader answers: the hint names it.
 func (m *Machine) hint(from string, msg protocol.Message) {
 	switch msg.(type) {
-	case protocol.Heartbeat, protocol.Election, protocol.Elected, protocol.Submit,
+	case protocol.Heartbeat, protocol.Election, protocol.Elected, protocol.Submit, protocol.Ack,
 		protocol.Deliver, protocol.CatchUpRequest, protocol.CatchUpReply:
 	default:
 		return
 	}
-	if m.state == Joining || m.state == Detached || len(m.view.Members) == 0 || m.isMember(from) {
+	if m.leader.ID == "" || (m.state != Member && m.state != Leaving) || len(m.view.Members) == 0 || m.inRing(from) {
 		return
 	}
+	if hb, ok := msg.(protocol.Heartbeat); ok && hb.From != nil && hb.From.ID == from {
+		if _, known := m.known[from]; known && m.answered[from] != m.tick {
+			m.answered[from] = m.tick
+			m.send(*hb.From, m.hintView()) // at the address it names: it may have moved
+			return
+		}
+	}
 	if p, ok := m.known[from]; ok {
-		m.send(p, cloneView(m.view))
+		m.send(p, m.hintView())
 		return
 	}
 	// A node this one never heard of: it was admitted by a leader that died
@@ -333,7 +420,7 @@ func (m *Machine) hint(from string, msg protocol.Message) {
 	if hb, ok := msg.(protocol.Heartbeat); ok && hb.From != nil && hb.From.ID == from && (!answered || at != m.tick) &&
 		len(m.answered) < len(m.view.Members)+maxStrangers {
 		m.answered[from] = m.tick
-		m.send(*hb.From, cloneView(m.view))
+		m.send(*hb.From, m.hintView())
 	}
 }
 
@@ -343,11 +430,14 @@ const maxStrangers = 64
 func (m *Machine) detach() {
 	m.setState(Detached)
 	m.leader = protocol.NodeInfo{}
-	m.participant = false
-	m.wonEpoch = 0
+	m.el.participant = false
+	m.el.wonEpoch = 0
+	m.el.deferred = nil
 	m.lastHeard = map[string]uint64{}
 	m.watched = nil
-	m.catchUpAt = 0
-	m.progress = map[string]uint64{}
+	m.sq.catchUpAt = 0
+	m.q.match = map[string]uint64{}
+	m.q.changes = nil
 	m.gone = map[string]string{}
+	m.answered = map[string]uint64{}
 }

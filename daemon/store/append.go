@@ -65,6 +65,11 @@ func (w *txn) append(msgs []chat.Message, vals [][]byte) error {
 		if err := w.msgs.Put(msgKey(m.Seq, 0), vals[i]); err != nil {
 			return err
 		}
+		if len(m.Members) > 0 {
+			if err := w.putView(m.Seq, m.Members); err != nil {
+				return err
+			}
+		}
 		if w.t.firstSeq == 0 || m.Epoch != w.t.lastEpoch {
 			if err := w.epochs.Put(u64(m.Epoch), u64(m.Seq)); err != nil {
 				return err

@@ -21,6 +21,7 @@ type txn struct {
 	s      *Store
 	tx     *bolt.Tx
 	msgs   *bolt.Bucket
+	views  *bolt.Bucket
 	epochs *bolt.Bucket
 	meta   *bolt.Bucket
 	t      tip
@@ -32,6 +33,7 @@ type txn struct {
 // bind looks up the buckets in the transaction.
 func (w *txn) bind() {
 	w.msgs, w.epochs, w.meta = w.tx.Bucket(bucketMsgs), w.tx.Bucket(bucketEpochs), w.tx.Bucket(bucketMeta)
+	w.views = w.tx.Bucket(bucketViews)
 	// The history grows at its end: full pages instead of bbolt's half-full
 	// splits halve the file and the pages each commit writes.
 	w.msgs.FillPercent = 1

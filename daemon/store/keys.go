@@ -9,10 +9,12 @@ var (
 	bucketNode    = []byte("node")    // node id and ring state
 	bucketOutbox  = []byte("outbox")  // u64(local id) → outboxRecord (ring and message)
 	bucketOrigins = []byte("origins") // origin node id → u64(highest counter sequenced)
+	bucketViews   = []byte("views")   // u64(seq of a membership message) → JSON members
 
 	keyVersion    = []byte("version")
 	keyFloorSeq   = []byte("floor_seq")   // last sequenced message not held: removed by retention, or StartAfter's seq
 	keyFloorEpoch = []byte("floor_epoch") // and its epoch
+	keyCommit     = []byte("commit_seq")  // the node's commit point: what it may show
 	keyNodeID     = []byte("id")
 	keyState      = []byte("state")
 )

@@ -17,6 +17,10 @@ type State struct {
 	Leader  string         `json:"leader"`
 	Left    bool           `json:"left"`    // left on purpose: stay detached on start
 	Counter uint64         `json:"counter"` // this node's last origin counter
+	// Term and Vote: the highest epoch the node voted in or followed, and
+	// whom it voted for there (ring.Saved).
+	Term uint64 `json:"term,omitempty"`
+	Vote string `json:"vote,omitempty"`
 }
 
 // NodeID returns the stored node id, "" if none was set.

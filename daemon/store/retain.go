@@ -47,6 +47,9 @@ func (w *txn) retain(force bool) (int, error) {
 	var floor uint64 // the last sequenced message removed
 	c := w.msgs.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if pos, sub := splitKey(k); o.KeepUncommitted && sub == 0 && pos > w.t.commit {
+			break // not committed: no majority may hold it yet, and this node must keep it
+		}
 		if len(drop) >= over {
 			if !byAge {
 				break
@@ -78,6 +81,9 @@ func (w *txn) retain(force bool) (int, error) {
 			w.t.firstSeq = floor + 1
 		}
 		if err := w.trimEpochs(w.t.firstSeq); err != nil {
+			return 0, err
+		}
+		if err := w.trimViews(floor); err != nil {
 			return 0, err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/internal/testutil"
 )
 
@@ -90,4 +91,78 @@ func TestRetentionByAge(t *testing.T) {
 	if err := s.Append(seqMsg(12, 2)); err == nil {
 		t.Error("seq 12 appended again after everything expired")
 	}
+}
+
+// TestRetentionKeepsUncommitted: a node's store never removes a sequenced
+// message above the commit point, however far over its count it is; the
+// commit point moves on, and retention follows it.
+func TestRetentionKeepsUncommitted(t *testing.T) {
+	s := openAt(t, tempPath(t), Options{RetainCount: 2, KeepUncommitted: true})
+	for i := uint64(1); i <= 5; i++ {
+		if err := s.Append(seqMsg(i, 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := s.FirstSeq(); got != 1 {
+		t.Fatalf("first seq %d with nothing committed, want 1", got)
+	}
+	if err := <-s.SaveCommitAsync(2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Prune(); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.FirstSeq(); got != 3 {
+		t.Fatalf("first seq %d after retention with commit 2 and count 2, want 3 (3 to 5 are not committed)", got)
+	}
+	if got := s.Commit(); got != 2 {
+		t.Fatalf("commit %d, want 2", got)
+	}
+	if err := <-s.SaveCommitAsync(9); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Commit(); got != 5 {
+		t.Fatalf("commit %d, want 5: it never passes the last message", got)
+	}
+	if _, err := s.Prune(); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.FirstSeq(); got != 4 {
+		t.Fatalf("first seq %d, want 4", got)
+	}
+}
+
+// TestViewAt: the membership in force at any point, through truncation
+// and retention.
+func TestViewAt(t *testing.T) {
+	s := openAt(t, tempPath(t), Options{RetainCount: 1, KeepUncommitted: true})
+	a, b := chat.NodeRef{ID: "a", Addr: "127.0.0.1:1"}, chat.NodeRef{ID: "b", Addr: "127.0.0.1:2"}
+	msgs := []chat.Message{
+		{Seq: 1, Epoch: 1, ID: "a/1", Kind: chat.KindSystem, Members: []chat.NodeRef{a}},
+		{Seq: 2, Epoch: 1, ID: "a/2", Kind: chat.KindChat},
+		{Seq: 3, Epoch: 1, ID: "a/3", Kind: chat.KindSystem, Members: []chat.NodeRef{a, b}},
+	}
+	if err := s.Append(msgs...); err != nil {
+		t.Fatal(err)
+	}
+	check := func(seq uint64, want int, wantAt uint64) {
+		t.Helper()
+		ms, at, ok, err := s.ViewAt(seq)
+		if err != nil || !ok || len(ms) != want || at != wantAt {
+			t.Fatalf("ViewAt(%d) = %v %d %v %v, want %d members at %d", seq, ms, at, ok, err, want, wantAt)
+		}
+	}
+	check(2, 1, 1)
+	check(9, 2, 3)
+	if _, err := s.TruncateAfter(2); err != nil {
+		t.Fatal(err)
+	}
+	check(9, 1, 1)
+	if err := <-s.SaveCommitAsync(2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Prune(); err != nil {
+		t.Fatal(err)
+	}
+	check(5, 1, 1) // the message at 1 is gone; its view stays
 }

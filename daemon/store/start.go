@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/ringchat/ring/daemon/chat"
 )
 
 // StartAfter makes an empty history begin after seq, in epoch: for a node
@@ -12,10 +14,11 @@ import (
 // everything up to seq: LastSeq is seq, LastEpoch epoch, FirstSeq 0, and
 // the next Append must continue at seq+1 in an epoch of at least epoch.
 // Direct messages already stored stay, before it. origins (may be nil)
-// raises the origins table: the counters of the history it will not hold.
+// raises the origins table: the counters of the history it will not hold;
+// members (may be nil) is the membership in force at seq.
 // It is an error once the history holds a sequenced message or LastSeq is
 // above 0.
-func (s *Store) StartAfter(seq, epoch uint64, origins map[string]uint64) error {
+func (s *Store) StartAfter(seq, epoch uint64, origins map[string]uint64, members []chat.NodeRef) error {
 	return s.do(
 		func(w *txn) error {
 			if w.t.lastSeq != 0 || w.t.firstSeq != 0 {
@@ -28,6 +31,17 @@ func (s *Store) StartAfter(seq, epoch uint64, origins map[string]uint64) error {
 				return err
 			}
 			w.t.lastSeq, w.t.lastEpoch, w.t.firstSeq, w.t.nextSub = seq, epoch, 0, 1
+			// Everything up to the floor is committed, and the membership
+			// in force there is known.
+			w.t.commit = seq
+			if err := w.meta.Put(keyCommit, u64(seq)); err != nil {
+				return err
+			}
+			if len(members) > 0 {
+				if err := w.putView(seq, members); err != nil {
+					return err
+				}
+			}
 			for id, c := range origins {
 				if id != "" && len(id) <= bolt.MaxKeySize && c > w.origin(id) {
 					w.setOrigin(id, c)

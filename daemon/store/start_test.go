@@ -12,7 +12,7 @@ func TestStartAfter(t *testing.T) {
 	path := tempPath(t)
 	s := openAt(t, path, Options{})
 	mustAppend(t, s, directMsg("d0", base)) // direct messages do not stop it
-	if err := s.StartAfter(100, 5, nil); err != nil {
+	if err := s.StartAfter(100, 5, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	empty := func() {
@@ -76,7 +76,7 @@ func TestStartAfter(t *testing.T) {
 // in an epoch of at least 3, and nothing lies behind.
 func TestStartAfterZero(t *testing.T) {
 	s := openAt(t, tempPath(t), Options{})
-	if err := s.StartAfter(0, 3, nil); err != nil {
+	if err := s.StartAfter(0, 3, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	wantTip(t, s, tipWant{0, 3, 0})
@@ -96,7 +96,7 @@ func TestStartAfterRefused(t *testing.T) {
 	}{
 		{"a sequenced message", func(t *testing.T, s *Store, clk *testutil.Clock) { appendRange(t, s, 1, 2, 1) }, "already reaches seq 2"},
 		{"started already", func(t *testing.T, s *Store, clk *testutil.Clock) {
-			if err := s.StartAfter(10, 1, nil); err != nil {
+			if err := s.StartAfter(10, 1, nil, nil); err != nil {
 				t.Fatal(err)
 			}
 		}, "already reaches seq 10"},
@@ -111,7 +111,7 @@ func TestStartAfterRefused(t *testing.T) {
 			release := blockCommitter(t, s)
 			appended := s.AppendAsync(seqMsg(1, 1))
 			started := make(chan error, 1)
-			go func() { started <- s.StartAfter(50, 2, nil) }()
+			go func() { started <- s.StartAfter(50, 2, nil, nil) }()
 			waitQueued(s, 2)
 			release()
 			if err := <-appended; err != nil {
@@ -128,7 +128,7 @@ func TestStartAfterRefused(t *testing.T) {
 			s := openAt(t, path, Options{RetainAge: time.Hour, Now: clk.Now})
 			c.history(t, s, clk)
 			last, epoch, first := s.LastSeq(), s.LastEpoch(), s.FirstSeq()
-			if err := s.StartAfter(500, 9, nil); err == nil || !strings.Contains(err.Error(), c.want) {
+			if err := s.StartAfter(500, 9, nil, nil); err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("StartAfter = %v, want an error with %q", err, c.want)
 			}
 			wantTip(t, s, tipWant{last, epoch, first})

@@ -19,6 +19,10 @@ type Options struct {
 	Path        string        // the bbolt file, e.g. data_dir/ring.db (parent created 0700)
 	RetainCount int           // keep at most this many messages, sequenced and direct (0 = unlimited)
 	RetainAge   time.Duration // drop messages older than this by their Time (0 = unlimited)
+	// KeepUncommitted makes retention stop at the commit point
+	// (SaveCommitAsync): a message no majority may hold yet is never
+	// removed. A node sets it; a store without a commit point does not.
+	KeepUncommitted bool
 	Logger      *slog.Logger
 	Now         func() time.Time
 }
@@ -59,6 +63,7 @@ type tip struct {
 	floorEpoch uint64
 	count      int    // retained messages, sequenced and direct
 	nextSub    uint64 // arrival counter of the next direct message at lastSeq
+	commit     uint64 // the commit point stored (SaveCommit)
 }
 
 // Open opens or creates the store at opts.Path and starts its committer.
@@ -134,7 +139,7 @@ func (s *Store) load() (t *tip, err error) {
 		}
 	}()
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketMsgs, bucketEpochs, bucketMeta, bucketNode, bucketOutbox, bucketOrigins} {
+		for _, name := range [][]byte{bucketMsgs, bucketEpochs, bucketMeta, bucketNode, bucketOutbox, bucketOrigins, bucketViews} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -158,7 +163,7 @@ func (s *Store) load() (t *tip, err error) {
 // readTip derives the history bookkeeping (all but count) from a transaction.
 func readTip(tx *bolt.Tx) *tip {
 	meta := tx.Bucket(bucketMeta)
-	t := &tip{floorSeq: getU64(meta.Get(keyFloorSeq)), floorEpoch: getU64(meta.Get(keyFloorEpoch))}
+	t := &tip{floorSeq: getU64(meta.Get(keyFloorSeq)), floorEpoch: getU64(meta.Get(keyFloorEpoch)), commit: getU64(meta.Get(keyCommit))}
 	t.lastSeq, t.lastEpoch, t.nextSub = t.floorSeq, t.floorEpoch, 1
 	// A direct message is keyed by the last seq when it arrived, so the
 	// last key always names the last seq.

@@ -84,6 +84,15 @@ func (w *txn) truncateAfter(seq uint64) ([]chat.Message, error) {
 	if err := w.cutEpochs(seq); err != nil {
 		return nil, err
 	}
+	if err := w.cutViews(seq); err != nil {
+		return nil, err
+	}
+	if w.t.commit > seq { // only after an operator forced a new view (ring.HistoryYielded)
+		w.t.commit = seq
+		if err := w.meta.Put(keyCommit, u64(seq)); err != nil {
+			return nil, err
+		}
+	}
 	w.t.lastSeq, w.t.nextSub = seq, sub
 	w.t.lastEpoch = w.t.floorEpoch // seq is the floor, or there is an epoch left
 	if table := w.table(); len(table) > 0 {
@@ -98,7 +107,7 @@ func (w *txn) truncateAfter(seq uint64) ([]chat.Message, error) {
 // floor and the origins table included. Node state and the outbox stay.
 func (s *Store) Reset() error {
 	return s.do(nil, func(w *txn) error {
-		for _, name := range [][]byte{bucketMsgs, bucketEpochs, bucketOrigins} {
+		for _, name := range [][]byte{bucketMsgs, bucketEpochs, bucketOrigins, bucketViews} {
 			if err := w.tx.DeleteBucket(name); err != nil {
 				return err
 			}
@@ -111,6 +120,9 @@ func (s *Store) Reset() error {
 			return err
 		}
 		if err := w.meta.Delete(keyFloorEpoch); err != nil {
+			return err
+		}
+		if err := w.meta.Delete(keyCommit); err != nil {
 			return err
 		}
 		w.t = tip{nextSub: 1}
