@@ -125,13 +125,13 @@ func (n *Node) snapshot() {
 	m := n.machine
 	ref := func(p protocol.NodeInfo) chat.NodeRef { return chat.NodeRef{ID: p.ID, Name: p.Name, Addr: p.Addr} }
 	st := chat.Status{
-		ID:      n.self.ID,
-		Name:    n.self.Name,
-		Addr:    n.self.Addr,
-		State:   string(m.State()),
-		Leader:  ref(m.Leader()),
-		Epoch:   m.Epoch(),
-		Members: len(m.View().Members),
+		ID:        n.self.ID,
+		Name:      n.self.Name,
+		Addr:      n.self.Addr,
+		State:     string(m.State()),
+		Leader:    ref(m.Leader()),
+		Epoch:     m.Epoch(),
+		Members:   len(m.View().Members),
 		LastSeq:   n.st.LastSeq(),
 		CommitSeq: min(m.Commit(), n.st.LastSeq()),
 		Quorum:    m.Quorum(),

@@ -123,9 +123,9 @@ func New(opts Options) (*Node, error) {
 		Path:            filepath.Join(opts.DataDir, historyFile),
 		KeepUncommitted: true,
 		RetainCount:     opts.RetainCount,
-		RetainAge:   opts.RetainAge,
-		Logger:      opts.Logger.With("component", "store"),
-		Now:         opts.Now,
+		RetainAge:       opts.RetainAge,
+		Logger:          opts.Logger.With("component", "store"),
+		Now:             opts.Now,
 	})
 	if err != nil {
 		return nil, err

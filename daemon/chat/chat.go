@@ -88,7 +88,7 @@ type Status struct {
 	Quorum    int    `json:"quorum"`
 	Reachable int    `json:"reachable"`
 	Lamport   uint64 `json:"lamport"`
-	Ring    string  `json:"ring"` // id of the ring it is a member of; "" while detached or joining
+	Ring      string `json:"ring"` // id of the ring it is a member of; "" while detached or joining
 }
 
 // Member is one entry of the member directory.

@@ -300,6 +300,9 @@ func (m *Machine) PeerDown(peer protocol.NodeInfo, why string) {
 		return
 	}
 	if peer.ID != "" {
+		if cur := m.peerInfo(peer.ID, ""); cur.Addr != "" && peer.Addr != "" && cur.Addr != peer.Addr {
+			return // an address the peer had before it restarted: it is elsewhere now
+		}
 		m.peerGone(peer.ID, "died")
 	}
 }

@@ -195,12 +195,12 @@ func splitWords(line string) ([]string, error) {
 
 // runner replays one scenario under one seed.
 type runner struct {
-	t   testing.TB
-	s   *sim
+	t    testing.TB
+	s    *sim
 	rng  *rand.Rand // for @member and the like
 	name string
-	seed     uint64
-	line     scriptLine
+	seed uint64
+	line scriptLine
 }
 
 func runScenario(t *testing.T, sc *scenario, seed uint64) {
@@ -809,7 +809,6 @@ func countText(l *MemLog, text string) int {
 	}
 	return n
 }
-
 
 // describe prints every node's state, for a failing scenario.
 func (s *sim) describe() string {

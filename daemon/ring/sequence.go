@@ -16,13 +16,13 @@ type sequencing struct {
 	catchUpAt   uint64            // tick a catch-up was requested, 0 if none pending
 	catchUpTo   string            // the node it was asked of
 	asked       protocol.CatchUpRequest
-	verifySeq   uint64            // compare this entry with the leader's at the next catch-up, 0 if none
-	verifyAsked bool              // the catch-up under way asks for it
-	counter     uint64            // this node's origin counter
-	token       uint64            // last local token handed out by Submit
-	outbox      []pending         // submitted by this node, not yet committed
-	outboxID    uint64            // last id given to an outbox entry
-	outboxGen   uint64            // counts changes of the outbox
+	verifySeq   uint64    // compare this entry with the leader's at the next catch-up, 0 if none
+	verifyAsked bool      // the catch-up under way asks for it
+	counter     uint64    // this node's origin counter
+	token       uint64    // last local token handed out by Submit
+	outbox      []pending // submitted by this node, not yet committed
+	outboxID    uint64    // last id given to an outbox entry
+	outboxGen   uint64    // counts changes of the outbox
 	lastResend  uint64
 	// unsure: restarted, this node may have sent messages whose outbox
 	// entries the crash lost, so it does not know which counters the ring

@@ -23,8 +23,8 @@ type Options struct {
 	// (SaveCommitAsync): a message no majority may hold yet is never
 	// removed. A node sets it; a store without a commit point does not.
 	KeepUncommitted bool
-	Logger      *slog.Logger
-	Now         func() time.Time
+	Logger          *slog.Logger
+	Now             func() time.Time
 }
 
 // ErrClosed is returned by writes after Close.
