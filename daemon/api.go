@@ -169,6 +169,45 @@ func (n *Node) Leave(ctx context.Context) (chat.Status, error) {
 	}
 }
 
+// reformWait bounds the election a reform starts.
+const reformWait = 30 * time.Second
+
+// Reform is the operator's way out when a majority of the ring is gone for
+// good (ring.Machine.Reform): it returns once this node follows the leader
+// of the new view, or why it refuses.
+func (n *Node) Reform(ctx context.Context) (chat.Status, error) {
+	answer := make(chan string, 1)
+	if err := n.do(ctx, func() { answer <- n.machine.Reform() }); err != nil {
+		return chat.Status{}, err
+	}
+	var refused string
+	select {
+	case refused = <-answer:
+	case <-n.done:
+		return chat.Status{}, ErrStopped
+	case <-ctx.Done():
+		return chat.Status{}, ctx.Err()
+	}
+	if refused != "" {
+		return chat.Status{}, fmt.Errorf("%w: %s", ErrRefused, refused)
+	}
+	n.ringLog(slog.LevelWarn, "the operator forces a new view of the members this node reaches")
+	ctx, cancel := context.WithTimeout(ctx, reformWait)
+	defer cancel()
+	for { // bounded by ctx
+		if st := n.Status(); st.State == chat.StateMember {
+			return st, nil
+		}
+		select {
+		case <-ctx.Done():
+			return chat.Status{}, fmt.Errorf("reform: no leader of the new view yet: %w", ctx.Err())
+		case <-n.done:
+			return chat.Status{}, ErrStopped
+		case <-time.After(n.opts.HeartbeatInterval):
+		}
+	}
+}
+
 // joinAtStart joins through the configured members in order, retrying with
 // backoff until one admits this node or ctx ends.
 func (n *Node) joinAtStart(ctx context.Context) {

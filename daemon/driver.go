@@ -2,7 +2,10 @@ package daemon
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
+	"slices"
+	"strconv"
 
 	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/daemon/ring"
@@ -81,8 +84,22 @@ func (n *Node) handle(ev ring.Event) {
 		n.hold(ev)
 	case ring.StateChanged:
 		n.ringLog(slog.LevelInfo, "state changed", "state", string(ev.State))
+		if ev.State == ring.NoQuorum && !n.quorumLost {
+			n.quorumLost = true
+			m := n.machine
+			n.ringLog(slog.LevelWarn, "no quorum", "reachable", m.Reachable(), "members", len(m.View().Members), "quorum", m.Quorum())
+			n.notice(fmt.Sprintf("no quorum: this node reaches %d of %d members, %d are needed; what is said here waits until the ring heals",
+				m.Reachable(), len(m.View().Members), m.Quorum()))
+		}
+		if ev.State == ring.Detached {
+			n.quorumLost = false
+		}
 	case ring.LeaderChanged:
 		n.ringLog(slog.LevelInfo, "leader", "leader", ev.Leader.Name, "leader_id", ev.Leader.ID, "epoch", ev.Epoch)
+		if n.quorumLost {
+			n.quorumLost = false
+			n.notice(fmt.Sprintf("quorum regained: %s leads epoch %d", displayRef(ev.Leader), ev.Epoch))
+		}
 	case ring.ViewChanged:
 		n.ringLog(slog.LevelInfo, "view", "version", ev.View.Version, "epoch", ev.View.Epoch, "members", len(ev.View.Members))
 		n.mu.Lock()
@@ -110,6 +127,28 @@ func (n *Node) handle(ev ring.Event) {
 		}
 		n.leaves = nil
 	}
+}
+
+// notice shows this node's watchers a system message about the node itself
+// (quorum lost and regained): it is no part of the ring's history, so it
+// has no sequence number and is not stored.
+func (n *Node) notice(text string) {
+	n.notices++
+	m := chat.Message{
+		ID:   n.self.ID + "/n" + strconv.FormatUint(n.notices, 10),
+		Kind: chat.KindSystem, From: n.self, Text: text, Time: n.now().UTC(),
+		Lamport: n.machine.Lamport(),
+	}
+	n.mu.Lock()
+	n.publishLocked(m)
+	n.mu.Unlock()
+}
+
+func displayRef(p protocol.NodeInfo) string {
+	if p.Name != "" {
+		return p.Name + "(" + p.Addr + ")"
+	}
+	return p.ID + "(" + p.Addr + ")"
 }
 
 func (n *Node) finishJoins(err error) {
@@ -144,8 +183,10 @@ func (n *Node) snapshot() {
 		st.Prev, st.Next = ref(m.Prev()), ref(m.Next())
 		st.Ring = m.View().RingID
 	}
+	unreachable := m.Unreachable()
 	n.mu.Lock()
 	n.status = st
+	n.unreachable = unreachable
 	n.mu.Unlock()
 }
 
@@ -181,6 +222,10 @@ func (n *Node) Members() []chat.Member {
 	ms, reaped := n.dir.list(n.now(), n.lastSeen, n.self.ID)
 	for _, id := range reaped {
 		delete(n.lastSeen, id)
+	}
+	for i := range ms {
+		ms[i].Reachable = (ms[i].State == chat.PresenceAlive || ms[i].State == chat.PresenceSuspect) &&
+			!slices.Contains(n.unreachable, ms[i].ID)
 	}
 	return ms
 }

@@ -33,6 +33,10 @@ func (e *NoQuorumError) Error() string {
 
 func (e *NoQuorumError) Unwrap() error { return ErrNoQuorum }
 
+// ErrRefused is wrapped by the error of a request the node's state does not
+// allow now (a reform while the ring may still heal, say).
+var ErrRefused = errors.New("refused")
+
 // ErrWatcherTooSlow ends a subscription whose reader fell behind.
 var ErrWatcherTooSlow = errors.New("watcher dropped: it did not keep up with the chat")
 

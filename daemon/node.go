@@ -71,12 +71,13 @@ type Node struct {
 	joinLimit    *joinLimiter  // owned by the run goroutine
 	joinsDropped atomic.Uint64 // join requests over the rate, since start
 
-	mu       sync.Mutex
-	status   chat.Status
-	dir      *directory           // the member directory
-	lastSeen map[string]time.Time // when each peer was last heard from
-	stopped  bool
-	watchers map[*Subscription]struct{}
+	mu          sync.Mutex
+	status      chat.Status
+	dir         *directory           // the member directory
+	lastSeen    map[string]time.Time // when each peer was last heard from
+	unreachable []string             // members the machine does not hear (snapshot)
+	stopped     bool
+	watchers    map[*Subscription]struct{}
 
 	// Owned by the run goroutine.
 	says      map[uint64]*sayWait
@@ -87,6 +88,10 @@ type Node struct {
 	storeErr  error       // the store failed: the node stops
 	persisted persisted   // what the store holds of the machine's state and outbox
 	lastTick  time.Time   // when the machine last ticked (tick)
+	// quorumLost: the watchers were told the node has no quorum (notice);
+	// notices counts the notices given.
+	quorumLost bool
+	notices    uint64
 
 	afterSubscribe func() // tests: runs in Watch between subscribing and reading the history
 }

@@ -3,6 +3,7 @@ package ipc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -75,6 +76,10 @@ func (f *fakeNode) Leave(ctx context.Context) (chat.Status, error) {
 	st := f.Status()
 	st.State = chat.StateDetached
 	return st, nil
+}
+
+func (f *fakeNode) Reform(ctx context.Context) (chat.Status, error) {
+	return chat.Status{}, fmt.Errorf("%w: the node is member, not in no-quorum", daemon.ErrRefused)
 }
 
 func (f *fakeNode) Say(ctx context.Context, text, to string) (chat.Receipt, error) {

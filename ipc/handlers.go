@@ -30,6 +30,28 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, st)
 }
 
+// handleReform needs {"confirm":true}: forcing a view may lose what only
+// the members it drops held.
+func (s *Server) handleReform(w http.ResponseWriter, r *http.Request) {
+	var req api.ReformRequest
+	b, _ := io.ReadAll(r.Body) // in memory already (readFullBody)
+	if err := decodeObject(b, &req); err != nil {
+		writeError(w, http.StatusBadRequest, "malformed request body: "+err.Error())
+		return
+	}
+	if !req.Confirm {
+		writeError(w, http.StatusBadRequest, `reform forces a new view and may lose what only the dropped members hold: send {"confirm":true}`)
+		return
+	}
+	s.logCall(r, "reform")
+	st, err := s.node.Reform(r.Context())
+	if err != nil {
+		writeNodeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
 // handleLeave takes no parameters: an empty body or an empty object.
 func (s *Server) handleLeave(w http.ResponseWriter, r *http.Request) {
 	b, _ := io.ReadAll(r.Body) // in memory already (readFullBody)

@@ -19,6 +19,7 @@ type calls interface {
 	Members() []chat.Member
 	Join(ctx context.Context, addr string) (chat.Status, error)
 	Leave(ctx context.Context) (chat.Status, error)
+	Reform(ctx context.Context) (chat.Status, error)
 	Say(ctx context.Context, text, to string) (chat.Receipt, error)
 	SayAsync(ctx context.Context, text, to string) (<-chan daemon.SayResult, error)
 }

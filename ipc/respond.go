@@ -32,7 +32,7 @@ func writeNodeError(w http.ResponseWriter, err error) {
 		status = http.StatusBadRequest
 	case errors.Is(err, daemon.ErrNotImplemented):
 		status = http.StatusNotImplemented
-	case errors.Is(err, daemon.ErrDetached):
+	case errors.Is(err, daemon.ErrDetached), errors.Is(err, daemon.ErrRefused):
 		status = http.StatusConflict
 	case errors.Is(err, daemon.ErrStopped):
 		status = http.StatusServiceUnavailable

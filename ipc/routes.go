@@ -29,6 +29,7 @@ func (s *Server) routes() router {
 		api.PathMembers:   {method: http.MethodGet, handle: s.handleMembers},
 		api.PathJoin:      {method: http.MethodPost, handle: s.handleJoin},
 		api.PathLeave:     {method: http.MethodPost, handle: s.handleLeave},
+		api.PathReform:    {method: http.MethodPost, handle: s.handleReform},
 		api.PathSay:       {method: http.MethodPost, handle: s.handleSay},
 		api.PathSayStream: {method: http.MethodPost, handle: s.handleSayStream, stream: true},
 		api.PathMessages:  {method: http.MethodGet, handle: s.handleMessages, query: true},

@@ -20,8 +20,9 @@ func newMembersCmd(f *factory) *cobra.Command {
 		Short: "List the member directory: every member the ring has known, with its state",
 		Long: `List the member directory: every member the ring has known, with its role
 and state (alive, suspect: silent for half the failure timeout, dead, left)
-and when it was last seen. Members that died or left stay listed until the
-daemon's members.reap_after has passed.`,
+and when it was last seen; "unreachable" marks a member that a node without
+quorum (or its leader) does not hear. Members that died or left stay listed
+until the daemon's members.reap_after has passed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return opts.run(cmd) },
 	}
@@ -43,8 +44,12 @@ func writeMembers(w io.Writer, ms []chat.Member, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tID\tADDR\tROLE\tSTATE\tLAST SEEN")
 	for _, m := range ms {
+		state := sanitize(m.State)
+		if !m.Reachable && (m.State == chat.PresenceAlive || m.State == chat.PresenceSuspect) {
+			state += ", unreachable"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", sanitize(m.Name), sanitize(m.ID), sanitize(m.Addr),
-			sanitize(m.Role), sanitize(m.State), lastSeen(m.LastSeen, now))
+			sanitize(m.Role), state, lastSeen(m.LastSeen, now))
 	}
 	return tw.Flush()
 }

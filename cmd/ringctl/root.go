@@ -62,6 +62,7 @@ func newRootCmd(ios streams, getenv func(string) string) *cobra.Command {
 		newSayCmd(f),
 		newTailCmd(f),
 		newLeaveCmd(f),
+		newReformCmd(f),
 		newStatusCmd(f),
 		newMembersCmd(f),
 		newChatCmd(f),

@@ -39,7 +39,11 @@ func printStatus(f *factory, st chat.Status) error {
 	fmt.Fprintf(tw, "prev\t%s\n", nodeRef(st.Prev))
 	fmt.Fprintf(tw, "next\t%s\n", nodeRef(st.Next))
 	fmt.Fprintf(tw, "members\t%d\n", st.Members)
+	if st.Members > 0 {
+		fmt.Fprintf(tw, "quorum\t%d needed, %d reachable\n", st.Quorum, st.Reachable)
+	}
 	fmt.Fprintf(tw, "last seq\t%d\n", st.LastSeq)
+	fmt.Fprintf(tw, "commit seq\t%d\n", st.CommitSeq)
 	fmt.Fprintf(tw, "lamport\t%d\n", st.Lamport)
 	return tw.Flush()
 }

@@ -99,4 +99,7 @@ type Member struct {
 	Role     string    `json:"role"`
 	State    string    `json:"state"`
 	LastSeen time.Time `json:"last_seen"`
+	// Reachable: this node hears the member (false for the dead and the
+	// departed, and for a member a node without quorum cannot reach).
+	Reachable bool `json:"reachable"`
 }

@@ -306,15 +306,20 @@ func (m *Machine) onJoinReply(h protocol.Header, r protocol.JoinReply) {
 		m.term, m.vote = 0, ""
 		m.q.lost = map[string]protocol.NodeInfo{}
 	}
-	// The ring has sequenced r.Counter messages of this node. Those of the
-	// outbox that this ring numbered and already took arrive by catch-up;
-	// the others (typed while detached or joining, numbered by another
-	// ring, or cut from a history that diverged) follow them, in order.
-	// What this node counted beyond that never reached the ring.
-	k := r.Counter
+	// The ring has sequenced r.Counter messages of this node (as its leader
+	// knows), and this node's own history holds its messages up to own.
+	// Those of the outbox that its history holds wait to be committed; those
+	// numbered between own and r.Counter in this ring the ring may have
+	// taken, and they arrive by catch-up; the others (typed while detached
+	// or joining, numbered by another ring, or cut from a history that
+	// diverged) follow, in order. Should the ring's entry at a counter turn
+	// out to be another message, the outbox is numbered again then
+	// (delivered).
+	own := m.log.Origins()[m.self.ID]
+	k := max(r.Counter, own)
 	for i := range m.sq.outbox {
 		p := &m.sq.outbox[i]
-		if p.ring == r.View.RingID && p.entry.OriginCounter <= r.Counter {
+		if p.ring == r.View.RingID && (m.stored(p.entry) || (p.entry.OriginCounter > own && p.entry.OriginCounter <= r.Counter)) {
 			continue
 		}
 		k++
@@ -324,8 +329,8 @@ func (m *Machine) onJoinReply(h protocol.Header, r protocol.JoinReply) {
 			m.sq.outboxGen++
 		}
 	}
-	m.sq.counter = max(k, m.log.Origins()[m.self.ID])
-	m.sq.seen[m.self.ID] = max(r.Counter, m.log.Origins()[m.self.ID])
+	m.sq.counter = max(k, own)
+	m.sq.seen[m.self.ID] = max(r.Counter, own)
 	if r.View.Epoch > m.term {
 		m.term, m.vote = r.View.Epoch, ""
 	}

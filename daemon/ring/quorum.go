@@ -99,6 +99,26 @@ func (m *Machine) Reachable() int {
 	return m.heardCount(m.config())
 }
 
+// Unreachable lists the members of the view this node does not hear, as
+// far as it can tell: a leader and a node without a leader watch every
+// member; a member that follows a leader only its neighbours, and lists
+// none.
+func (m *Machine) Unreachable() []string {
+	if !m.IsLeader() && !m.leaderless() {
+		return nil
+	}
+	var out []string
+	for _, p := range m.config() {
+		if p.ID == m.self.ID {
+			continue
+		}
+		if at, ok := m.lastHeard[p.ID]; !ok || m.tick-at > uint64(m.cfg.FailureTicks) {
+			out = append(out, p.ID)
+		}
+	}
+	return out
+}
+
 // heardCount counts the members of ms heard within a failure timeout,
 // this node included.
 func (m *Machine) heardCount(ms []protocol.NodeInfo) int {
@@ -348,6 +368,15 @@ func (m *Machine) delivered(e protocol.Entry) {
 	}
 	for i, p := range m.sq.outbox {
 		if p.entry.OriginCounter == e.OriginCounter {
+			if p.entry.Lamport != e.Lamport || p.entry.Text != e.Text || e.Kind == protocol.KindSystem {
+				// Another entry of this node holds that counter (a leader
+				// of a part that did not know of the message numbered it
+				// so): the message was never sequenced, and goes again
+				// after what the ring has.
+				m.closeCounterGap()
+				m.resendOutbox()
+				break
+			}
 			m.sq.outbox = append(m.sq.outbox[:i], m.sq.outbox[i+1:]...)
 			m.sq.outboxGen++
 			if p.token != 0 { // 0: offered again after a divergence, acknowledged before

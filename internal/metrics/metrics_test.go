@@ -3,6 +3,7 @@ package metrics
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -32,9 +33,10 @@ func (f *fakeNode) set(st chat.Status) {
 	f.mu.Unlock()
 }
 
-var ringNames = []string{"ring_info", "ring_state", "ring_is_leader", "ring_members", "ring_epoch", "ring_last_seq", "ring_lamport"}
+var ringNames = []string{"ring_info", "ring_state", "ring_is_leader", "ring_members", "ring_epoch", "ring_last_seq", "ring_lamport",
+	"ring_commit_seq", "ring_commit_lag", "ring_quorum", "ring_reachable"}
 
-const leaderWant = `
+var leaderWant = `
 # HELP ring_epoch The ring's current epoch as this node knows it; each election starts a new one.
 # TYPE ring_epoch gauge
 ring_epoch 7
@@ -53,16 +55,17 @@ ring_last_seq 42
 # HELP ring_members Members in this node's view of the ring; 0 while detached or joining.
 # TYPE ring_members gauge
 ring_members 5
-# HELP ring_state 1 for the node's current state (detached, joining, member, electing, leaving), 0 for the others.
+# HELP ring_state 1 for the node's current state (detached, joining, member, electing, no-quorum, leaving), 0 for the others.
 # TYPE ring_state gauge
 ring_state{state="detached"} 0
 ring_state{state="electing"} 0
 ring_state{state="joining"} 0
 ring_state{state="leaving"} 0
 ring_state{state="member"} 1
-`
+ring_state{state="no-quorum"} 0
+` + commonWant(40, 2, 3, 5)
 
-const followerWant = `
+var followerWant = `
 # HELP ring_epoch The ring's current epoch as this node knows it; each election starts a new one.
 # TYPE ring_epoch gauge
 ring_epoch 8
@@ -81,14 +84,32 @@ ring_last_seq 43
 # HELP ring_members Members in this node's view of the ring; 0 while detached or joining.
 # TYPE ring_members gauge
 ring_members 4
-# HELP ring_state 1 for the node's current state (detached, joining, member, electing, leaving), 0 for the others.
+# HELP ring_state 1 for the node's current state (detached, joining, member, electing, no-quorum, leaving), 0 for the others.
 # TYPE ring_state gauge
 ring_state{state="detached"} 0
 ring_state{state="electing"} 1
 ring_state{state="joining"} 0
 ring_state{state="leaving"} 0
 ring_state{state="member"} 0
-`
+ring_state{state="no-quorum"} 0
+` + commonWant(40, 3, 3, 2)
+
+// commonWant is the quorum series for a commit point, lag, quorum and reachable count.
+func commonWant(commit, lag, quorum, reachable int) string {
+	return fmt.Sprintf(`# HELP ring_commit_lag Messages stored on this node but not committed yet (last_seq - commit_seq); it grows in a part of the ring without quorum.
+# TYPE ring_commit_lag gauge
+ring_commit_lag %d
+# HELP ring_commit_seq Sequence number up to which this node's messages are committed: stored by a majority of the ring, and shown.
+# TYPE ring_commit_seq gauge
+ring_commit_seq %d
+# HELP ring_quorum Members needed for a majority of this node's view; 0 while detached or joining.
+# TYPE ring_quorum gauge
+ring_quorum %d
+# HELP ring_reachable Members of the view this node hears, itself included; below ring_quorum the node has no quorum.
+# TYPE ring_reachable gauge
+ring_reachable %d
+`, lag, commit, quorum, reachable)
+}
 
 // TestMetricsReadStatusAtScrape scrapes /metrics over HTTP and finds the
 // fake node's numbers; after the status changes, the next scrape has the
@@ -98,7 +119,7 @@ func TestMetricsReadStatusAtScrape(t *testing.T) {
 	node := &fakeNode{}
 	node.set(chat.Status{
 		ID: self.ID, Name: self.Name, Addr: self.Addr, State: chat.StateMember, Leader: self,
-		Epoch: 7, Members: 5, LastSeq: 42, Lamport: 1234, Ring: "r1",
+		Epoch: 7, Members: 5, LastSeq: 42, CommitSeq: 40, Quorum: 3, Reachable: 5, Lamport: 1234, Ring: "r1",
 	})
 	srv := httptest.NewServer(NewHandler(node, nil))
 	defer srv.Close()
@@ -108,7 +129,7 @@ func TestMetricsReadStatusAtScrape(t *testing.T) {
 	}
 	node.set(chat.Status{
 		ID: self.ID, Name: self.Name, Addr: self.Addr, State: chat.StateElecting,
-		Leader: chat.NodeRef{ID: "fedcba9876543210"}, Epoch: 8, Members: 4, LastSeq: 43, Lamport: 1300, Ring: "r1",
+		Leader: chat.NodeRef{ID: "fedcba9876543210"}, Epoch: 8, Members: 4, LastSeq: 43, CommitSeq: 40, Quorum: 3, Reachable: 2, Lamport: 1300, Ring: "r1",
 	})
 	if err := testutil.ScrapeAndCompare(srv.URL+"/metrics", strings.NewReader(followerWant), ringNames...); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ const (
 	PathMembers = "/v1/members" // GET  -> []chat.Member
 	PathJoin    = "/v1/join"    // POST JoinRequest -> chat.Status
 	PathLeave   = "/v1/leave"   // POST -> chat.Status
+	PathReform  = "/v1/reform"  // POST ReformRequest -> chat.Status
 	PathSay     = "/v1/say"     // POST SayRequest -> chat.Receipt
 	// POST one SayRequest per line -> one chat.Receipt per line, in the same
 	// order; the first refusal is an Error line and ends the stream.
@@ -28,6 +29,13 @@ const ContentTypeStream = "application/x-ndjson"
 // JoinRequest asks the node to join the ring of the member at Addr.
 type JoinRequest struct {
 	Addr string `json:"addr"`
+}
+
+// ReformRequest forces a new view of the members the node reaches (ringctl
+// reform). Confirm must be true: the operator accepts that what only the
+// lost members held is lost.
+type ReformRequest struct {
+	Confirm bool `json:"confirm"`
 }
 
 // SayRequest sends Text to the ring, or to one member when To is set.

@@ -93,6 +93,14 @@ func (c *Client) Leave(ctx context.Context) (chat.Status, error) {
 	return st, err
 }
 
+// Reform forces a new view of the members the node reaches, once it has
+// been without quorum long enough (ringctl reform --yes).
+func (c *Client) Reform(ctx context.Context) (chat.Status, error) {
+	var st chat.Status
+	err := c.do(ctx, http.MethodPost, api.PathReform, api.ReformRequest{Confirm: true}, &st)
+	return st, err
+}
+
 // Say sends text to the ring (to == "") or to one member, returning once the
 // message is sequenced and stored by the local node.
 func (c *Client) Say(ctx context.Context, text, to string) (chat.Receipt, error) {
