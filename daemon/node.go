@@ -319,6 +319,12 @@ func (n *Node) receive(in transport.Inbound) {
 	if n.onDirect(in) {
 		return
 	}
+	switch m := in.Msg.(type) {
+	case protocol.Election:
+		n.log.Debug("candidacy", "from", in.Header.From, "candidate", m.Candidate.NodeID, "epoch", m.Epoch, "voters", len(m.Voters), "hops", m.Hops)
+	case protocol.Elected:
+		n.log.Debug("announcement", "from", in.Header.From, "leader", m.Leader.Name, "epoch", m.NewEpoch, "votes", len(m.Ring))
+	}
 	n.machine.Step(in.Header, in.Msg)
 }
 

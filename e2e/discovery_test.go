@@ -167,8 +167,9 @@ type netnsNode struct {
 }
 
 // startRingd starts ringd n<i> in namespace i, listening on its eth0
-// address, answering discovery on the default group when discover is set.
-func (l *netnsLAN) startRingd(t *testing.T, i int, discover bool) *netnsNode {
+// address, answering discovery on the default group when discover is set;
+// extra are more lines of its config.
+func (l *netnsLAN) startRingd(t *testing.T, i int, discover bool, extra ...string) *netnsNode {
 	t.Helper()
 	dir := tempDir(t)
 	n := &netnsNode{host: i, name: fmt.Sprintf("n%d", i), addr: l.ip(i) + ":7733"}
@@ -184,7 +185,7 @@ func (l *netnsLAN) startRingd(t *testing.T, i int, discover bool) *netnsNode {
 		"log:",
 		"  format: json",
 		"  level: debug",
-	}, "\n") + "\n"
+	}, "\n") + "\n" + strings.Join(extra, "\n") + "\n"
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}

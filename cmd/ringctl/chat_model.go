@@ -388,6 +388,10 @@ func (m *chatModel) header() string {
 		members = "1 member"
 	}
 	s := fmt.Sprintf(" ring · %s (%s) · leader %s · %s", sanitize(m.st.Name), sanitize(m.st.State), leader, members)
+	if m.st.Members > 0 && m.st.Reachable < m.st.Quorum {
+		// What is said now waits: say so where the user looks.
+		s += fmt.Sprintf(" · no quorum: reaches %d, %d needed", m.st.Reachable, m.st.Quorum)
+	}
 	return m.styles.header.Width(m.width).Render(ansi.Truncate(s, m.width, "…"))
 }
 

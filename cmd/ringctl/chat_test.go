@@ -314,6 +314,26 @@ func TestChatModelSystemMessageRefreshesHeader(t *testing.T) {
 	if _, cmd := m.Update(incomingMsg{msgAt(10, bob, "hi")}); cmd != nil {
 		t.Fatal("a chat message asked for a status refresh")
 	}
+	if h := strings.Split(m.View(), "\n")[0]; strings.Contains(h, "no quorum") {
+		t.Fatalf("header speaks of no quorum in a ring that has one: %q", h)
+	}
+}
+
+// TestChatModelHeaderShowsNoQuorum: the notice that the node lost its
+// quorum refreshes the header, which then says how many members it reaches
+// and how many are needed.
+func TestChatModelHeaderShowsNoQuorum(t *testing.T) {
+	api := &fakeAPI{}
+	m := newTestModel(t, api)
+	api.mu.Lock()
+	api.st = chat.Status{ID: alice.ID, Name: "alice", State: chat.StateNoQuorum, Members: 5, Quorum: 3, Reachable: 2}
+	api.mu.Unlock()
+	notice := chat.Message{Kind: chat.KindSystem, From: alice, Text: "no quorum: this node reaches 2 of 5 members, 3 are needed"}
+	_, cmd := m.Update(incomingMsg{notice})
+	m.Update(run(t, cmd))
+	if h := strings.Split(m.View(), "\n")[0]; !strings.Contains(h, "alice (no-quorum) · leader - · 5 members · no quorum: reaches 2, 3 needed") {
+		t.Fatalf("header: %q", h)
+	}
 }
 
 func TestChatModelScrollsUnlessScrolledUp(t *testing.T) {

@@ -142,12 +142,12 @@ func (m *Machine) electionTick() {
 // itself instead (handing the other back to itself would never end).
 func (m *Machine) forwardElection(e protocol.Election) {
 	if len(e.Route) == 0 || e.Candidate.NodeID == m.self.ID {
-		e.Route = m.view.Members
+		e.Route = m.liveRoute()
 	}
 	next := m.nextOn(e.Route)
 	if next.ID == m.self.ID {
 		if e.Candidate.NodeID != m.self.ID {
-			e = protocol.Election{Candidate: m.key(), Epoch: e.Epoch, Reform: e.Reform, Route: m.view.Members}
+			e = protocol.Election{Candidate: m.key(), Epoch: e.Epoch, Reform: e.Reform, Route: m.liveRoute()}
 		}
 		m.handleElection(e)
 		return
@@ -165,7 +165,12 @@ func (m *Machine) onElection(h protocol.Header, e protocol.Election) {
 
 func (m *Machine) handleElection(e protocol.Election) {
 	if e.Reform == nil && !e.Handover && m.hasLiveLeader() {
+		// It still hears its leader: it passes the candidacy on without
+		// its vote (so that the others, if they are a majority, can still
+		// elect: a leader that only they cannot hear), and keeps it for
+		// when it loses the leader, to vote for it then.
 		m.deferElection(e)
+		m.relayElection(e)
 		return
 	}
 	if e.Reform != nil && !m.leaderless() && m.state != Leaving {
@@ -204,7 +209,13 @@ func (m *Machine) handleElection(e protocol.Election) {
 		}
 		return
 	}
-	switch c := e.Candidate.Compare(m.key()); {
+	c := e.Candidate.Compare(m.key())
+	if _, out := m.gone[e.Candidate.NodeID]; out {
+		// A candidate this node cannot hear (found dead, or cut off from it
+		// one way) could not lead it: its candidacy counts for nothing here.
+		c = -1
+	}
+	switch {
 	case e.Candidate.NodeID == m.self.ID:
 		m.candidacyBack(e)
 	case c > 0:
@@ -217,6 +228,18 @@ func (m *Machine) handleElection(e protocol.Election) {
 		m.forwardElection(protocol.Election{Candidate: m.key(), Epoch: e.Epoch, Reform: e.Reform})
 	}
 	// A smaller candidacy reaching a participant is dropped.
+}
+
+// liveRoute is the ring as this node routes it, less the members it cannot
+// hear: the route its own candidacy and announcement take, and every node
+// on the way follows it. A member that one node hears and another does
+// not (a cut one way) is left out by the candidate that does not, so that
+// the round does not die at it.
+func (m *Machine) liveRoute() []protocol.NodeInfo {
+	return slices.DeleteFunc(slices.Clone(m.view.Members), func(n protocol.NodeInfo) bool {
+		_, out := m.gone[n.ID]
+		return out && n.ID != m.self.ID
+	})
 }
 
 // nextOn is the next member after this node on route that it does not
@@ -233,6 +256,21 @@ func (m *Machine) nextOn(route []protocol.NodeInfo) protocol.NodeInfo {
 		}
 	}
 	return m.self
+}
+
+// relayElection passes a candidacy on unchanged but for the hop, without
+// taking part in its round.
+func (m *Machine) relayElection(e protocol.Election) {
+	if e.Candidate.NodeID == m.self.ID || int(e.Hops) > 2*max(len(m.view.Members), len(e.Route))+2 {
+		return
+	}
+	e.Hops++
+	if len(e.Route) == 0 {
+		e.Route = m.liveRoute()
+	}
+	if next := m.nextOn(e.Route); next.ID != m.self.ID {
+		m.send(next, e)
+	}
 }
 
 // deferElection keeps the newest candidacy that reached this node while it
@@ -283,7 +321,7 @@ func (m *Machine) win(epoch uint64, reform *protocol.NodeInfo) {
 // election timeout starts a new one).
 func (m *Machine) forwardElected(e protocol.Elected) {
 	if len(e.Route) == 0 {
-		e.Route = m.view.Members
+		e.Route = m.liveRoute()
 	}
 	next := m.nextOn(e.Route)
 	if next.ID == m.self.ID {
