@@ -110,6 +110,12 @@ func (n *Node) handle(ev ring.Event) {
 		// A dead peer's connection was dropped in process, before the batch was sent.
 	case ring.ElectionStarted:
 		n.ringLog(slog.LevelInfo, "election started", "epoch", ev.Epoch, "why", ev.Why)
+	case ring.ElectionLost:
+		n.ringLog(slog.LevelInfo, "election lost", "epoch", ev.Epoch, "why", ev.Why)
+	case ring.SteppedDown:
+		n.ringLog(slog.LevelWarn, "stepped down as leader", "why", ev.Why)
+	case ring.HistoryYielded:
+		n.ringLog(slog.LevelWarn, "committed history cut after a forced view (ringctl reform)", "from_seq", ev.From, "to_seq", ev.To)
 	case ring.JoinDone:
 		var err error
 		if ev.Err != "" {

@@ -21,7 +21,6 @@ type persisted struct {
 	outbox     map[uint64]outboxSlot
 	mark       uint64 // syncOutbox's: slots it did not mark are gone
 	outboxVer  uint64
-	durableID  uint64 // the last history batch the store confirmed
 	stateSaved bool
 	commit     uint64 // the commit point handed to the store
 }
@@ -36,12 +35,12 @@ type outboxSlot struct {
 	mark uint64
 }
 
-// heldEvent is a Delivered or Acked event that waits until the batch that
-// stores its entry is durable: a caller is told a message is stored, and a
-// watcher sees it, only once a crash can no longer take it back.
+// heldEvent is a Delivered or Acked event that waits until its entry is
+// durable here: a caller is told a message is stored, and a watcher sees
+// it, only once a crash can no longer take it back.
 type heldEvent struct {
-	ev    ring.Event
-	batch uint64
+	ev  ring.Event
+	seq uint64
 }
 
 // restore gives the machine what the store kept of a previous run.
@@ -169,13 +168,26 @@ func (n *Node) syncOutbox() {
 }
 
 // hold keeps a Delivered or Acked event until its entry is durable.
+// An entry is committed once a majority stores it, which this node may not
+// be among yet; its event waits for this node's own copy, not for the
+// batches written since.
 func (n *Node) hold(ev ring.Event) {
-	batch := n.hist.commits
-	if batch <= n.persisted.durableID && len(n.held) == 0 {
+	seq := eventSeq(ev)
+	if len(n.held) == 0 && seq <= n.st.LastSeq() {
 		n.release(ev)
 		return
 	}
-	n.held = append(n.held, heldEvent{ev: ev, batch: batch})
+	n.held = append(n.held, heldEvent{ev: ev, seq: seq})
+}
+
+func eventSeq(ev ring.Event) uint64 {
+	switch ev := ev.(type) {
+	case ring.Delivered:
+		return ev.Entry.Seq
+	case ring.Acked:
+		return ev.Entry.Seq
+	}
+	return 0
 }
 
 // durable hears from the history that batch id is written (or failed).
@@ -187,10 +199,10 @@ func (n *Node) durable(id uint64, err error) {
 		}
 		return
 	}
-	n.persisted.durableID = id
 	n.snapshot() // last_seq: a caller told its message is stored sees it counted
+	stored := n.st.LastSeq()
 	i := 0
-	for ; i < len(n.held) && n.held[i].batch <= id; i++ {
+	for ; i < len(n.held) && n.held[i].seq <= stored; i++ {
 		n.release(n.held[i].ev)
 	}
 	n.held = slices.Delete(n.held, 0, i)

@@ -326,6 +326,17 @@ func TestPartitionLeaderInMinority(t *testing.T) {
 	}
 	lead := r.waitOneRingOf(majority, 15*time.Second)
 	queued := r.sayNoQuorum(r.node(2), "said in the minority")
+	for _, n := range minority {
+		ms, err := tailTry(t, n.socket, "-n", "100")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			if m.Text == queued {
+				t.Fatalf("%s shows %q (seq %d) although no majority stores it", n.name, m.Text, m.Seq)
+			}
+		}
+	}
 	r.mustSay(r.node(4), "said in the majority")
 	if lead.CommitSeq < before.Seq {
 		t.Fatalf("the majority's leader committed %d, below %d acknowledged before the cut", lead.CommitSeq, before.Seq)
@@ -360,10 +371,17 @@ func TestPartitionLeaderInMajority(t *testing.T) {
 		t.Fatalf("the leader in the majority was replaced by %s", lead.Name)
 	}
 	q4 := r.sayNoQuorum(r.node(4), "n4 waits")
+	// say - in the minority: each line is answered, as queued.
+	lines := []string{"n5 line 1", "n5 line 2", "n5 line 3"}
+	_, errOut, code := ctlIn(t, r.node(5).socket, strings.Join(lines, "\n")+"\n", "say", "-")
+	if code != 1 || strings.Count(errOut, "no quorum: this node reaches") != len(lines) ||
+		!strings.Contains(errOut, "line 1:") || !strings.Contains(errOut, "line 3:") {
+		t.Fatalf("say - in the minority: exit %d, stderr %q; want exit 1 and the no-quorum message for each of %d lines", code, errOut, len(lines))
+	}
 	r.mustSay(r.node(2), "n2 goes on")
 	r.heal()
 	r.waitOneRing(30*time.Second, r.nodes...)
-	r.check(r.nodes, q4)
+	r.check(r.nodes, append([]string{q4}, lines...)...)
 }
 
 // TestPartitionMinorityAuthorKilled: the minority's author says something

@@ -98,11 +98,15 @@ func (f *fakeNode) SayAsync(ctx context.Context, text, to string) (<-chan daemon
 	if to != "" {
 		return nil, errors.New("direct messages: not implemented yet")
 	}
+	c := make(chan daemon.SayResult, 1)
+	if strings.HasPrefix(text, "queued") { // as a node without quorum answers
+		c <- daemon.SayResult{Err: &daemon.NoQuorumError{ID: fakeSelf.ID + "/" + text, Reachable: 2, Members: 5, Quorum: 3}}
+		return c, nil
+	}
 	f.mu.Lock()
 	f.seq++
 	rc := chat.Receipt{Seq: f.seq, Lamport: f.seq, ID: fakeSelf.ID + "/" + text}
 	f.mu.Unlock()
-	c := make(chan daemon.SayResult, 1)
 	c <- daemon.SayResult{Receipt: rc}
 	return c, nil
 }

@@ -99,6 +99,14 @@ func (s *Server) handleSayStream(w http.ResponseWriter, r *http.Request) {
 					return
 				}
 			}
+			if errors.Is(res.Err, daemon.ErrNoQuorum) {
+				// The message stays queued; the others are answered too.
+				if enc.Encode(api.Error{Error: fmt.Sprintf("line %d: %v", p.line, res.Err), Queued: true}) != nil {
+					return
+				}
+				batched++
+				continue
+			}
 			if res.Err != nil {
 				fail(p.line, res.Err)
 				return

@@ -199,6 +199,30 @@ func TestStalledFollowerDoesNotBlockNode(t *testing.T) {
 	}
 }
 
+// TestSayStreamGoesOnPastNoQuorum: a line the node cannot commit for want
+// of a quorum is answered as queued and the stream goes on; the client
+// returns every such line once the others are answered.
+func TestSayStreamGoesOnPastNoQuorum(t *testing.T) {
+	sock, _, _ := serve(t)
+	texts := make(chan string, 10)
+	for _, s := range []string{"a", "queued1", "b", "queued2"} {
+		texts <- s
+	}
+	close(texts)
+	var got []chat.Receipt
+	err := client.New(sock).SayStream(context.Background(), "", texts, func(r chat.Receipt) error {
+		got = append(got, r)
+		return nil
+	})
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || !strings.Contains(apiErr.Message, "line 2: no quorum") || !strings.Contains(apiErr.Message, "line 4: no quorum") {
+		t.Fatalf("err %v, want the no-quorum refusals of lines 2 and 4", err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("receipts %+v, want those of lines 1 and 3", got)
+	}
+}
+
 func TestSayStreamKeepsOrderAndStopsAtRefusal(t *testing.T) {
 	sock, n, _ := serve(t)
 	texts := make(chan string, 10)

@@ -32,7 +32,6 @@ type electionState struct {
 	epoch       uint64 // of the newest round seen (rounds count up in memory)
 	participant bool
 	started     uint64
-	why         string            // why the leader was lost, for the next round
 	accepted    map[uint64]string // epoch -> leader this node voted for
 	wonEpoch    uint64            // epoch this node won the pre-vote for and awaits its Elected back
 	out         protocol.Message  // the last Election or Elected sent to the next node
@@ -210,11 +209,6 @@ func (m *Machine) handleElection(e protocol.Election) {
 		return
 	}
 	c := e.Candidate.Compare(m.key())
-	if _, out := m.gone[e.Candidate.NodeID]; out {
-		// A candidate this node cannot hear (found dead, or cut off from it
-		// one way) could not lead it: its candidacy counts for nothing here.
-		c = -1
-	}
 	switch {
 	case e.Candidate.NodeID == m.self.ID:
 		m.candidacyBack(e)
@@ -300,7 +294,7 @@ func (m *Machine) electionLost(why string) {
 		m.setState(NoQuorum)
 		m.el.started = m.tick
 	}
-	_ = why
+	m.emit(ElectionLost{Epoch: m.el.epoch, Why: why})
 }
 
 // win: this node votes for itself in the new epoch and announces itself;

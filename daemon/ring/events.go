@@ -70,3 +70,16 @@ func (JoinDone) isEvent()        {}
 func (LeaveDone) isEvent()       {}
 func (PeerGone) isEvent()        {}
 func (ElectionStarted) isEvent() {}
+
+// ElectionLost: this node's round could not make it leader (too few
+// voters), and why.
+type ElectionLost struct {
+	Epoch uint64
+	Why   string
+}
+
+// SteppedDown: this node stopped leading without a quorum, and why.
+type SteppedDown struct{ Why string }
+
+func (ElectionLost) isEvent() {}
+func (SteppedDown) isEvent()  {}

@@ -369,7 +369,7 @@ func (m *Machine) Step(h protocol.Header, msg protocol.Message) {
 			return // not in a ring yet: the old ring's traffic (an election, say) is not ours
 		}
 	}
-	if m.isMember(from) {
+	if _, out := m.gone[from]; out || m.isMember(from) {
 		m.heardFrom(from)
 	}
 	if m.IsLeader() && h.Epoch > m.epoch && m.isMember(from) {

@@ -443,7 +443,7 @@ func (m *Machine) stepDown(why string) {
 	m.leader = protocol.NodeInfo{}
 	m.q.changes = nil
 	m.q.match = map[string]uint64{}
-	m.el.why = "the leader stepped down: " + why
+	m.emit(SteppedDown{Why: why})
 	m.lv.handingOver, m.lv.before = false, nil
 	if m.state == Leaving {
 		m.lv.waiting = true

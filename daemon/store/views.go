@@ -28,13 +28,7 @@ func (w *txn) putView(seq uint64, members []chat.NodeRef) error {
 // there is none.
 func (s *Store) ViewAt(seq uint64) (members []chat.NodeRef, at uint64, ok bool, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketViews).Cursor()
-		k, v := c.Seek(u64(seq + 1))
-		if k == nil {
-			k, v = c.Last()
-		} else {
-			k, v = c.Prev()
-		}
+		k, v := atOrBelow(tx.Bucket(bucketViews).Cursor(), seq)
 		if k == nil {
 			return nil
 		}
@@ -45,6 +39,14 @@ func (s *Store) ViewAt(seq uint64) (members []chat.NodeRef, at uint64, ok bool, 
 		return nil
 	})
 	return members, at, ok, err
+}
+
+// atOrBelow moves c to the last key at or below u64(seq); nil if none.
+func atOrBelow(c *bolt.Cursor, seq uint64) (k, v []byte) {
+	if k, v = c.Seek(u64(seq + 1)); k == nil {
+		return c.Last()
+	}
+	return c.Prev()
 }
 
 // cutViews removes the views above seq (truncation).
@@ -66,12 +68,7 @@ func (w *txn) cutViews(seq uint64) error {
 // last one at or below floor.
 func (w *txn) trimViews(floor uint64) error {
 	c := w.views.Cursor()
-	k, _ := c.Seek(u64(floor + 1))
-	if k == nil {
-		k, _ = c.Last()
-	} else {
-		k, _ = c.Prev()
-	}
+	k, _ := atOrBelow(c, floor)
 	if k == nil {
 		return nil
 	}

@@ -44,7 +44,10 @@ type SayRequest struct {
 	To   string `json:"to,omitempty"`
 }
 
-// Error is the body of every refusal. In a stream it is the last line.
+// Error is the body of every refusal. In a stream it is the last line,
+// but for a say stream's Queued line: that line's message could not be
+// committed for want of a quorum, stays queued, and the stream goes on.
 type Error struct {
-	Error string `json:"error"`
+	Error  string `json:"error"`
+	Queued bool   `json:"queued,omitempty"`
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/ipc/api"
@@ -16,6 +17,9 @@ import (
 // waiting for each acknowledgement, and calls fn with each receipt in the
 // order the texts were sent. It returns when texts is closed and every text
 // is acknowledged, or at the first refusal (an *APIError naming the line).
+// A text the node could not commit for want of a quorum stays queued there
+// and does not end the stream; those lines come back together, one per
+// line of the *APIError, once the others are answered.
 func (c *Client) SayStream(ctx context.Context, to string, texts <-chan string, fn func(chat.Receipt) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -56,13 +60,20 @@ func (c *Client) SayStream(ctx context.Context, to string, texts <-chan string, 
 		return fmt.Errorf("say stream: ringd closed the stream before it opened: %v", sc.Err())
 	}
 	got := 0
+	var queued []string // lines refused for want of a quorum, their messages queued
 	for sc.Scan() {
 		var line struct {
 			chat.Receipt
-			Error string `json:"error"`
+			Error  string `json:"error"`
+			Queued bool   `json:"queued"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
 			return fmt.Errorf("say stream: bad line from ringd: %w", err)
+		}
+		if line.Error != "" && line.Queued {
+			got++
+			queued = append(queued, line.Error)
+			continue
 		}
 		if line.Error != "" {
 			return &APIError{StatusCode: http.StatusOK, Message: line.Error}
@@ -80,6 +91,9 @@ func (c *Client) SayStream(ctx context.Context, to string, texts <-chan string, 
 	}
 	if n := <-sent; got != n {
 		return fmt.Errorf("say stream: %d messages sent but %d acknowledged", n, got)
+	}
+	if len(queued) > 0 {
+		return &APIError{StatusCode: http.StatusOK, Message: strings.Join(queued, "\n")}
 	}
 	return nil
 }
