@@ -156,7 +156,9 @@ func (m *Machine) forwardElection(e protocol.Election) {
 }
 
 func (m *Machine) onElection(h protocol.Header, e protocol.Election) {
-	if !m.inRing(h.From) && m.state != Electing {
+	// A leader that handed over is out of the view its successor may
+	// already hold; its handover still counts.
+	if !m.inRing(h.From) && m.state != Electing && !e.Handover {
 		return
 	}
 	m.handleElection(e)
@@ -192,13 +194,16 @@ func (m *Machine) handleElection(e protocol.Election) {
 	if int(e.Hops) > 2*max(len(m.view.Members), len(e.Route))+2 {
 		return // its candidate is gone; the election timeout starts a new one
 	}
-	if m.leaveSent() {
+	if m.leaveSent() || m.outOfView() {
 		// A node that has said goodbye is never a candidate, but it is a
 		// member until the view without it is committed, so it votes: it
 		// passes every candidacy on, adding itself to the voters of one at
 		// least as complete as itself. (One still waiting to leave stands
 		// like any member: if it holds the most history it wins, and hands
-		// over at once, see becomeLeader.)
+		// over at once, see becomeLeader.) One that knows its removal
+		// committed does the same: to a candidate that has not committed
+		// it yet it is still a member, and it must not swallow candidacies
+		// it cannot win itself.
 		if e.Candidate.NodeID != m.self.ID {
 			e.Hops++
 			if e.Candidate.Compare(m.key()) > 0 {

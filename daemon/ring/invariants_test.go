@@ -35,12 +35,14 @@ type checker struct {
 	limit   map[string]cutLimit // node id -> the commit point it may not pass during the cut
 }
 
-// cutLimit holds while the node stays in the view it had at the cut (a
-// node that joins the majority's side is no longer cut off).
+// cutLimit holds while the node keeps the configuration it had at the cut:
+// a node that joins the majority's side, or drops an uncommitted view entry
+// when it hears the majority's leader, is no longer judged by it.
 type cutLimit struct {
 	seq     uint64
 	ring    string
-	version uint64
+	version uint64 // seq of the committed view entry
+	latest  uint64 // seq of the newest view entry, committed or not
 }
 
 type ringEpoch struct {
@@ -145,7 +147,7 @@ func (c *checker) checkCommit(n *simNode) {
 		}
 	}
 	commit := n.m.Commit()
-	if lim, ok := c.limit[n.info.ID]; ok && lim.ring == ring && lim.version == n.m.committedSeq() && commit > lim.seq && commit > n.checked {
+	if lim, ok := c.limit[n.info.ID]; ok && lim.ring == ring && lim.version == n.m.committedSeq() && lim.latest == latestConfigSeq(n.m) && commit > lim.seq && commit > n.checked {
 		c.fatalf("%s, cut off from a majority of its view, committed up to %d; a majority held only up to %d at the cut", n.name, commit, lim.seq)
 	}
 	if c.ledger[ring] == nil {
@@ -265,9 +267,16 @@ func (c *checker) cutChanged() {
 		}
 		if len(members) > 0 && in < majority(len(members)) {
 			seq := c.committable(members, func(x string) bool { q, ok := part[x]; return ok && q == part[id] })
-			c.limit[id] = cutLimit{seq: seq, ring: n.m.View().RingID, version: n.m.committedSeq()}
+			c.limit[id] = cutLimit{seq: seq, ring: n.m.View().RingID, version: n.m.committedSeq(), latest: latestConfigSeq(n.m)}
 		}
 	}
+}
+
+func latestConfigSeq(m *Machine) uint64 {
+	if len(m.q.configs) == 0 {
+		return 0
+	}
+	return m.q.configs[len(m.q.configs)-1].seq
 }
 
 // committable is the highest sequence number whose entry may still be

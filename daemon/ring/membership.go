@@ -146,7 +146,7 @@ func (m *Machine) onJoinRequest(h protocol.Header, r protocol.JoinRequest) {
 		return
 	}
 	switch {
-	case m.IsLeader() && (m.lv.before != nil || (m.lv.handingOver && !hasMember(m.committedConfig(), joiner.ID))):
+	case m.IsLeader() && (m.lv.before != nil || (m.lv.handingOver && !hasMember(m.committedConfig(), joiner.ID) && !hasMember(m.config(), joiner.ID))):
 		m.send(joiner, protocol.JoinReply{Error: "the leader is leaving; try again"})
 	case m.IsLeader():
 		via := r.Via
@@ -219,6 +219,10 @@ func (m *Machine) queueChange(c viewChange) {
 		}
 	}
 	m.q.changes = append(m.q.changes, c)
+}
+
+func (m *Machine) selfRemovalQueued() bool {
+	return slices.ContainsFunc(m.q.changes, func(c viewChange) bool { return c.node.ID == m.self.ID && c.why != "" })
 }
 
 // cancelChange drops a queued removal of id and reports whether there was one.
@@ -428,6 +432,18 @@ func (m *Machine) checkLeaving() {
 		return
 	}
 	if m.lv.waiting {
+		if m.lv.handingOver && m.IsLeader() && m.lv.before == nil && !m.viewPending() &&
+			hasMember(m.config(), m.self.ID) && !m.selfRemovalQueued() {
+			// Its removal was dropped: the others left or died meanwhile
+			// and it was alone. Alone it is done; if a member came back, it
+			// asks again.
+			if len(m.config()) == 1 {
+				m.detach()
+				m.leftRing()
+				return
+			}
+			m.queueChange(viewChange{node: m.self, why: "left"})
+		}
 		// It says goodbye once its messages are committed and a leader is
 		// in place: then all it holds, a majority holds too.
 		if len(m.sq.outbox) > 0 || m.leader.ID == "" || m.lv.handingOver {
@@ -446,7 +462,7 @@ func (m *Machine) checkLeaving() {
 			return
 		}
 		if m.IsLeader() {
-			if len(m.config()) <= 1 {
+			if len(m.config()) <= 1 && !m.viewPending() {
 				m.detach() // a ring of one: nobody to hand over to
 				m.leftRing()
 				return
@@ -514,6 +530,9 @@ func (m *Machine) tryHandover() {
 // node leaves, and relays election traffic for a while, to the successor,
 // for members that have not heard of it yet.
 func (m *Machine) handover(succ protocol.NodeInfo) {
+	// Its removal is committed, but the others may not know yet: without
+	// that, a successor left alone would still count this node's vote.
+	m.sendCommit()
 	before := m.lv.before
 	m.lv.before = nil
 	bye := protocol.Leave{Node: m.self}

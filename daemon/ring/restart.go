@@ -135,6 +135,14 @@ func (m *Machine) Resume() bool {
 	if m.state != Detached || m.left || m.home.id == "" {
 		return false
 	}
+	if m.outOfView() {
+		if e, ok := m.log.ViewAt(m.q.commit); ok && e.Presence == protocol.PresenceLeft && e.About.ID == m.self.ID {
+			// It stopped after its leave was committed and before it could
+			// hand over or say so: the leave is done.
+			m.leftRing()
+			return false
+		}
+	}
 	if m.quorumOf(func(id string) bool { return id == m.self.ID }) {
 		m.term, m.vote = max(m.term, m.epoch, m.log.LastEpoch())+1, m.self.ID
 		m.emit(Voted{Epoch: m.term, Leader: m.self.ID})

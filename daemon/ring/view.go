@@ -440,4 +440,5 @@ func (m *Machine) detach() {
 	m.q.changes = nil
 	m.gone = map[string]string{}
 	m.answered = map[string]uint64{}
+	m.lv = leaving{}
 }
