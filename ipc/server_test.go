@@ -203,7 +203,7 @@ func TestStalledFollowerDoesNotBlockNode(t *testing.T) {
 // of a quorum is answered as queued and the stream goes on; the client
 // returns every such line once the others are answered.
 func TestSayStreamGoesOnPastNoQuorum(t *testing.T) {
-	sock, _, _ := serve(t)
+	sock, _ := serveFake(t, nil)
 	texts := make(chan string, 10)
 	for _, s := range []string{"a", "queued1", "b", "queued2"} {
 		texts <- s
