@@ -199,21 +199,27 @@ func TestStalledFollowerDoesNotBlockNode(t *testing.T) {
 	}
 }
 
+// sayStream sends texts over one say stream and collects the receipts.
+func sayStream(sock string, texts ...string) ([]chat.Receipt, error) {
+	c := make(chan string, len(texts))
+	for _, s := range texts {
+		c <- s
+	}
+	close(c)
+	var got []chat.Receipt
+	err := client.New(sock).SayStream(context.Background(), "", c, func(r chat.Receipt) error {
+		got = append(got, r)
+		return nil
+	})
+	return got, err
+}
+
 // TestSayStreamGoesOnPastNoQuorum: a line the node cannot commit for want
 // of a quorum is answered as queued and the stream goes on; the client
 // returns every such line once the others are answered.
 func TestSayStreamGoesOnPastNoQuorum(t *testing.T) {
 	sock, _ := serveFake(t, nil)
-	texts := make(chan string, 10)
-	for _, s := range []string{"a", "queued1", "b", "queued2"} {
-		texts <- s
-	}
-	close(texts)
-	var got []chat.Receipt
-	err := client.New(sock).SayStream(context.Background(), "", texts, func(r chat.Receipt) error {
-		got = append(got, r)
-		return nil
-	})
+	got, err := sayStream(sock, "a", "queued1", "b", "queued2")
 	var apiErr *client.APIError
 	if !errors.As(err, &apiErr) || !strings.Contains(apiErr.Message, "line 2: no quorum") || !strings.Contains(apiErr.Message, "line 4: no quorum") {
 		t.Fatalf("err %v, want the no-quorum refusals of lines 2 and 4", err)
@@ -225,16 +231,7 @@ func TestSayStreamGoesOnPastNoQuorum(t *testing.T) {
 
 func TestSayStreamKeepsOrderAndStopsAtRefusal(t *testing.T) {
 	sock, n, _ := serve(t)
-	texts := make(chan string, 10)
-	for _, s := range []string{"a", "b", "c", "bad\x1b", "never"} {
-		texts <- s
-	}
-	close(texts)
-	var got []chat.Receipt
-	err := client.New(sock).SayStream(context.Background(), "", texts, func(r chat.Receipt) error {
-		got = append(got, r)
-		return nil
-	})
+	got, err := sayStream(sock, "a", "b", "c", "bad\x1b", "never")
 	var apiErr *client.APIError
 	if !errors.As(err, &apiErr) || !strings.Contains(apiErr.Message, "line 4") {
 		t.Fatalf("err %v, want a refusal naming line 4", err)

@@ -442,18 +442,11 @@ func TestFollowStreamEndsWhenNodeStops(t *testing.T) {
 func TestSayStreamBatchesReceiptsInOrder(t *testing.T) {
 	sock, _ := serveFake(t, nil)
 	const lines = 1000
-	texts := make(chan string, lines+2)
+	texts := make([]string, 0, lines+2)
 	for i := range lines {
-		texts <- fmt.Sprintf("m%d", i)
+		texts = append(texts, fmt.Sprintf("m%d", i))
 	}
-	texts <- "bad\x1b"
-	texts <- "never"
-	close(texts)
-	var got []chat.Receipt
-	err := client.New(sock).SayStream(context.Background(), "", texts, func(r chat.Receipt) error {
-		got = append(got, r)
-		return nil
-	})
+	got, err := sayStream(sock, append(texts, "bad\x1b", "never")...)
 	var apiErr *client.APIError
 	if !errors.As(err, &apiErr) || !strings.Contains(apiErr.Message, fmt.Sprintf("line %d", lines+1)) {
 		t.Fatalf("err %v, want a refusal naming line %d", err, lines+1)
