@@ -221,7 +221,7 @@ func (n *Node) Run(ctx context.Context) error {
 	switch saved := n.machine.Saved(); {
 	case n.machine.Resume():
 		n.ringLog(slog.LevelInfo, "going back to the ring this node was in", "ring", saved.RingID, "members", len(saved.Members))
-	case saved.Left:
+	case n.machine.Saved().Left: // Resume may find its leave committed
 		n.ringLog(slog.LevelInfo, "this node left its ring: it stays detached until `ringctl join`")
 	case len(n.opts.Join) == 0:
 		n.machine.Found()
