@@ -342,7 +342,10 @@ func (m *Machine) onJoinReply(h protocol.Header, r protocol.JoinReply) {
 	m.el.epoch = max(m.el.epoch, m.epoch)
 	m.el.deferred = nil
 	m.leader = r.Leader
-	delete(m.gone, r.Leader.ID)
+	// What it found gone while it was out (a restarted node dials the
+	// members' old addresses) is stale: the leader's view says who is in,
+	// and where; its own failure detector starts afresh.
+	m.gone = map[string]string{}
 	m.view.RingID, m.view.Leader, m.view.Epoch = r.View.RingID, r.View.Leader, r.View.Epoch
 	if len(m.q.configs) == 0 {
 		m.loadConfigs(r.View.Members)
