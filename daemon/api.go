@@ -54,8 +54,8 @@ func (n *Node) expireSays() {
 	}
 }
 
-// SayResult is the outcome of one message: its receipt once the leader has
-// sequenced it and this node has stored it, or why not.
+// SayResult is the outcome of one message: its receipt once it is
+// committed (stored by a majority of the ring), or why not.
 type SayResult struct {
 	Receipt chat.Receipt
 	Err     error

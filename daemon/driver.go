@@ -30,7 +30,9 @@ func (n *Node) process() {
 		}
 	}
 	n.hist.submit() // what was appended goes to disk while it goes to the others
-	n.persistVote(r.Events)
+	if !n.persistVote(r.Events) {
+		return // the run loop stops on storeErr
+	}
 	n.send(r.Messages)
 	n.persist(r.Events)
 	n.lamport.Store(n.machine.Lamport())
@@ -98,7 +100,7 @@ func (n *Node) handle(ev ring.Event) {
 		n.ringLog(slog.LevelInfo, "leader", "leader", ev.Leader.Name, "leader_id", ev.Leader.ID, "epoch", ev.Epoch)
 		if n.quorumLost {
 			n.quorumLost = false
-			n.notice(fmt.Sprintf("quorum regained: %s leads epoch %d", displayRef(ev.Leader), ev.Epoch))
+			n.notice(fmt.Sprintf("quorum regained: %s leads epoch %d", ev.Leader.Display(), ev.Epoch))
 		}
 	case ring.ViewChanged:
 		n.ringLog(slog.LevelInfo, "view", "version", ev.View.Version, "epoch", ev.View.Epoch, "members", len(ev.View.Members))
@@ -148,13 +150,6 @@ func (n *Node) notice(text string) {
 	n.mu.Lock()
 	n.publishLocked(m)
 	n.mu.Unlock()
-}
-
-func displayRef(p protocol.NodeInfo) string {
-	if p.Name != "" {
-		return p.Name + "(" + p.Addr + ")"
-	}
-	return p.ID + "(" + p.Addr + ")"
 }
 
 func (n *Node) finishJoins(err error) {

@@ -25,7 +25,7 @@ type durableLog struct {
 	lastEpoch uint64
 	origins   map[string]uint64
 	// onDurable hears of each batch in order, once the store wrote it or failed.
-	onDurable func(id uint64, err error)
+	onDurable func(err error)
 }
 
 type tailEntry struct {
@@ -115,7 +115,7 @@ func (l *durableLog) completed(err error) {
 		l.tail = l.tail[i:]
 	}
 	if l.onDurable != nil {
-		l.onDurable(c.id, err)
+		l.onDurable(err)
 	}
 }
 

@@ -218,10 +218,11 @@ func (n *Node) Run(ctx context.Context) error {
 	}()
 
 	n.ringLog(slog.LevelInfo, "node started", "id", n.self.ID, "addr", n.self.Addr, "last_seq", n.st.LastSeq())
+	resumed := n.machine.Resume() // it may find its leave committed: then Saved says it left
 	switch saved := n.machine.Saved(); {
-	case n.machine.Resume():
+	case resumed:
 		n.ringLog(slog.LevelInfo, "going back to the ring this node was in", "ring", saved.RingID, "members", len(saved.Members))
-	case n.machine.Saved().Left: // Resume may find its leave committed
+	case saved.Left:
 		n.ringLog(slog.LevelInfo, "this node left its ring: it stays detached until `ringctl join`")
 	case len(n.opts.Join) == 0:
 		n.machine.Found()

@@ -93,7 +93,7 @@ func (n *Node) persist(events []ring.Event) {
 	}
 	for _, ev := range events {
 		switch ev.(type) {
-		case ring.ViewChanged, ring.StateChanged, ring.LeaveDone, ring.LeaderChanged, ring.Voted:
+		case ring.ViewChanged, ring.StateChanged, ring.LeaveDone, ring.LeaderChanged: // a vote: persistVote
 			if st := stateOf(n.machine.Saved()); !n.persisted.stateSaved || !sameState(st, n.persisted.state) {
 				n.persisted.state, n.persisted.stateSaved = st, true
 				n.st.SaveStateAsync(st)
@@ -105,14 +105,19 @@ func (n *Node) persist(events []ring.Event) {
 
 // persistVote writes a vote the machine just cast and waits for it, before
 // the messages that carry it go out: a node that forgot its vote in a
-// crash could vote twice in one epoch.
-func (n *Node) persistVote(events []ring.Event) {
+// crash could vote twice in one epoch. It reports false if the vote could
+// not be stored: then nothing may go out, and the node stops (storeErr).
+func (n *Node) persistVote(events []ring.Event) bool {
 	for _, ev := range events {
 		if _, ok := ev.(ring.Voted); ok {
-			n.saveState(n.machine.Saved())
-			return
+			if err := n.saveState(n.machine.Saved()); err != nil {
+				n.storeErr = err
+				return false
+			}
+			return true
 		}
 	}
+	return true
 }
 
 func stateOf(s ring.Saved) store.State {
@@ -130,14 +135,15 @@ func sameState(a, b store.State) bool {
 		a.Term == b.Term && a.Vote == b.Vote && slices.Equal(a.Members, b.Members)
 }
 
-// saveState writes the ring state and waits for it (on shutdown).
-func (n *Node) saveState(s ring.Saved) {
+// saveState writes the ring state and waits for it (a vote, shutdown).
+func (n *Node) saveState(s ring.Saved) error {
 	st := stateOf(s)
 	if err := n.st.SaveState(st); err != nil {
 		n.ringLog(slog.LevelError, "saving the ring state failed", "err", err)
-		return
+		return err
 	}
 	n.persisted.state, n.persisted.stateSaved = st, true
+	return nil
 }
 
 // syncOutbox makes the stored outbox the machine's, in one store write:
@@ -190,8 +196,8 @@ func eventSeq(ev ring.Event) uint64 {
 	return 0
 }
 
-// durable hears from the history that batch id is written (or failed).
-func (n *Node) durable(id uint64, err error) {
+// durable hears from the history that a batch is written (or failed).
+func (n *Node) durable(err error) {
 	if err != nil {
 		if n.storeErr == nil {
 			n.storeErr = err

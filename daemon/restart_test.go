@@ -3,13 +3,16 @@ package daemon
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/daemon/store"
 	"github.com/ringchat/ring/internal/testutil"
 )
 
@@ -80,5 +83,63 @@ func TestLeftNodeStaysDetachedAfterRestart(t *testing.T) {
 	}
 	if _, err := n2.Say(context.Background(), "hello", ""); !errors.Is(err, ErrDetached) {
 		t.Fatalf("say on a node that left: %v", err)
+	}
+}
+
+// A node stopped after its own leave was committed, before it could hand
+// over or mark itself as left, finds the leave in its history when it
+// starts again and stays detached: it founds no ring of its own.
+func TestNodeWhoseLeaveCommittedStaysDetached(t *testing.T) {
+	dir := t.TempDir()
+	n1, stop := newTestNode(t, dir)
+	self := n1.Self()
+	stop()
+
+	st, err := store.Open(store.Options{Path: filepath.Join(dir, historyFile), KeepUncommitted: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, err := st.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := chat.NodeRef{ID: self.ID, Name: self.Name, Addr: self.Addr}
+	bob := chat.NodeRef{ID: "00000000000000b0", Name: "bob", Addr: "127.0.0.1:1"}
+	last := st.LastSeq()
+	system := func(k uint64, text, presence string, about chat.NodeRef, members ...chat.NodeRef) chat.Message {
+		return chat.Message{Seq: last + k, Epoch: saved.Epoch, Lamport: 100 + k, ID: fmt.Sprintf("%s/%d", self.ID, saved.Counter+k),
+			Kind: chat.KindSystem, From: alice, Text: text, Time: time.Now(), About: &about, Presence: presence, Members: members}
+	}
+	if err := st.Append(
+		system(1, "bob joined", "joined", bob, alice, bob),
+		system(2, "alice left (handing over leadership)", "left", alice, bob),
+	); err != nil {
+		t.Fatal(err)
+	}
+	saved.Members, saved.Counter = []chat.NodeRef{alice, bob}, saved.Counter+2
+	if err := st.SaveState(saved); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-st.SaveCommitAsync(last + 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	var logs testutil.SyncBuffer
+	n2, err := New(Options{Name: "alice", Listen: "127.0.0.1:0", DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = n2.Run(ctx) })
+	defer func() { cancel(); wg.Wait() }()
+	testutil.WaitFor(t, 5*time.Second, "the restarted node decides to stay detached", func() bool {
+		return strings.Contains(logs.String(), "stays detached until")
+	})
+	if st := n2.Status(); st.State != chat.StateDetached || st.LastSeq != last+2 {
+		t.Fatalf("a node whose leave was committed: status %+v, want detached with history up to %d", st, last+2)
 	}
 }

@@ -74,15 +74,11 @@ func (n *Node) History(q Query) []chat.Message {
 	if q.HasSince {
 		return committedOnly(n.st.Since(q.Since), shown)
 	}
-	extra := 0
-	if last := n.st.LastSeq(); last > shown {
-		extra = int(last - shown)
+	k := q.N // negative: all of them
+	if last := n.st.LastSeq(); k >= 0 && last > shown {
+		k += int(last - shown) // the uncommitted ones are dropped below
 	}
-	msgs := n.st.Last(q.N + extra)
-	if q.N < 0 {
-		msgs = n.st.Last(q.N)
-	}
-	msgs = committedOnly(msgs, shown)
+	msgs := committedOnly(n.st.Last(k), shown)
 	if q.N >= 0 && len(msgs) > q.N {
 		msgs = msgs[len(msgs)-q.N:]
 	}

@@ -34,9 +34,7 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 // the members it drops held.
 func (s *Server) handleReform(w http.ResponseWriter, r *http.Request) {
 	var req api.ReformRequest
-	b, _ := io.ReadAll(r.Body) // in memory already (readFullBody)
-	if err := decodeObject(b, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "malformed request body: "+err.Error())
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	if !req.Confirm {

@@ -18,6 +18,7 @@ import (
 	"github.com/ringchat/ring/daemon"
 	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/internal/testutil"
+	"github.com/ringchat/ring/ipc/api"
 	"github.com/ringchat/ring/ipc/client"
 )
 
@@ -242,5 +243,29 @@ func TestSayStreamKeepsOrderAndStopsAtRefusal(t *testing.T) {
 	hist := n.History(daemon.Query{N: 3})
 	if hist[0].Text != "a" || hist[2].Text != "c" {
 		t.Fatalf("history %+v", hist)
+	}
+}
+
+// A reform must be confirmed in the request itself: without
+// {"confirm":true} the server refuses it before the node is asked; with
+// it, the node's refusal (not in no-quorum) comes back as a conflict.
+func TestReformNeedsConfirm(t *testing.T) {
+	sock, _ := serveFake(t, nil)
+	for _, c := range []struct {
+		body string
+		code int
+		want string
+	}{
+		{"{}", http.StatusBadRequest, "reform forces a new view"},
+		{`{"confirm":false}`, http.StatusBadRequest, "reform forces a new view"},
+		{`{"confirm":"yes"}`, http.StatusBadRequest, "malformed request body"},
+		{`{"confirm":true}`, http.StatusConflict, "not in no-quorum"},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, "http://ringd"+api.PathReform, strings.NewReader(c.body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, body := rawRequest(t, sock, req)
+		if resp.StatusCode != c.code || !strings.Contains(body, c.want) {
+			t.Errorf("reform %s: %d %s, want %d with %q", c.body, resp.StatusCode, body, c.code, c.want)
+		}
 	}
 }

@@ -10,6 +10,15 @@ type NodeInfo struct {
 	Addr string `cbor:"3,keyasint,omitempty"` // host:port the node accepts peers on
 }
 
+// Display is how a node is named in system messages and logs: its name,
+// or its id if it has none, and its address.
+func (n NodeInfo) Display() string {
+	if n.Name != "" {
+		return n.Name + "(" + n.Addr + ")"
+	}
+	return n.ID + "(" + n.Addr + ")"
+}
+
 func (n NodeInfo) Validate() error {
 	if err := checkID("node id", n.ID); err != nil {
 		return err

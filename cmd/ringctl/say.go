@@ -31,7 +31,9 @@ func newSayCmd(f *factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "say TEXT... | say -",
 		Short: "Send a chat message; `say -` sends each line of stdin",
-		Long: "Send a chat message. Returns once the leader has sequenced it and the local node has stored it.\n" +
+		Long: "Send a chat message. Returns once it is committed: sequenced by the leader and stored\n" +
+			"by a majority of the ring. Without a quorum it gives up after a while and exits 1; the\n" +
+			"message stays queued and is delivered once the ring heals.\n" +
 			"`say -` reads stdin, one message per line, keeps many in flight and prints the\n" +
 			"acknowledgements in input order. --to sends a direct message to one member.",
 		Args: cobra.MinimumNArgs(1),

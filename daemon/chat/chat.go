@@ -62,7 +62,7 @@ type Message struct {
 	Members []NodeRef `json:"members,omitempty"`
 }
 
-// Receipt acknowledges a message the local node has had sequenced and stored.
+// Receipt acknowledges a message committed: sequenced and stored by a majority.
 type Receipt struct {
 	Seq     uint64 `json:"seq"`
 	Lamport uint64 `json:"lamport"`

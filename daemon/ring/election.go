@@ -32,10 +32,9 @@ type electionState struct {
 	epoch       uint64 // of the newest round seen (rounds count up in memory)
 	participant bool
 	started     uint64
-	accepted    map[uint64]string // epoch -> leader this node voted for
-	wonEpoch    uint64            // epoch this node won the pre-vote for and awaits its Elected back
-	out         protocol.Message  // the last Election or Elected sent to the next node
-	outTo       string            // ... and that node's id
+	wonEpoch    uint64           // epoch this node won the pre-vote for and awaits its Elected back
+	out         protocol.Message // the last Election or Elected sent to the next node
+	outTo       string           // ... and that node's id
 	deferred    *protocol.Election
 	reform      *protocol.NodeInfo // the reform this node's operator asked for (reform.go)
 	relayUntil  uint64             // a leader that handed over relays election traffic until this tick
@@ -71,6 +70,10 @@ func (m *Machine) hasLiveLeader() bool {
 // startElection begins a round for an epoch above every one this node has
 // voted in and every round it has seen, so it supersedes any still in flight.
 func (m *Machine) startElection(why string) {
+	// A reform is one round: if it fails, the ring waits for a majority
+	// again until the operator asks anew.
+	reform := m.el.reform
+	m.el.reform = nil
 	if m.leaveSent() || m.outOfView() {
 		return // it votes in the others' election, or has no part in it
 	}
@@ -78,7 +81,7 @@ func (m *Machine) startElection(why string) {
 	m.enterElection(e)
 	m.el.participant = true
 	m.emit(ElectionStarted{Epoch: e, Why: why})
-	m.forwardElection(protocol.Election{Candidate: m.key(), Epoch: e, Reform: m.el.reform})
+	m.forwardElection(protocol.Election{Candidate: m.key(), Epoch: e, Reform: reform})
 }
 
 func (m *Machine) enterElection(epoch uint64) {
@@ -311,7 +314,6 @@ func (m *Machine) win(epoch uint64, reform *protocol.NodeInfo) {
 	m.term, m.vote = epoch, m.self.ID
 	m.emit(Voted{Epoch: epoch, Leader: m.self.ID})
 	m.el.wonEpoch = epoch
-	m.el.accepted[epoch] = m.self.ID
 	m.forwardElected(protocol.Elected{Leader: m.self, Key: m.key(), NewEpoch: epoch, Ring: []protocol.NodeInfo{m.self}, Reform: reform})
 }
 
@@ -374,12 +376,6 @@ func (m *Machine) handleElected(e protocol.Elected) {
 	// The vote: the driver stores it before the announcement goes on.
 	m.term, m.vote = e.NewEpoch, e.Leader.ID
 	m.emit(Voted{Epoch: e.NewEpoch, Leader: e.Leader.ID})
-	m.el.accepted[e.NewEpoch] = e.Leader.ID
-	for k := range m.el.accepted {
-		if k+8 < e.NewEpoch {
-			delete(m.el.accepted, k)
-		}
-	}
 	if e.NewEpoch > m.el.epoch || m.leader.ID != "" || m.state == Member {
 		m.enterElection(e.NewEpoch)
 	}
@@ -452,9 +448,9 @@ func (m *Machine) becomeLeader(epoch uint64, ring []protocol.NodeInfo, reform *p
 	m.el.wonEpoch = 0
 	m.el.participant = false
 	m.el.deferred = nil
-	m.el.reform = nil
 	m.leader = m.self
 	m.view.Leader, m.view.Epoch = m.self.ID, epoch
+	m.home.epoch, m.home.leader = epoch, m.self.ID
 	m.setState(Member)
 	m.sq.catchUpAt = 0
 	m.adoptOwnHistory()
@@ -481,7 +477,7 @@ func (m *Machine) becomeLeader(epoch uint64, ring []protocol.NodeInfo, reform *p
 	if reform != nil {
 		m.sequenceReform(*reform, ring)
 	} else {
-		m.sequencePresence(protocol.PresenceLeader, m.self, displayName(m.self)+" is the new leader (epoch "+strconv.FormatUint(epoch, 10)+")", nil)
+		m.sequencePresence(protocol.PresenceLeader, m.self, m.self.Display()+" is the new leader (epoch "+strconv.FormatUint(epoch, 10)+")", nil)
 		for _, p := range m.config() {
 			if p.ID != m.self.ID && !slices.ContainsFunc(ring, func(r protocol.NodeInfo) bool { return r.ID == p.ID }) {
 				why := m.gone[p.ID]
@@ -517,10 +513,9 @@ func unionMembers(a, b []protocol.NodeInfo) []protocol.NodeInfo {
 // leader's confirmation.
 func (m *Machine) leaveSent() bool { return m.state == Leaving && !m.lv.waiting }
 
-// passOn forwards election traffic unchanged: a node that said goodbye takes
-// no place in the new ring, and a leader that just handed over relays what
-// still reaches it (a member that did not yet hear of its leave sends it
-// the successor's announcement). Alone, it drops it.
+// passOn forwards election traffic unchanged for a leader that just handed
+// over: it relays what still reaches it (a member that did not yet hear of
+// its leave sends it the successor's announcement). Alone, it drops it.
 // Each announcement is relayed once, and a candidacy counts the hop, so
 // that nothing circles for ever through relays.
 func (m *Machine) passOn(msg protocol.Message, next protocol.NodeInfo) {

@@ -178,8 +178,8 @@ func runElectionCount(t *testing.T, ranks []int, seed uint64, single *int) (elec
 			ranks, top.name, top.m.State(), top.m.Epoch(), len(top.m.View().Members))
 	}
 	for _, nd := range nodes {
-		if got := nd.m.el.accepted[2]; got != top.info.ID {
-			t.Fatalf("placement %v: %s accepted %q for epoch 2, want %s", ranks, nd.name, got, top.name)
+		if nd.m.term != 2 || nd.m.vote != top.info.ID {
+			t.Fatalf("placement %v: %s voted for %q in epoch %d, want %s in 2", ranks, nd.name, nd.m.vote, nd.m.term, top.name)
 		}
 	}
 	return s.counts[protocol.TypeElection], s.counts[protocol.TypeElected]

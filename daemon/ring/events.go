@@ -5,10 +5,9 @@ import "github.com/ringchat/ring/protocol"
 // Event is something the driver should act on or report.
 type Event interface{ isEvent() }
 
-// Delivered: an entry was appended to the log, in sequence order.
+// Delivered: an entry was committed (stored by a majority), in sequence
+// order; only then may it be shown.
 type Delivered struct{ Entry protocol.Entry }
-
-// Delivered is emitted once the entry is committed: stored by a majority.
 
 // Acked: a message this node submitted was committed.
 type Acked struct {
@@ -25,7 +24,8 @@ type LeaderChanged struct {
 	Epoch  uint64
 }
 
-// ViewChanged: a new membership view was installed.
+// ViewChanged: the node routes by a new membership view (the newest view
+// entry of its history, committed or not, or its leader's).
 type ViewChanged struct{ View protocol.View }
 
 // JoinDone ends a Join: Err is empty on success.

@@ -30,7 +30,6 @@ type checker struct {
 	off     bool
 	leaders map[ringEpoch]string
 	ledger  map[string]map[uint64]entryID // ring -> seq -> the committed entry
-	top     map[string]uint64             // ring -> highest committed seq
 	acks    []ackRec
 	limit   map[string]cutLimit // node id -> the commit point it may not pass during the cut
 }
@@ -63,13 +62,14 @@ func idOf(e protocol.Entry) entryID {
 
 type ackRec struct {
 	ring, origin, text string
-	counter, seq       uint64
+	seq                uint64
+	id                 entryID
 	by                 *simNode
 }
 
 func newChecker(s *sim) *checker {
 	return &checker{s: s, leaders: map[ringEpoch]string{}, ledger: map[string]map[uint64]entryID{},
-		top: map[string]uint64{}, limit: map[string]cutLimit{}}
+		limit: map[string]cutLimit{}}
 }
 
 func (c *checker) fatalf(format string, args ...any) {
@@ -89,12 +89,19 @@ func entryAt(l *MemLog, seq uint64) (protocol.Entry, bool) {
 // after checks node n, which just took an input or produced output.
 func (c *checker) after(n *simNode) {
 	c.s.t.Helper()
+	acked := len(c.acks)
 	c.scanEvents(n)
 	if c.off {
 		n.checked = n.m.Commit()
 		return
 	}
 	c.checkCommit(n)
+	// A message is acknowledged only once committed: the ledger has it.
+	for _, k := range c.acks[acked:] {
+		if want, ok := c.ledger[k.ring][k.seq]; k.seq > n.log.FloorSeq && (!ok || want != k.id) {
+			c.fatalf("%s acknowledged %q at %d, which is not what its ring committed there (%+v, known %v)", n.name, k.text, k.seq, want, ok)
+		}
+	}
 }
 
 func (c *checker) scanEvents(n *simNode) {
@@ -115,7 +122,7 @@ func (c *checker) scanEvents(n *simNode) {
 				c.checkLeaderComplete(n, e.Epoch)
 			}
 		case Acked:
-			c.acks = append(c.acks, ackRec{ring: n.ring, origin: e.Entry.OriginID, counter: e.Entry.OriginCounter, text: e.Entry.Text, seq: e.Entry.Seq, by: n})
+			c.acks = append(c.acks, ackRec{ring: n.ring, origin: e.Entry.OriginID, text: e.Entry.Text, seq: e.Entry.Seq, id: idOf(e.Entry), by: n})
 		case HistoryYielded:
 			if !c.off {
 				c.fatalf("%s cut its committed history from %d to %d, and no view was forced", n.name, e.From, e.To)
@@ -153,6 +160,16 @@ func (c *checker) checkCommit(n *simNode) {
 	if c.ledger[ring] == nil {
 		c.ledger[ring] = map[uint64]entryID{}
 	}
+	// A reform commits what its leader held below its view entry: those
+	// entries are judged by the reformed view.
+	var reformed []protocol.NodeInfo
+	reformSeq := uint64(0)
+	for seq := n.checked + 1; seq <= commit; seq++ {
+		if e, ok := entryAt(n.log, seq); ok && e.IsView() && e.Presence == protocol.PresenceReformed {
+			reformed, reformSeq = e.Members, seq
+			break
+		}
+	}
 	for seq := n.checked + 1; seq <= commit; seq++ {
 		e, ok := entryAt(n.log, seq)
 		if !ok {
@@ -165,9 +182,12 @@ func (c *checker) checkCommit(n *simNode) {
 			}
 			continue
 		}
-		c.checkMajority(n, e)
+		if seq < reformSeq {
+			c.checkHeldBy(n, e, reformed)
+		} else {
+			c.checkMajority(n, e)
+		}
 		c.ledger[ring][seq] = idOf(e)
-		c.top[ring] = max(c.top[ring], seq)
 	}
 	n.checked = max(n.checked, commit)
 }
@@ -177,30 +197,39 @@ func (c *checker) checkCommit(n *simNode) {
 // view before it too.
 func (c *checker) checkMajority(n *simNode, e protocol.Entry) {
 	c.s.t.Helper()
-	views := [][]protocol.NodeInfo{}
-	if v, ok := n.log.ViewAt(e.Seq); ok {
-		views = append(views, v.Members)
+	v, ok := n.log.ViewAt(e.Seq)
+	if !ok {
+		c.fatalf("%s committed %d (%q) with no view in force", n.name, e.Seq, e.Text)
 	}
-	founding := len(e.Members) == 1 && e.Members[0].ID == e.OriginID && e.Presence == protocol.PresenceJoined
+	views := [][]protocol.NodeInfo{v.Members}
+	// A founding entry is the first of its history; a reformed view needs
+	// no majority of the view before (reform-*.txt).
+	founding := e.Seq == n.log.FloorSeq+1 && len(e.Members) == 1 && e.Members[0].ID == e.OriginID
 	if e.IsView() && e.Presence != protocol.PresenceReformed && !founding {
 		if v, ok := n.log.ViewAt(e.Seq - 1); ok {
 			views = append(views, v.Members)
 		}
 	}
 	for _, members := range views {
-		held := 0
-		var holders []string
-		for _, p := range members {
-			if h := c.s.nodes[p.ID]; h != nil {
-				if got, ok := entryAt(h.log, e.Seq); ok && idOf(got) == idOf(e) {
-					held++
-					holders = append(holders, h.name)
-				}
+		c.checkHeldBy(n, e, members)
+	}
+}
+
+// checkHeldBy: e, committed by n, is held by a majority of members.
+func (c *checker) checkHeldBy(n *simNode, e protocol.Entry, members []protocol.NodeInfo) {
+	c.s.t.Helper()
+	held := 0
+	var holders []string
+	for _, p := range members {
+		if h := c.s.nodes[p.ID]; h != nil {
+			if got, ok := entryAt(h.log, e.Seq); ok && idOf(got) == idOf(e) {
+				held++
+				holders = append(holders, h.name)
 			}
 		}
-		if held < majority(len(members)) {
-			c.fatalf("%s committed %d (%q) held by %v only, of a view of %d", n.name, e.Seq, e.Text, holders, len(members))
-		}
+	}
+	if held < majority(len(members)) {
+		c.fatalf("%s committed %d (%q) held by %v only, of a view of %d", n.name, e.Seq, e.Text, holders, len(members))
 	}
 }
 
@@ -367,7 +396,7 @@ func (s *sim) checkInvariants() {
 			s.t.Fatalf("%s runs as a member but is not in the view", n.name)
 		}
 	}
-	if s.check != nil && s.check.off {
+	if s.check.off {
 		return
 	}
 	// Acknowledged messages of this ring are never lost.

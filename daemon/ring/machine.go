@@ -144,7 +144,6 @@ func New(cfg Config) *Machine {
 	}
 	m.q.match = map[string]uint64{}
 	m.q.lost = map[string]protocol.NodeInfo{}
-	m.el.accepted = map[uint64]string{}
 	m.el.relayed = map[uint64]string{}
 	m.sq.seen = map[string]uint64{}
 	return m
@@ -244,11 +243,10 @@ func (m *Machine) Tick() {
 	case Detached:
 		return
 	case Joining:
-		// A node that looks for its own ring's leader, or is joining again
-		// by itself, has others to try: one that does not answer soon is
-		// skipped.
+		// A node that looks for its own ring's leader has others to try:
+		// one that does not answer soon is skipped.
 		wait := 2 * m.cfg.ElectionTicks
-		if m.jn.seeking || len(m.jn.rejoinVia) > 0 {
+		if m.jn.seeking {
 			wait = 2 * m.cfg.FailureTicks
 		}
 		if m.tick-m.jn.at > uint64(wait) {
@@ -291,11 +289,7 @@ func (m *Machine) Tick() {
 // PeerDown reports that the connection to peer failed, and why.
 func (m *Machine) PeerDown(peer protocol.NodeInfo, why string) {
 	defer m.flush()
-	if m.state == Joining && peer.ID == "" && peer.Addr == m.jn.via.Addr {
-		m.joinFailed("cannot reach " + peer.Addr + ": " + why)
-		return
-	}
-	if m.state == Joining && peer.ID != "" && peer.ID == m.jn.via.ID {
+	if m.state == Joining && ((peer.ID == "" && peer.Addr == m.jn.via.Addr) || (peer.ID != "" && peer.ID == m.jn.via.ID)) {
 		m.joinFailed("cannot reach " + peer.Addr + ": " + why)
 		return
 	}
@@ -330,7 +324,7 @@ func (m *Machine) Step(h protocol.Header, msg protocol.Message) {
 	if m.tick <= m.el.relayUntil && (m.state == Detached || m.state == Joining) {
 		switch msg.(type) {
 		case protocol.Election, protocol.Elected:
-			m.passOn(msg, m.el.relayTo) // a leader that just handed over (leaderLeave)
+			m.passOn(msg, m.el.relayTo) // a leader that just handed over (handover)
 			return
 		}
 	}

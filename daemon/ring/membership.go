@@ -8,11 +8,10 @@ import (
 )
 
 type joining struct {
-	via       protocol.NodeInfo
-	at        uint64
-	from      string              // ring id this node was in when it asked to join
-	refound   bool                // the join gave up a one-node ring: found it again if the join fails
-	rejoinVia []protocol.NodeInfo // members to try next when joining again by itself
+	via     protocol.NodeInfo
+	at      uint64
+	from    string // ring id this node was in when it asked to join
+	refound bool   // the join gave up a one-node ring: found it again if the join fails
 	// seeking: the node asks its own ring's leader to take it (back): it
 	// has no leader (no-quorum, a restart) or the ring removed it. It keeps
 	// its history, view and vote; a failure takes it back to no-quorum.
@@ -83,7 +82,7 @@ func (m *Machine) found(id string) {
 		m.sq.outbox[i].ring = id // numbered in this ring from now on (closeCounterGap)
 	}
 	m.sq.unsure = false
-	m.sequencePresence(protocol.PresenceJoined, m.self, displayName(m.self)+" started a new ring", me)
+	m.sequencePresence(protocol.PresenceJoined, m.self, m.self.Display()+" started a new ring", me)
 	m.resendOutbox()
 }
 
@@ -91,11 +90,6 @@ func (m *Machine) found(id string) {
 // this node. A node alone in its ring gives that ring up. JoinDone reports
 // the outcome.
 func (m *Machine) Join(via protocol.NodeInfo) {
-	m.jn.rejoinVia = nil
-	m.join(via)
-}
-
-func (m *Machine) join(via protocol.NodeInfo) {
 	defer m.flush()
 	switch {
 	case m.state == Joining:
@@ -115,7 +109,6 @@ func (m *Machine) join(via protocol.NodeInfo) {
 	}
 	m.view = protocol.View{}
 	m.epoch, m.el.epoch = 0, 0
-	m.el.accepted = map[uint64]string{}
 	m.jn.seeking = false
 	m.setState(Joining)
 	m.jn.via = via
@@ -259,15 +252,15 @@ func (m *Machine) applyChange() bool {
 				}
 				members = slices.Insert(members, at+1, c.node)
 			}
-			presence, text = protocol.PresenceJoined, displayName(c.node)+" joined"
+			presence, text = protocol.PresenceJoined, c.node.Display()+" joined"
 		} else {
 			if !hasMember(members, c.node.ID) || len(members) == 1 {
 				continue
 			}
 			members = slices.DeleteFunc(members, func(n protocol.NodeInfo) bool { return n.ID == c.node.ID })
-			presence, text = c.why, displayName(c.node)+" "+c.why
+			presence, text = c.why, c.node.Display()+" "+c.why
 			if c.node.ID == m.self.ID {
-				text = displayName(c.node) + " left (handing over leadership)"
+				text = c.node.Display() + " left (handing over leadership)"
 			}
 		}
 		if !m.sequencePresence(presence, c.node, text, members) {
@@ -354,7 +347,6 @@ func (m *Machine) onJoinReply(h protocol.Header, r protocol.JoinReply) {
 	m.setState(Member)
 	m.emit(LeaderChanged{Leader: m.leader, Epoch: m.epoch})
 	m.emit(JoinDone{})
-	m.jn.rejoinVia = nil
 	m.jn.seeking = false
 	m.sq.unsure = false
 	m.sq.catchUpAt = 0
@@ -384,12 +376,6 @@ func (m *Machine) joinFailed(why string) {
 	}
 	m.setState(Detached)
 	m.emit(JoinDone{Err: why})
-	if len(m.jn.rejoinVia) > 0 { // joining again by itself: try the next member it knows
-		via := m.jn.rejoinVia[0]
-		m.jn.rejoinVia = m.jn.rejoinVia[1:]
-		m.join(via)
-		return
-	}
 	if m.jn.refound { // the same ring again, with its history
 		m.jn.refound = false
 		m.found(m.jn.from)

@@ -74,6 +74,7 @@ func (m *Machine) follow(leader protocol.NodeInfo, v protocol.View) {
 	if v.Version > m.view.Version {
 		m.setTopology(v.Version, v.Members)
 	}
+	m.home.epoch, m.home.leader = v.Epoch, leader.ID
 	delete(m.gone, leader.ID)
 	m.lastHeard[leader.ID] = m.tick
 	m.watch()

@@ -36,15 +36,6 @@ func (m *Machine) Reform() string {
 	return ""
 }
 
-// NoQuorumFor is how many ticks the node has been in no-quorum, 0 if it
-// is not.
-func (m *Machine) NoQuorumFor() uint64 {
-	if m.noQuorumAt == 0 || (m.state != NoQuorum && m.state != Electing && m.state != Joining) {
-		return 0
-	}
-	return m.tick - m.noQuorumAt
-}
-
 // sequenceReform is the first entry of a leader elected by a reform: the
 // view of the members that voted for it, which alone decides commits from
 // here on.
@@ -52,10 +43,10 @@ func (m *Machine) sequenceReform(by protocol.NodeInfo, ring []protocol.NodeInfo)
 	var dropped []string
 	for _, p := range m.config() {
 		if !hasMember(ring, p.ID) {
-			dropped = append(dropped, displayName(p))
+			dropped = append(dropped, p.Display())
 		}
 	}
-	text := "the view was reformed by " + displayName(by) + " at epoch " + strconv.FormatUint(m.epoch, 10)
+	text := "the view was reformed by " + by.Display() + " at epoch " + strconv.FormatUint(m.epoch, 10)
 	if len(dropped) > 0 {
 		text += ": dropped " + strings.Join(dropped, ", ")
 	}

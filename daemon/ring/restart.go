@@ -135,13 +135,11 @@ func (m *Machine) Resume() bool {
 	if m.state != Detached || m.left || m.home.id == "" {
 		return false
 	}
-	if m.outOfView() {
-		if e, ok := m.log.ViewAt(m.q.commit); ok && e.Presence == protocol.PresenceLeft && e.About.ID == m.self.ID {
-			// It stopped after its leave was committed and before it could
-			// hand over or say so: the leave is done.
-			m.leftRing()
-			return false
-		}
+	if m.outOfView() && m.ownLeaveCommitted() {
+		// It stopped after its leave was committed and before it could
+		// hand over or say so: the leave is done.
+		m.leftRing()
+		return false
 	}
 	if m.quorumOf(func(id string) bool { return id == m.self.ID }) {
 		m.term, m.vote = max(m.term, m.epoch, m.log.LastEpoch())+1, m.self.ID
@@ -156,6 +154,18 @@ func (m *Machine) Resume() bool {
 	m.setTopology(m.view.Version, m.view.Members)
 	m.probe()
 	return true
+}
+
+// ownLeaveCommitted: the view in force at the commit point is the one this
+// node's own leave wrote. ViewAt may give only the members (a store's
+// index of views), so the entry itself is read.
+func (m *Machine) ownLeaveCommitted() bool {
+	v, ok := m.log.ViewAt(m.q.commit)
+	if !ok || v.Seq == 0 {
+		return false
+	}
+	es := m.log.After(v.Seq-1, 1)
+	return len(es) == 1 && es[0].Presence == protocol.PresenceLeft && es[0].About.ID == m.self.ID
 }
 
 // leftRing completes a leave: this node stays detached, after a restart too.

@@ -27,8 +27,6 @@ package ring
 //	elect a [b ...]        these nodes start an election now (startElection)
 //	elect-all              every running ring member starts an election at once
 //	reset-counts           zero the message counters
-//	rejoin a ...           each detached running node joins through the leader
-//	                       (or founds a ring if there is none), as a user would
 //	cut a b | c d          cut every link between the parts, both ways: frames
 //	                       vanish, as behind a blackhole route (nodes named in
 //	                       no part keep their links)
@@ -366,22 +364,6 @@ func (r *runner) exec(w []string) {
 		}
 	case "settle":
 		s.settle()
-	case "rejoin":
-		r.argc(w, 1)
-		for _, n := range r.nodes(w[1:]) {
-			if !n.alive || n.hung || n.m.State() != Detached {
-				continue
-			}
-			if l := s.leaderNode(); l != nil {
-				n.m.Join(protocol.NodeInfo{Addr: l.info.Addr})
-			} else if len(s.members()) == 0 {
-				n.m.Found()
-			} else {
-				continue // a ring without a leader: the user tries again later
-			}
-			s.collect(n)
-			s.settle()
-		}
 	case "cut", "hold":
 		r.argc(w, 2)
 		from, to, oneWay := r.parts(w[1:])
@@ -564,20 +546,6 @@ func (s *sim) someLeader() *simNode {
 			}
 			l = n
 		}
-	}
-	return l
-}
-
-// leaderNode is a running node that leads and that every running member
-// follows, nil if there is none.
-func (s *sim) leaderNode() *simNode {
-	var l *simNode
-	for _, n := range s.members() {
-		x := s.nodes[n.m.Leader().ID]
-		if x == nil || !x.alive || x.hung || !x.m.IsLeader() || (l != nil && x != l) {
-			return nil
-		}
-		l = x
 	}
 	return l
 }

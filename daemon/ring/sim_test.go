@@ -27,8 +27,8 @@ type sim struct {
 	steps  int
 	trace  func(format string, args ...any) // if set, logs every delivery and event
 	said   map[[2]string]int                // (origin id, text) -> times submitted
-	check  *checker                         // nil: no invariants checked
-	clock  int64                            // the nodes' wall clock: steps, and never the same twice
+	check  *checker
+	clock  int64 // the nodes' wall clock: steps, and never the same twice
 	// batch, when set, makes a node take several messages before its output
 	// is collected, as the driver does (daemon.Node.step): after a message
 	// the output stays in the machine unless it has news or batch draws 0 of 3.
@@ -157,9 +157,7 @@ func (s *sim) collect(n *simNode) {
 		s.used[key] = true
 		s.links[key] = append(s.links[key], simMsg{payload: payload, typ: o.Msg.Type()})
 	}
-	if s.check != nil {
-		s.check.after(n)
-	}
+	s.check.after(n)
 }
 
 // deliverable says whether link k may deliver its next frame now.
@@ -212,7 +210,7 @@ func (s *sim) step() bool {
 	dst.m.Step(h, m)
 	if s.batch == nil || dst.m.HasNews() || s.batch.IntN(3) == 0 {
 		s.collect(dst)
-	} else if s.check != nil {
+	} else {
 		s.check.after(dst)
 	}
 	return true
@@ -348,7 +346,7 @@ func (s *sim) hang(n *simNode) { n.hung = true }
 // resume wakes a hung node: it reads what waited for it and ticks again.
 func (s *sim) resume(n *simNode) { n.hung = false }
 
-// cut sets the links from every node of from to every node of to.
+// setLinks sets the links from every node of from to every node of to.
 func (s *sim) setLinks(from, to []*simNode, st linkState) {
 	for _, a := range from {
 		for _, b := range to {
@@ -362,9 +360,7 @@ func (s *sim) setLinks(from, to []*simNode, st linkState) {
 			s.state[k] = st
 		}
 	}
-	if s.check != nil {
-		s.check.cutChanged()
-	}
+	s.check.cutChanged()
 }
 
 // reset closes the connections between a and b: both see them go down.
@@ -383,9 +379,7 @@ func (s *sim) reset(a, b *simNode) {
 // heal makes every link whole again; held frames arrive now.
 func (s *sim) heal() {
 	s.state = map[[2]string]linkState{}
-	if s.check != nil {
-		s.check.cutChanged()
-	}
+	s.check.cutChanged()
 }
 
 // alive are the nodes that run: neither killed nor hung.

@@ -223,11 +223,7 @@ func cloneView(v protocol.View) protocol.View {
 // membership, and the leader and epoch it follows. Committed, so that a
 // node missing from it knows it is out of the ring.
 func (m *Machine) hintView() protocol.View {
-	var seq uint64
-	if len(m.q.configs) > 0 {
-		seq = m.q.configs[0].seq
-	}
-	v := protocol.View{Version: seq, Epoch: m.epoch, Leader: m.leader.ID, Members: slices.Clone(m.committedConfig()), RingID: m.view.RingID}
+	v := protocol.View{Version: m.committedSeq(), Epoch: m.epoch, Leader: m.leader.ID, Members: slices.Clone(m.committedConfig()), RingID: m.view.RingID}
 	if !hasMember(v.Members, v.Leader) {
 		v.Leader = "" // a leader on its way out, or not yet in the committed view
 	}
@@ -252,13 +248,6 @@ func (m *Machine) recipients() []protocol.NodeInfo {
 		}
 	}
 	return ps
-}
-
-func displayName(n protocol.NodeInfo) string {
-	if n.Name != "" {
-		return n.Name + "(" + n.Addr + ")"
-	}
-	return n.ID + "(" + n.Addr + ")"
 }
 
 // onView takes a view a node sent: a leader announcing itself (after its
@@ -324,9 +313,11 @@ func (m *Machine) onViewHint(v protocol.View) {
 }
 
 // outOf: the committed view v, which leaves this node out, is not older
-// than what this node has committed (or that too leaves it out).
+// than what this node has committed (or that too leaves it out), or comes
+// from a newer epoch: after a reform across a cut the reformed part's view
+// may be the shorter history, but its epoch fences the other part.
 func (m *Machine) outOf(v protocol.View) bool {
-	return v.Version > m.committedSeq() || !hasMember(m.committedConfig(), m.self.ID)
+	return v.Version > m.committedSeq() || v.Epoch > m.epoch || !hasMember(m.committedConfig(), m.self.ID)
 }
 
 // seeks says whether this node, without a leader, looks for one it hears

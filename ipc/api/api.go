@@ -12,7 +12,8 @@ const (
 	PathReform  = "/v1/reform"  // POST ReformRequest -> chat.Status
 	PathSay     = "/v1/say"     // POST SayRequest -> chat.Receipt
 	// POST one SayRequest per line -> one chat.Receipt per line, in the same
-	// order; the first refusal is an Error line and ends the stream.
+	// order; the first refusal is an Error line and ends the stream, but for
+	// a line refused for want of a quorum (Error.Queued): the stream goes on.
 	PathSayStream = "/v1/say/stream"
 	PathMessages  = "/v1/messages" // GET ?n=&since=&follow= -> one chat.Message per line
 )

@@ -102,7 +102,8 @@ func (c *Client) Reform(ctx context.Context) (chat.Status, error) {
 }
 
 // Say sends text to the ring (to == "") or to one member, returning once the
-// message is sequenced and stored by the local node.
+// message is committed (stored by a majority of the ring); a direct message
+// once the member has it.
 func (c *Client) Say(ctx context.Context, text, to string) (chat.Receipt, error) {
 	var rc chat.Receipt
 	err := c.do(ctx, http.MethodPost, api.PathSay, api.SayRequest{Text: text, To: to}, &rc)
