@@ -65,25 +65,32 @@ func TestLeftNodeStaysDetachedAfterRestart(t *testing.T) {
 	}
 	stop()
 
-	var logs testutil.SyncBuffer
-	n2, err := New(Options{Name: "alice", Listen: "127.0.0.1:0", DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = n2.Run(ctx) })
-	defer func() { cancel(); wg.Wait() }()
-	// Run decides once, at start: it logs why it stays detached.
-	testutil.WaitFor(t, 5*time.Second, "the restarted node decides to stay detached", func() bool {
-		return strings.Contains(logs.String(), "stays detached until")
-	})
+	n2 := startDetached(t, dir)
 	if st := n2.Status().State; st != chat.StateDetached {
 		t.Fatalf("a node that left is %s after restart", st)
 	}
 	if _, err := n2.Say(context.Background(), "hello", ""); !errors.Is(err, ErrDetached) {
 		t.Fatalf("say on a node that left: %v", err)
 	}
+}
+
+// startDetached starts a node on dir and waits until it decides, as Run
+// does once at start, to stay detached (it logs why).
+func startDetached(t *testing.T, dir string) *Node {
+	t.Helper()
+	var logs testutil.SyncBuffer
+	n, err := New(Options{Name: "alice", Listen: "127.0.0.1:0", DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = n.Run(ctx) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	testutil.WaitFor(t, 5*time.Second, "the restarted node decides to stay detached", func() bool {
+		return strings.Contains(logs.String(), "stays detached until")
+	})
+	return n
 }
 
 // A node stopped after its own leave was committed, before it could hand
@@ -127,18 +134,7 @@ func TestNodeWhoseLeaveCommittedStaysDetached(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var logs testutil.SyncBuffer
-	n2, err := New(Options{Name: "alice", Listen: "127.0.0.1:0", DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = n2.Run(ctx) })
-	defer func() { cancel(); wg.Wait() }()
-	testutil.WaitFor(t, 5*time.Second, "the restarted node decides to stay detached", func() bool {
-		return strings.Contains(logs.String(), "stays detached until")
-	})
+	n2 := startDetached(t, dir)
 	if st := n2.Status(); st.State != chat.StateDetached || st.LastSeq != last+2 {
 		t.Fatalf("a node whose leave was committed: status %+v, want detached with history up to %d", st, last+2)
 	}
