@@ -409,6 +409,18 @@ func TestPartitionOneWay(t *testing.T) {
 	r := newCutRing(t, 5)
 	r.cut([]*netnsNode{r.node(1)}, r.nodes[2:], true)
 	r.waitState(r.node(1), chat.StateNoQuorum, 15*time.Second)
+	// The first round may fail while n2 still hears n1; the next one, an
+	// election timeout later, elects among the others.
+	eventually(t, 15*time.Second, "n4 to follow a new leader", func() error {
+		st, err := r.status(r.node(4))
+		switch {
+		case err != nil:
+			return err
+		case st.State != chat.StateMember || st.Leader.ID == "" || st.Leader.ID == r.node(1).status.ID:
+			return fmt.Errorf("n4 is %s, leader %q", st.State, st.Leader.Name)
+		}
+		return nil
+	})
 	r.mustSay(r.node(4), "while n1 cannot reach the others")
 	r.heal()
 	r.waitOneRing(30*time.Second, r.nodes...)
