@@ -3,12 +3,13 @@ package ring
 import (
 	"slices"
 
+	"github.com/ringchat/ring/internal/limits"
 	"github.com/ringchat/ring/protocol"
 )
 
-// catchUpBatch bounds one catch-up reply (a frame holds about 250 entries of
-// the largest chat text).
-const catchUpBatch = 128
+// catchUpBatch bounds one Deliver or catch-up reply (a frame holds about 250
+// entries of the largest chat text).
+const catchUpBatch = limits.FrameEntries
 
 type sequencing struct {
 	seen        map[string]uint64 // origin id -> highest counter stored
@@ -108,7 +109,7 @@ const joinedBytes = protocol.MaxTextLen + entryOverhead
 
 // entryOverhead is a generous estimate of an entry's encoded size beyond
 // its text: ids, names, addresses, numbers, CBOR framing.
-const entryOverhead = 1024
+const entryOverhead = limits.EntryOverhead
 
 // memberBytes estimates one member of a view entry.
 const memberBytes = 3*protocol.MaxIDLen + protocol.MaxAddrLen

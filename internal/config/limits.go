@@ -1,6 +1,10 @@
 package config
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/ringchat/ring/internal/limits"
+)
 
 // Bounds of the limits.* keys. The upper bounds of max_text and max_name
 // are what peers accept on the wire: a node must not say what others refuse.
@@ -13,13 +17,9 @@ const (
 	maxPeerQueue  = 1 << 20
 )
 
-// frameEntries is how many entries the leader puts in one Deliver or
-// catch-up reply (catchUpBatch in daemon/ring), and entryOverhead bounds
-// what an encoded entry takes besides its text, with every other field at
-// its protocol limit, plus its share of the frame's envelope.
 const (
-	frameEntries  = 128
-	entryOverhead = 1024
+	frameEntries  = limits.FrameEntries
+	entryOverhead = limits.EntryOverhead
 )
 
 // frameFor is the smallest limits.max_frame that carries a full batch of
