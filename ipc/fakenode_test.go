@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringchat/ring/daemon"
+	"github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/daemon/chat"
 )
 
@@ -48,7 +48,7 @@ func (f *fakeNode) Members() []chat.Member {
 
 func (f *fakeNode) Join(ctx context.Context, addr string) (chat.Status, error) {
 	if !strings.Contains(addr, ":") {
-		return chat.Status{}, &daemon.InputError{Field: "address", Problem: "want host:port"}
+		return chat.Status{}, &node.InputError{Field: "address", Problem: "want host:port"}
 	}
 	f.mu.Lock()
 	hold, entered := f.hold, f.entered
@@ -79,7 +79,7 @@ func (f *fakeNode) Leave(ctx context.Context) (chat.Status, error) {
 }
 
 func (f *fakeNode) Reform(ctx context.Context) (chat.Status, error) {
-	return chat.Status{}, fmt.Errorf("%w: the node is member, not in no-quorum", daemon.ErrRefused)
+	return chat.Status{}, fmt.Errorf("%w: the node is member, not in no-quorum", node.ErrRefused)
 }
 
 func (f *fakeNode) Say(ctx context.Context, text, to string) (chat.Receipt, error) {
@@ -91,27 +91,27 @@ func (f *fakeNode) Say(ctx context.Context, text, to string) (chat.Receipt, erro
 	return res.Receipt, res.Err
 }
 
-func (f *fakeNode) SayAsync(ctx context.Context, text, to string) (<-chan daemon.SayResult, error) {
+func (f *fakeNode) SayAsync(ctx context.Context, text, to string) (<-chan node.SayResult, error) {
 	if err := chat.CheckText(text); err != nil {
-		return nil, &daemon.InputError{Field: "text", Problem: err.Error()}
+		return nil, &node.InputError{Field: "text", Problem: err.Error()}
 	}
 	if to != "" {
 		return nil, errors.New("direct messages: not implemented yet")
 	}
-	c := make(chan daemon.SayResult, 1)
+	c := make(chan node.SayResult, 1)
 	if strings.HasPrefix(text, "queued") { // as a node without quorum answers
-		c <- daemon.SayResult{Err: &daemon.NoQuorumError{ID: fakeSelf.ID + "/" + text, Reachable: 2, Members: 5, Quorum: 3}}
+		c <- node.SayResult{Err: &node.NoQuorumError{ID: fakeSelf.ID + "/" + text, Reachable: 2, Members: 5, Quorum: 3}}
 		return c, nil
 	}
 	f.mu.Lock()
 	f.seq++
 	rc := chat.Receipt{Seq: f.seq, Lamport: f.seq, ID: fakeSelf.ID + "/" + text}
 	f.mu.Unlock()
-	c <- daemon.SayResult{Receipt: rc}
+	c <- node.SayResult{Receipt: rc}
 	return c, nil
 }
 
-func (f *fakeNode) watch(q daemon.Query) ([]chat.Message, subscription, error) {
+func (f *fakeNode) watch(q node.Query) ([]chat.Message, subscription, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var backlog []chat.Message

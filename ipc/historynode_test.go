@@ -8,16 +8,16 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ringchat/ring/daemon"
+	"github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/daemon/chat"
 )
 
 // historyNode is a fake node with a history and watchers that behave like
-// daemon.Node's: watch answers from the history the way daemon/store does
+// node.Node's: watch answers from the history the way daemon/store does
 // (Last, and Since with the direct messages in place), atomically with a
 // subscription that skips what the answer held; publish stores a message,
 // then hands it to every watcher, and a watcher whose buffer is full is
-// dropped with daemon.ErrWatcherTooSlow. With block set, publish waits for
+// dropped with node.ErrWatcherTooSlow. With block set, publish waits for
 // room instead (the benchmark measures the stream, not the drops).
 type historyNode struct {
 	*fakeNode
@@ -29,7 +29,7 @@ type historyNode struct {
 	buffer  int
 	block   bool
 	stopped bool
-	queries []daemon.Query // every watch, in order
+	queries []node.Query // every watch, in order
 }
 
 // stored is one message of the history at its place: a sequenced message at
@@ -51,11 +51,11 @@ func (h *historyNode) Status() chat.Status {
 	return st
 }
 
-func (h *historyNode) watch(q daemon.Query) ([]chat.Message, subscription, error) {
+func (h *historyNode) watch(q node.Query) ([]chat.Message, subscription, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.stopped {
-		return nil, nil, daemon.ErrStopped
+		return nil, nil, node.ErrStopped
 	}
 	h.queries = append(h.queries, q)
 	backlog := h.historyLocked(q)
@@ -71,7 +71,7 @@ func (h *historyNode) watch(q daemon.Query) ([]chat.Message, subscription, error
 }
 
 // historyLocked is store.Last and store.Since over h.hist.
-func (h *historyNode) historyLocked(q daemon.Query) []chat.Message {
+func (h *historyNode) historyLocked(q node.Query) []chat.Message {
 	var out []chat.Message
 	if !q.HasSince {
 		for _, s := range h.hist[len(h.hist)-min(q.N, len(h.hist)):] {
@@ -109,7 +109,7 @@ func (h *historyNode) publish(m chat.Message) {
 		case sub.c <- m:
 		default:
 			delete(h.subs, sub)
-			sub.end(daemon.ErrWatcherTooSlow)
+			sub.end(node.ErrWatcherTooSlow)
 		}
 	}
 }
@@ -141,7 +141,7 @@ func (h *historyNode) dropWatchers() {
 	defer h.mu.Unlock()
 	for sub := range h.subs {
 		delete(h.subs, sub)
-		sub.end(daemon.ErrWatcherTooSlow)
+		sub.end(node.ErrWatcherTooSlow)
 	}
 }
 
@@ -156,14 +156,14 @@ func (h *historyNode) retain(seq uint64) {
 	h.hist = h.hist[i:]
 }
 
-// stop ends every subscription with daemon.ErrStopped and refuses new ones.
+// stop ends every subscription with node.ErrStopped and refuses new ones.
 func (h *historyNode) stop() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.stopped = true
 	for sub := range h.subs {
 		delete(h.subs, sub)
-		sub.end(daemon.ErrStopped)
+		sub.end(node.ErrStopped)
 	}
 }
 
@@ -173,10 +173,10 @@ func (h *historyNode) watchers() int {
 	return len(h.subs)
 }
 
-func (h *historyNode) watchQueries() []daemon.Query {
+func (h *historyNode) watchQueries() []node.Query {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]daemon.Query(nil), h.queries...)
+	return append([]node.Query(nil), h.queries...)
 }
 
 type historySub struct {

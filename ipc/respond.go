@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ringchat/ring/daemon"
+	"github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/ipc/api"
 )
 
@@ -25,16 +25,16 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 
 // writeNodeError maps an error of the node to an HTTP status.
 func writeNodeError(w http.ResponseWriter, err error) {
-	var input *daemon.InputError
+	var input *node.InputError
 	status := http.StatusInternalServerError
 	switch {
 	case errors.As(err, &input):
 		status = http.StatusBadRequest
-	case errors.Is(err, daemon.ErrNotImplemented):
+	case errors.Is(err, node.ErrNotImplemented):
 		status = http.StatusNotImplemented
-	case errors.Is(err, daemon.ErrDetached), errors.Is(err, daemon.ErrRefused):
+	case errors.Is(err, node.ErrDetached), errors.Is(err, node.ErrRefused):
 		status = http.StatusConflict
-	case errors.Is(err, daemon.ErrStopped):
+	case errors.Is(err, node.ErrStopped):
 		status = http.StatusServiceUnavailable
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		status = http.StatusGatewayTimeout

@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/ringchat/ring/daemon"
+	"github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/ipc/api"
 )
 
@@ -54,7 +54,7 @@ func (s *Server) handleSayStream(w http.ResponseWriter, r *http.Request) {
 
 	type pending struct {
 		line   int
-		result <-chan daemon.SayResult
+		result <-chan node.SayResult
 		err    error // refused before it was queued
 	}
 	queue := make(chan pending, sayStreamWindow)
@@ -85,7 +85,7 @@ func (s *Server) handleSayStream(w http.ResponseWriter, r *http.Request) {
 				fail(p.line, p.err)
 				return
 			}
-			var res daemon.SayResult
+			var res node.SayResult
 			select {
 			case res = <-p.result:
 			default:
@@ -99,7 +99,7 @@ func (s *Server) handleSayStream(w http.ResponseWriter, r *http.Request) {
 					return
 				}
 			}
-			if errors.Is(res.Err, daemon.ErrNoQuorum) {
+			if errors.Is(res.Err, node.ErrNoQuorum) {
 				// The message stays queued; the others are answered too.
 				if enc.Encode(api.Error{Error: fmt.Sprintf("line %d: %v", p.line, res.Err), Queued: true}) != nil {
 					return

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringchat/ring/daemon"
+	"github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/internal/testutil"
 	"github.com/ringchat/ring/ipc/api"
@@ -25,7 +25,7 @@ import (
 type lockedBuf = testutil.SyncBuffer
 
 // serve starts a real node and the API on a temp socket.
-func serve(t *testing.T) (sock string, n *daemon.Node, logs *lockedBuf) {
+func serve(t *testing.T) (sock string, n *node.Node, logs *lockedBuf) {
 	t.Helper()
 	dir := shortDir(t)
 	sock = filepath.Join(dir, "ringd.sock")
@@ -33,7 +33,7 @@ func serve(t *testing.T) (sock string, n *daemon.Node, logs *lockedBuf) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err = daemon.New(daemon.Options{Name: "alice", Listen: "127.0.0.1:0", DataDir: filepath.Join(dir, "data")})
+	n, err = node.New(node.Options{Name: "alice", Listen: "127.0.0.1:0", DataDir: filepath.Join(dir, "data")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestStalledFollowerDoesNotBlockNode(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	text := strings.Repeat("y", 4000)
-	for i := range 3 * daemon.WatchBuffer {
+	for i := range 3 * node.WatchBuffer {
 		if _, err := n.Say(ctx, text, ""); err != nil {
 			t.Fatalf("say %d blocked or failed: %v", i, err)
 		}
@@ -240,7 +240,7 @@ func TestSayStreamKeepsOrderAndStopsAtRefusal(t *testing.T) {
 	if len(got) != 3 || got[1].Seq != got[0].Seq+1 || got[2].Seq != got[1].Seq+1 {
 		t.Fatalf("receipts %+v", got)
 	}
-	hist := n.History(daemon.Query{N: 3})
+	hist := n.History(node.Query{N: 3})
 	if hist[0].Text != "a" || hist[2].Text != "c" {
 		t.Fatalf("history %+v", hist)
 	}

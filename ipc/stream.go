@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/ringchat/ring/daemon"
+	"github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/ipc/api"
 )
@@ -32,8 +32,8 @@ const maxSentDirects = 4096
 // streamBatch lines or streamBatchBytes) is encoded and flushed with one
 // write, so a busy chat costs a write per batch, not per message and watcher.
 //
-// The node never waits for a watcher: one that falls daemon.WatchBuffer
-// messages behind is dropped (daemon.ErrWatcherTooSlow). The stream then
+// The node never waits for a watcher: one that falls node.WatchBuffer
+// messages behind is dropped (node.ErrWatcherTooSlow). The stream then
 // resumes: it watches again from the last sequence number it wrote, writes
 // the stored messages it missed and follows on, so the client sees one
 // stream with no gap and no message twice (see resume). Any other end of the
@@ -94,7 +94,7 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 		if ctx.Err() != nil {
 			return
 		}
-		if !errors.Is(err, daemon.ErrWatcherTooSlow) {
+		if !errors.Is(err, node.ErrWatcherTooSlow) {
 			if err != nil {
 				st.writeError(err)
 			}
@@ -143,7 +143,7 @@ func (b *resumeBudget) allow(now time.Time) bool {
 // stream has ended.
 //
 // It asks for the stored messages after the last sequenced message written
-// (daemon.Query Since; with none written, after floor). The store answers
+// (node.Query Since; with none written, after floor). The store answers
 // those in its order: the sequenced messages above that number and the
 // direct messages (seq 0) stored after it — also those that arrived while
 // the stream was dropped, so none is lost. Direct messages the stream wrote
@@ -157,7 +157,7 @@ func (s *Server) resume(ctx context.Context, st *messageStream, floor uint64, re
 	if after == 0 {
 		after = floor
 	}
-	backlog, sub, err := s.node.watch(daemon.Query{Since: after, HasSince: true})
+	backlog, sub, err := s.node.watch(node.Query{Since: after, HasSince: true})
 	if err != nil {
 		st.writeError(err)
 		return nil, false

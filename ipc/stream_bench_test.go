@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringchat/ring/daemon"
+	"github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/internal/testutil"
 	"github.com/ringchat/ring/ipc/api"
@@ -40,7 +40,7 @@ func benchMessage(seq uint64) chat.Message {
 }
 
 func benchFollow(b *testing.B, watchers int) {
-	h := newHistoryNode(daemon.WatchBuffer)
+	h := newHistoryNode(node.WatchBuffer)
 	h.block = true
 	sock := serveBackend(b, h, nil)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -81,7 +81,7 @@ func benchFollow(b *testing.B, watchers int) {
 }
 
 func benchBacklog(b *testing.B) {
-	h := newHistoryNode(daemon.WatchBuffer)
+	h := newHistoryNode(node.WatchBuffer)
 	msgs := make([]chat.Message, b.N)
 	for i := range msgs {
 		msgs[i] = benchMessage(uint64(i + 1))

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringchat/ring/daemon"
+	"github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/internal/testutil"
 	"github.com/ringchat/ring/ipc/client"
@@ -138,7 +138,7 @@ func (h *historyNode) dropWith(published, later []chat.Message) {
 	}
 	for sub := range h.subs {
 		delete(h.subs, sub)
-		sub.end(daemon.ErrWatcherTooSlow)
+		sub.end(node.ErrWatcherTooSlow)
 	}
 	for _, m := range later {
 		h.storeLocked(m)
@@ -149,7 +149,7 @@ func (h *historyNode) dropWith(published, later []chat.Message) {
 // client complete, in order and once each, whether the stream keeps up or
 // is dropped and resumed (a buffer of 8 makes that happen often).
 func TestFollowStreamBurstCompleteInOrder(t *testing.T) {
-	for _, buffer := range []int{daemon.WatchBuffer, 8} {
+	for _, buffer := range []int{node.WatchBuffer, 8} {
 		t.Run(fmt.Sprintf("buffer=%d", buffer), func(t *testing.T) {
 			h := newHistoryNode(buffer)
 			h.store(seqs(1, 3)...)
@@ -230,7 +230,7 @@ func TestFollowStreamResumesAfterDrop(t *testing.T) {
 		t.Fatalf("got  %s\nwant %s", labels(got), labels(want))
 	}
 	qs := h.watchQueries()
-	if len(qs) != 2 || qs[1] != (daemon.Query{Since: 12, HasSince: true}) {
+	if len(qs) != 2 || qs[1] != (node.Query{Since: 12, HasSince: true}) {
 		t.Fatalf("watch queries %+v, want the resume to ask for those after 12", qs)
 	}
 	if !strings.Contains(logs.String(), `"resumes":1`) {
@@ -299,14 +299,14 @@ func TestFollowStreamResumeRefusedEndsWithError(t *testing.T) {
 	h.dropWatchers()
 	err := receive(t, f.done, "the end of the stream")
 	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || apiErr.Message != daemon.ErrStopped.Error() {
-		t.Fatalf("stream ended with %v, want the error line %q", err, daemon.ErrStopped)
+	if !errors.As(err, &apiErr) || apiErr.Message != node.ErrStopped.Error() {
+		t.Fatalf("stream ended with %v, want the error line %q", err, node.ErrStopped)
 	}
 }
 
 // serveNode starts a real node and the API, each with its own stop, and
 // their logs.
-func serveNode(t *testing.T) (sock string, n *daemon.Node, stopNode func(), nodeLogs, apiLogs *lockedBuf) {
+func serveNode(t *testing.T) (sock string, n *node.Node, stopNode func(), nodeLogs, apiLogs *lockedBuf) {
 	t.Helper()
 	dir := shortDir(t)
 	sock = filepath.Join(dir, "ringd.sock")
@@ -315,7 +315,7 @@ func serveNode(t *testing.T) (sock string, n *daemon.Node, stopNode func(), node
 		t.Fatal(err)
 	}
 	nodeLogs, apiLogs = &lockedBuf{}, &lockedBuf{}
-	n, err = daemon.New(daemon.Options{Name: "alice", Listen: "127.0.0.1:0", DataDir: filepath.Join(dir, "data"),
+	n, err = node.New(node.Options{Name: "alice", Listen: "127.0.0.1:0", DataDir: filepath.Join(dir, "data"),
 		Logger: slog.New(slog.NewJSONHandler(nodeLogs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -336,11 +336,11 @@ func serveNode(t *testing.T) (sock string, n *daemon.Node, stopNode func(), node
 
 // sayMany says count messages with up to 256 in flight and returns the
 // receipts' highest seq.
-func sayMany(t *testing.T, n *daemon.Node, count int, text string) uint64 {
+func sayMany(t *testing.T, n *node.Node, count int, text string) uint64 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	window := make(chan (<-chan daemon.SayResult), 256)
+	window := make(chan (<-chan node.SayResult), 256)
 	errs := make(chan error, 1)
 	var last uint64
 	go func() {
@@ -369,7 +369,7 @@ func sayMany(t *testing.T, n *daemon.Node, count int, text string) uint64 {
 }
 
 // With a real node: a client that stops reading while the chat goes on is
-// dropped by the node (its buffer of daemon.WatchBuffer fills up), and when
+// dropped by the node (its buffer of node.WatchBuffer fills up), and when
 // it reads again the stream has resumed: every message from the first on,
 // once each, in order.
 func TestFollowStreamResumesAfterRealDrop(t *testing.T) {
@@ -432,8 +432,8 @@ func TestFollowStreamEndsWhenNodeStops(t *testing.T) {
 	stopNode()
 	err := receive(t, f.done, "the end of the stream")
 	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || apiErr.Message != daemon.ErrStopped.Error() {
-		t.Fatalf("stream ended with %v, want the error line %q", err, daemon.ErrStopped)
+	if !errors.As(err, &apiErr) || apiErr.Message != node.ErrStopped.Error() {
+		t.Fatalf("stream ended with %v, want the error line %q", err, node.ErrStopped)
 	}
 }
 

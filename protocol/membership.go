@@ -210,3 +210,13 @@ func wrapField(field string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", field, err)
 }
+
+// Member finds the member with id in v.
+func (v View) Member(id string) (NodeInfo, bool) {
+	for _, m := range v.Members {
+		if m.ID == id {
+			return m, true
+		}
+	}
+	return NodeInfo{}, false
+}

@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringchat/ring/daemon"
+	"github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/daemon/chat"
 )
 
-func daemonLast(n int) daemon.Query { return daemon.Query{N: n} }
+func daemonLast(n int) node.Query { return node.Query{N: n} }
 
 func decodeMessages(t *testing.T, out string) []chat.Message {
 	t.Helper()

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringchat/ring/daemon"
+	"github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/internal/testutil"
 	"github.com/ringchat/ring/ipc"
@@ -19,7 +19,7 @@ import (
 // testNode is a real node with its real local API on a socket in a temp dir.
 type testNode struct {
 	socket string
-	node   *daemon.Node
+	node   *node.Node
 }
 
 func startTestNode(t *testing.T, name string) *testNode {
@@ -30,7 +30,7 @@ func startTestNode(t *testing.T, name string) *testNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	node, err := daemon.New(daemon.Options{Name: name, Listen: "127.0.0.1:0", DataDir: filepath.Join(dir, "data")})
+	node, err := node.New(node.Options{Name: name, Listen: "127.0.0.1:0", DataDir: filepath.Join(dir, "data")})
 	if err != nil {
 		ln.Close()
 		t.Fatal(err)

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/ringchat/ring/daemon"
+	"github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/internal/config"
 	"github.com/ringchat/ring/internal/logging"
 	"github.com/ringchat/ring/ipc"
@@ -86,7 +86,7 @@ func runNode(parent context.Context, opts *runOptions) error {
 	if err != nil {
 		return err
 	}
-	node, err := daemon.New(daemon.Options{
+	node, err := node.New(node.Options{
 		Name: cfg.Name, Listen: cfg.Listen, Advertise: cfg.Advertise, DataDir: cfg.DataDir,
 		Join: cfg.Join, HeartbeatInterval: cfg.HeartbeatInterval, FailureTimeout: cfg.FailureTimeout,
 		RetainCount: cfg.History.RetainCount, RetainAge: cfg.History.RetainAge, ReapAfter: cfg.Members.ReapAfter,

@@ -1,4 +1,4 @@
-package daemon
+package node
 
 import (
 	"fmt"
@@ -139,7 +139,7 @@ func (n *Node) onDirect(in transport.Inbound) bool {
 // receiveDirect stores a direct message addressed to this node and
 // acknowledges it, or tells the author why not.
 func (n *Node) receiveDirect(from string, e protocol.Entry) {
-	author, ok := memberOf(n.machine.View(), from)
+	author, ok := n.machine.View().Member(from)
 	if !ok || e.OriginID != from {
 		n.log.Warn("direct message from a node outside the ring, dropped", "from", from)
 		return
@@ -209,7 +209,7 @@ func (n *Node) directPeerDown(peer protocol.NodeInfo) {
 		if p.to.ID != peer.ID && p.to.Addr != peer.Addr {
 			continue
 		}
-		if inView(n.machine.View(), p.to.ID) {
+		if _, ok := n.machine.View().Member(p.to.ID); ok {
 			p.resend = n.now()
 			continue
 		}

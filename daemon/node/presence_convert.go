@@ -1,4 +1,4 @@
-package daemon
+package node
 
 import (
 	"github.com/ringchat/ring/daemon/chat"

@@ -1,4 +1,4 @@
-package daemon
+package node
 
 import (
 	"errors"
@@ -80,7 +80,7 @@ func (n *Node) handle(ev ring.Event) {
 	case ring.Delivered, ring.Acked:
 		if d, ok := ev.(ring.Delivered); ok && d.Entry.Presence != "" {
 			n.mu.Lock()
-			n.dir.apply(messageOf(d.Entry))
+			n.dir.Apply(messageOf(d.Entry))
 			n.mu.Unlock()
 		}
 		n.hold(ev)
@@ -105,7 +105,7 @@ func (n *Node) handle(ev ring.Event) {
 	case ring.ViewChanged:
 		n.ringLog(slog.LevelInfo, "view", "version", ev.View.Version, "epoch", ev.View.Epoch, "members", len(ev.View.Members))
 		n.mu.Lock()
-		n.dir.setView(ev.View, n.now())
+		n.dir.SetView(ev.View, n.now())
 		n.mu.Unlock()
 	case ring.PeerGone:
 		n.ringLog(slog.LevelWarn, "peer gone", "peer", ev.Peer.Name, "peer_id", ev.Peer.ID, "why", ev.Why)
@@ -198,7 +198,7 @@ func (n *Node) observePresence() {
 	m := n.machine
 	gone, watched := m.Gone(), m.Watched()
 	n.mu.Lock()
-	n.dir.observe(m.Leader().ID, gone, watched, n.now())
+	n.dir.Observe(m.Leader().ID, gone, watched, n.now())
 	n.mu.Unlock()
 }
 
@@ -220,7 +220,7 @@ func (n *Node) Members() []chat.Member {
 	if n.status.State == string(ring.Detached) || n.status.State == string(ring.Joining) {
 		return []chat.Member{}
 	}
-	ms, reaped := n.dir.list(n.now(), n.lastSeen, n.self.ID)
+	ms, reaped := n.dir.List(n.now(), n.lastSeen, n.self.ID)
 	for _, id := range reaped {
 		delete(n.lastSeen, id)
 	}

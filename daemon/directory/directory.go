@@ -1,4 +1,8 @@
-package daemon
+// Package directory is the member directory of a node's ring: every member
+// the ring has known, with its role, presence state and when it was last
+// seen, until it is reaped. It holds no clock and no lock: every call gets
+// the time, and the node guards it.
+package directory
 
 import (
 	"slices"
@@ -9,7 +13,7 @@ import (
 	"github.com/ringchat/ring/protocol"
 )
 
-// directory is the member directory of this node's ring: every member the
+// Directory is the member directory of this node's ring: every member the
 // ring has known. Three sources feed it:
 //
 //   - the presence events in the sequenced history (joined, left, died,
@@ -21,7 +25,7 @@ import (
 //
 // It holds no clock: every call gets the time. The node guards it with its
 // mutex.
-type directory struct {
+type Directory struct {
 	reapAfter    time.Duration // a dead or departed member is dropped this long after; 0 never
 	suspectAfter time.Duration // silence of a watched peer after which it is suspect
 
@@ -43,14 +47,14 @@ type dirRecord struct {
 	dropped  time.Time // when a view without it followed one with it; zero while in the view
 }
 
-func newDirectory(reapAfter, suspectAfter time.Duration) *directory {
-	d := &directory{reapAfter: reapAfter, suspectAfter: suspectAfter}
-	d.reset("")
+func New(reapAfter, suspectAfter time.Duration) *Directory {
+	d := &Directory{reapAfter: reapAfter, suspectAfter: suspectAfter}
+	d.Reset("")
 	return d
 }
 
-// reset forgets every member: the node is in another ring now.
-func (d *directory) reset(ring string) {
+// Reset forgets every member: the node is in another ring now.
+func (d *Directory) Reset(ring string) {
 	d.ring = ring
 	d.records = map[string]*dirRecord{}
 	d.view = protocol.View{}
@@ -58,7 +62,7 @@ func (d *directory) reset(ring string) {
 	d.watched = map[string]time.Time{}
 }
 
-func (d *directory) record(ref chat.NodeRef) *dirRecord {
+func (d *Directory) record(ref chat.NodeRef) *dirRecord {
 	r := d.records[ref.ID]
 	if r == nil {
 		r = &dirRecord{}
@@ -68,8 +72,8 @@ func (d *directory) record(ref chat.NodeRef) *dirRecord {
 	return r
 }
 
-// apply takes in one message of the history; only presence events count.
-func (d *directory) apply(m chat.Message) {
+// Apply takes in one message of the history; only presence events count.
+func (d *Directory) Apply(m chat.Message) {
 	if m.Kind != chat.KindSystem || m.Presence == "" || m.About == nil || m.About.ID == "" {
 		return
 	}
@@ -80,11 +84,11 @@ func (d *directory) apply(m chat.Message) {
 	}
 }
 
-// setView takes in a view the leader installed at now. A view of another
+// SetView takes in a view the leader installed at now. A view of another
 // ring starts the directory afresh: the node joined that ring.
-func (d *directory) setView(v protocol.View, now time.Time) {
+func (d *Directory) SetView(v protocol.View, now time.Time) {
 	if v.RingID != d.ring {
-		d.reset(v.RingID)
+		d.Reset(v.RingID)
 	}
 	for _, p := range d.view.Members {
 		if !inView(v, p.ID) {
@@ -101,9 +105,9 @@ func (d *directory) setView(v protocol.View, now time.Time) {
 	d.view = v
 }
 
-// observe takes in what the node's machine knows at now: the leader it
+// Observe takes in what the node's machine knows at now: the leader it
 // follows, the view members it found gone and the peers it watches.
-func (d *directory) observe(leader string, gone map[string]string, watched []string, now time.Time) {
+func (d *Directory) Observe(leader string, gone map[string]string, watched []string, now time.Time) {
 	d.leader, d.gone = leader, gone
 	for id := range d.watched {
 		if !slices.Contains(watched, id) {
@@ -118,24 +122,15 @@ func (d *directory) observe(leader string, gone map[string]string, watched []str
 }
 
 func inView(v protocol.View, id string) bool {
-	_, ok := memberOf(v, id)
+	_, ok := v.Member(id)
 	return ok
 }
 
-// memberOf finds the member with id in v.
-func memberOf(v protocol.View, id string) (protocol.NodeInfo, bool) {
-	i := slices.IndexFunc(v.Members, func(p protocol.NodeInfo) bool { return p.ID == id })
-	if i < 0 {
-		return protocol.NodeInfo{}, false
-	}
-	return v.Members[i], true
-}
-
-// list returns the directory at now, given when this node last heard from
+// List returns the directory at now, given when this node last heard from
 // each peer and its own id: the current view's members in ring order, then
 // the others by name. Members gone for longer than reapAfter are dropped
 // for good; their ids are returned so that the caller forgets them too.
-func (d *directory) list(now time.Time, heard map[string]time.Time, self string) (members []chat.Member, reaped []string) {
+func (d *Directory) List(now time.Time, heard map[string]time.Time, self string) (members []chat.Member, reaped []string) {
 	members = make([]chat.Member, 0, len(d.records))
 	for _, p := range d.view.Members {
 		if r := d.records[p.ID]; r != nil {
@@ -177,7 +172,7 @@ func (d *directory) list(now time.Time, heard map[string]time.Time, self string)
 }
 
 // current is a member of the current view as this node sees it.
-func (d *directory) current(r *dirRecord, now time.Time, heard map[string]time.Time, self string) chat.Member {
+func (d *Directory) current(r *dirRecord, now time.Time, heard map[string]time.Time, self string) chat.Member {
 	id := r.ref.ID
 	m := chat.Member{ID: id, Name: r.ref.Name, Addr: r.ref.Addr, Role: chat.RoleMember, State: chat.PresenceAlive}
 	if id == d.leader {

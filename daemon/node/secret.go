@@ -1,4 +1,4 @@
-package daemon
+package node
 
 import "github.com/ringchat/ring/protocol/secure"
 

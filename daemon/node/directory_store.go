@@ -1,4 +1,4 @@
-package daemon
+package node
 
 // directoryBatch is how many stored messages loadDirectory reads at once.
 const directoryBatch = 1024
@@ -10,14 +10,14 @@ const directoryBatch = 1024
 func (n *Node) loadDirectory() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.dir.reset(n.machine.Saved().RingID)
+	n.dir.Reset(n.machine.Saved().RingID)
 	for after := uint64(0); ; {
 		ms := n.st.After(after, directoryBatch)
 		if len(ms) == 0 || ms[len(ms)-1].Seq <= after {
 			return
 		}
 		for _, m := range ms {
-			n.dir.apply(m)
+			n.dir.Apply(m)
 		}
 		after = ms[len(ms)-1].Seq
 	}

@@ -1,4 +1,4 @@
-package daemon
+package directory
 
 import (
 	"fmt"
@@ -47,9 +47,9 @@ func heardAt(heard map[string]time.Time, sec int, peers ...protocol.NodeInfo) {
 	}
 }
 
-func wantList(t *testing.T, d *directory, now time.Time, heard map[string]time.Time, want ...string) []string {
+func wantList(t *testing.T, d *Directory, now time.Time, heard map[string]time.Time, want ...string) []string {
 	t.Helper()
-	ms, reaped := d.list(now, heard, dirA.ID)
+	ms, reaped := d.List(now, heard, dirA.ID)
 	if got := show(ms); !slices.Equal(got, want) {
 		t.Fatalf("at t0+%v: members %q, want %q", now.Sub(t0), got, want)
 	}
@@ -57,11 +57,11 @@ func wantList(t *testing.T, d *directory, now time.Time, heard map[string]time.T
 }
 
 // alice (this node) leads a ring of four; all are watched, all heard.
-func leaderOfFour(reap time.Duration) (*directory, map[string]time.Time) {
-	d := newDirectory(reap, 5*time.Second)
-	d.setView(dirView(1, dirA, dirA, dirB, dirC, dirD), at(0))
-	d.apply(presenceMsg(protocol.PresenceJoined, dirA, at(0)))
-	d.observe(dirA.ID, nil, []string{dirB.ID, dirC.ID, dirD.ID}, at(0))
+func leaderOfFour(reap time.Duration) (*Directory, map[string]time.Time) {
+	d := New(reap, 5*time.Second)
+	d.SetView(dirView(1, dirA, dirA, dirB, dirC, dirD), at(0))
+	d.Apply(presenceMsg(protocol.PresenceJoined, dirA, at(0)))
+	d.Observe(dirA.ID, nil, []string{dirB.ID, dirC.ID, dirD.ID}, at(0))
 	return d, map[string]time.Time{dirB.ID: at(10), dirC.ID: at(10), dirD.ID: at(10)}
 }
 
@@ -85,11 +85,11 @@ func TestDirectorySuspectsASilentWatchedPeer(t *testing.T) {
 // A peer this node starts to watch (a new neighbour) gets the full grace
 // period from then, however long ago it was last heard.
 func TestDirectoryGivesANewlyWatchedPeerTime(t *testing.T) {
-	d := newDirectory(time.Hour, 500*time.Millisecond)
-	d.setView(dirView(1, dirB, dirA, dirB, dirC, dirD), at(0))
-	d.observe(dirB.ID, nil, []string{dirB.ID, dirD.ID}, at(0)) // leader bob, neighbours bob and dave
+	d := New(time.Hour, 500*time.Millisecond)
+	d.SetView(dirView(1, dirB, dirA, dirB, dirC, dirD), at(0))
+	d.Observe(dirB.ID, nil, []string{dirB.ID, dirD.ID}, at(0)) // leader bob, neighbours bob and dave
 	heard := map[string]time.Time{dirB.ID: at(20), dirD.ID: at(20)}
-	d.observe(dirB.ID, map[string]string{dirD.ID: "died"}, []string{dirB.ID, dirC.ID}, at(20))
+	d.Observe(dirB.ID, map[string]string{dirD.ID: "died"}, []string{dirB.ID, dirC.ID}, at(20))
 	wantList(t, d, at(20), heard,
 		"alice:member:alive:20", "bob:leader:alive:20", "carol:member:alive:0", "dave:member:dead:20")
 	wantList(t, d, at(21), heard,
@@ -99,9 +99,9 @@ func TestDirectoryGivesANewlyWatchedPeerTime(t *testing.T) {
 // A member that neither is a neighbour nor leads is vouched for by the
 // leader, which watches every member.
 func TestDirectoryLeaderVouchesForUnwatchedMembers(t *testing.T) {
-	d := newDirectory(time.Hour, 500*time.Millisecond)
-	d.setView(dirView(1, dirB, dirA, dirB, dirC, dirD), at(0))
-	d.observe(dirB.ID, nil, []string{dirB.ID, dirD.ID}, at(0))
+	d := New(time.Hour, 500*time.Millisecond)
+	d.SetView(dirView(1, dirB, dirA, dirB, dirC, dirD), at(0))
+	d.Observe(dirB.ID, nil, []string{dirB.ID, dirD.ID}, at(0))
 	heard := map[string]time.Time{dirB.ID: at(30), dirD.ID: at(30)}
 	wantList(t, d, at(30), heard,
 		"alice:member:alive:30", "bob:leader:alive:30", "carol:member:alive:30", "dave:member:alive:30")
@@ -111,12 +111,12 @@ func TestDirectoryDeadMemberStaysUntilReaped(t *testing.T) {
 	d, heard := leaderOfFour(time.Minute)
 	// carol is found dead: first the machine's own observation, then the
 	// view without her, then the sequenced event.
-	d.observe(dirA.ID, map[string]string{dirC.ID: "died"}, []string{dirB.ID, dirD.ID}, at(11))
+	d.Observe(dirA.ID, map[string]string{dirC.ID: "died"}, []string{dirB.ID, dirD.ID}, at(11))
 	wantList(t, d, at(11), heard,
 		"alice:leader:alive:11", "bob:member:alive:10", "carol:member:dead:10", "dave:member:alive:10")
-	d.setView(dirView(2, dirA, dirA, dirB, dirD), at(12))
-	d.observe(dirA.ID, nil, []string{dirB.ID, dirD.ID}, at(12))
-	d.apply(presenceMsg(protocol.PresenceDied, dirC, at(12)))
+	d.SetView(dirView(2, dirA, dirA, dirB, dirD), at(12))
+	d.Observe(dirA.ID, nil, []string{dirB.ID, dirD.ID}, at(12))
+	d.Apply(presenceMsg(protocol.PresenceDied, dirC, at(12)))
 	heardAt(heard, 71, dirB, dirD)
 	wantList(t, d, at(71), heard,
 		"alice:leader:alive:71", "bob:member:alive:71", "dave:member:alive:71", "carol:member:dead:10")
@@ -132,8 +132,8 @@ func TestDirectoryDeadMemberStaysUntilReaped(t *testing.T) {
 
 func TestDirectoryLeftMemberIsReapedToo(t *testing.T) {
 	d, heard := leaderOfFour(time.Minute)
-	d.setView(dirView(2, dirA, dirA, dirB, dirC), at(20))
-	d.apply(presenceMsg(protocol.PresenceLeft, dirD, at(20)))
+	d.SetView(dirView(2, dirA, dirA, dirB, dirC), at(20))
+	d.Apply(presenceMsg(protocol.PresenceLeft, dirD, at(20)))
 	heardAt(heard, 79, dirB, dirC)
 	wantList(t, d, at(79), heard,
 		"alice:leader:alive:79", "bob:member:alive:79", "carol:member:alive:79", "dave:member:left:20")
@@ -143,10 +143,10 @@ func TestDirectoryLeftMemberIsReapedToo(t *testing.T) {
 
 func TestDirectoryNeverReapsWithZero(t *testing.T) {
 	d, heard := leaderOfFour(0)
-	d.setView(dirView(2, dirA, dirA, dirB, dirC), at(20))
-	d.apply(presenceMsg(protocol.PresenceDied, dirD, at(20)))
+	d.SetView(dirView(2, dirA, dirA, dirB, dirC), at(20))
+	d.Apply(presenceMsg(protocol.PresenceDied, dirD, at(20)))
 	year := int((365 * 24 * time.Hour).Seconds())
-	ms, reaped := d.list(at(year), heard, dirA.ID)
+	ms, reaped := d.List(at(year), heard, dirA.ID)
 	if len(ms) != 4 || ms[3].State != chat.PresenceDead || len(reaped) != 0 {
 		t.Fatalf("after a year: %q, reaped %v", show(ms), reaped)
 	}
@@ -154,10 +154,10 @@ func TestDirectoryNeverReapsWithZero(t *testing.T) {
 
 func TestDirectoryMemberThatRejoinsIsAliveAgain(t *testing.T) {
 	d, heard := leaderOfFour(time.Hour)
-	d.setView(dirView(2, dirA, dirA, dirB, dirD), at(12))
-	d.apply(presenceMsg(protocol.PresenceLeft, dirC, at(12)))
-	d.setView(dirView(3, dirA, dirA, dirB, dirC, dirD), at(30))
-	d.apply(presenceMsg(protocol.PresenceJoined, dirC, at(30)))
+	d.SetView(dirView(2, dirA, dirA, dirB, dirD), at(12))
+	d.Apply(presenceMsg(protocol.PresenceLeft, dirC, at(12)))
+	d.SetView(dirView(3, dirA, dirA, dirB, dirC, dirD), at(30))
+	d.Apply(presenceMsg(protocol.PresenceJoined, dirC, at(30)))
 	heard[dirC.ID] = at(30)
 	wantList(t, d, at(30), heard,
 		"alice:leader:alive:30", "bob:member:alive:30", "carol:member:alive:30", "dave:member:alive:30")
@@ -167,7 +167,7 @@ func TestDirectoryMemberThatRejoinsIsAliveAgain(t *testing.T) {
 // without) the event that says why.
 func TestDirectoryMemberOutOfTheViewIsNotAlive(t *testing.T) {
 	d, heard := leaderOfFour(time.Minute)
-	d.setView(dirView(2, dirA, dirA, dirB, dirC), at(15))
+	d.SetView(dirView(2, dirA, dirA, dirB, dirC), at(15))
 	wantList(t, d, at(16), heard,
 		"alice:leader:alive:16", "bob:member:alive:15", "carol:member:alive:15", "dave:member:dead:10")
 	// Reaped counting from the drop.
@@ -179,8 +179,8 @@ func TestDirectoryMemberOutOfTheViewIsNotAlive(t *testing.T) {
 // After a restart the history alone names the members of old; the view
 // the node gets on rejoining says who is in the ring now.
 func TestDirectoryFromHistoryAfterRestart(t *testing.T) {
-	d := newDirectory(time.Hour, 500*time.Millisecond)
-	d.reset("ring-1")
+	d := New(time.Hour, 500*time.Millisecond)
+	d.Reset("ring-1")
 	for _, m := range []chat.Message{
 		presenceMsg(protocol.PresenceJoined, dirA, at(0)),
 		presenceMsg(protocol.PresenceJoined, dirB, at(1)),
@@ -190,10 +190,10 @@ func TestDirectoryFromHistoryAfterRestart(t *testing.T) {
 		presenceMsg(protocol.PresenceLeft, dirC, at(5)),
 		{Kind: chat.KindChat, Text: "hello", Time: at(6)},
 	} {
-		d.apply(m)
+		d.Apply(m)
 	}
-	d.setView(dirView(9, dirD, dirA, dirD), at(40))
-	d.observe(dirD.ID, nil, []string{dirD.ID}, at(40))
+	d.SetView(dirView(9, dirD, dirA, dirD), at(40))
+	d.Observe(dirD.ID, nil, []string{dirD.ID}, at(40))
 	heard := map[string]time.Time{dirD.ID: at(40)}
 	wantList(t, d, at(40), heard,
 		"alice:member:alive:40", "dave:leader:alive:40", "bob:member:dead:1", "carol:member:left:5")
@@ -201,19 +201,19 @@ func TestDirectoryFromHistoryAfterRestart(t *testing.T) {
 
 func TestDirectoryStartsAfreshInAnotherRing(t *testing.T) {
 	d, heard := leaderOfFour(time.Hour)
-	d.setView(dirView(2, dirA, dirA, dirB, dirC), at(20))
+	d.SetView(dirView(2, dirA, dirA, dirB, dirC), at(20))
 	other := protocol.View{RingID: "ring-2", Version: 5, Epoch: 7, Leader: dirB.ID, Members: []protocol.NodeInfo{dirB, dirA}}
-	d.setView(other, at(30))
-	d.observe(dirB.ID, nil, []string{dirB.ID}, at(30))
+	d.SetView(other, at(30))
+	d.Observe(dirB.ID, nil, []string{dirB.ID}, at(30))
 	heard[dirB.ID] = at(30)
 	wantList(t, d, at(30), heard, "bob:leader:alive:30", "alice:member:alive:30")
 }
 
 func TestDirectoryIgnoresMessagesWithoutPresence(t *testing.T) {
-	d := newDirectory(time.Hour, time.Second)
-	d.apply(chat.Message{Kind: chat.KindSystem, Text: "x joined", Time: at(1)})
-	d.apply(chat.Message{Kind: chat.KindChat, Presence: protocol.PresenceJoined, About: &chat.NodeRef{ID: dirB.ID}, Time: at(1)})
-	d.apply(chat.Message{Kind: chat.KindSystem, Presence: protocol.PresenceJoined, Time: at(1)})
+	d := New(time.Hour, time.Second)
+	d.Apply(chat.Message{Kind: chat.KindSystem, Text: "x joined", Time: at(1)})
+	d.Apply(chat.Message{Kind: chat.KindChat, Presence: protocol.PresenceJoined, About: &chat.NodeRef{ID: dirB.ID}, Time: at(1)})
+	d.Apply(chat.Message{Kind: chat.KindSystem, Presence: protocol.PresenceJoined, Time: at(1)})
 	if len(d.records) != 0 {
 		t.Fatalf("records %+v", d.records)
 	}

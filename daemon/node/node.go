@@ -1,4 +1,4 @@
-package daemon
+package node
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/daemon/directory"
 	"github.com/ringchat/ring/daemon/ring"
 	"github.com/ringchat/ring/daemon/store"
 	"github.com/ringchat/ring/daemon/transport"
@@ -73,7 +74,7 @@ type Node struct {
 
 	mu          sync.Mutex
 	status      chat.Status
-	dir         *directory           // the member directory
+	dir         *directory.Directory // the member directory
 	lastSeen    map[string]time.Time // when each peer was last heard from
 	unreachable []string             // members the machine does not hear (snapshot)
 	stopped     bool
@@ -173,7 +174,7 @@ func New(opts Options) (*Node, error) {
 		reqs:     make(chan func()),
 		done:     make(chan struct{}),
 		lastSeen: map[string]time.Time{},
-		dir:      newDirectory(opts.ReapAfter, opts.FailureTimeout/2),
+		dir:      directory.New(opts.ReapAfter, opts.FailureTimeout/2),
 		watchers: map[*Subscription]struct{}{},
 		says:     map[uint64]*sayWait{},
 
