@@ -12,23 +12,28 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/daemon/node"
+	"github.com/ringchat/ring/daemon/watch"
 )
 
 // fakeNode answers like a node of a ring of one, without a ring: say
 // succeeds unless the text is refused, join is refused or held (hold).
 type fakeNode struct {
-	mu   sync.Mutex
-	seq  uint64
-	subs map[*fakeSub]bool
+	mu  sync.Mutex
+	seq uint64
+	hub *watch.Hub // its watchers, reading backlog
 	// see holdJoins
 	hold, entered chan struct{}
 	// broken makes Members panic.
 	broken atomic.Bool
 }
 
-func newFakeNode() *fakeNode { return &fakeNode{subs: map[*fakeSub]bool{}} }
+func newFakeNode() *fakeNode {
+	f := &fakeNode{}
+	f.hub = watch.New(f.backlog, 0, slog.New(slog.DiscardHandler))
+	return f
+}
 
 var fakeSelf = chat.NodeRef{ID: "00000000000000aa", Name: "alice", Addr: "127.0.0.1:7733"}
 
@@ -111,11 +116,12 @@ func (f *fakeNode) SayAsync(ctx context.Context, text, to string) (<-chan node.S
 	return c, nil
 }
 
-func (f *fakeNode) watch(q node.Query) ([]chat.Message, subscription, error) {
+// backlog is the history of the fake: the last 50 messages said at most.
+func (f *fakeNode) backlog(q watch.Query) []chat.Message {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var backlog []chat.Message
-	for seq := max(1, f.seq-min(f.seq, 49)); seq <= f.seq; seq++ { // the last 50 at most
+	for seq := max(1, f.seq-min(f.seq, 49)); seq <= f.seq; seq++ {
 		if q.HasSince && seq <= q.Since {
 			continue
 		}
@@ -124,42 +130,21 @@ func (f *fakeNode) watch(q node.Query) ([]chat.Message, subscription, error) {
 	if !q.HasSince && len(backlog) > q.N {
 		backlog = backlog[len(backlog)-q.N:]
 	}
-	sub := &fakeSub{c: make(chan chat.Message, 16), f: f}
-	f.subs[sub] = true
-	return backlog, sub, nil
+	return backlog
 }
 
-// publish hands m to every open subscription.
-func (f *fakeNode) publish(m chat.Message) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for sub := range f.subs {
-		sub.c <- m
-	}
+func (f *fakeNode) Follow(q watch.Query) ([]chat.Message, *watch.Follower, error) {
+	return f.hub.Follow(q, 0)
 }
 
-func (f *fakeNode) watchers() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.subs)
-}
+// publish hands m to every watcher.
+func (f *fakeNode) publish(m chat.Message) { f.hub.Publish(m) }
+
+func (f *fakeNode) watchers() int { return f.hub.Len() }
 
 func fakeMessage(seq uint64, text string) chat.Message {
 	return chat.Message{Seq: seq, Epoch: 1, Lamport: seq, ID: fakeSelf.ID + "/x", Kind: chat.KindChat,
 		From: fakeSelf, Text: text, Time: time.Unix(0, 0).UTC()}
-}
-
-type fakeSub struct {
-	c chan chat.Message
-	f *fakeNode
-}
-
-func (s *fakeSub) Messages() <-chan chat.Message { return s.c }
-func (s *fakeSub) Err() error                    { return nil }
-func (s *fakeSub) Close() {
-	s.f.mu.Lock()
-	delete(s.f.subs, s)
-	s.f.mu.Unlock()
 }
 
 // serveFake starts the API over a fake node on a temp socket; adjust may

@@ -8,28 +8,24 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/daemon/watch"
 )
 
-// historyNode is a fake node with a history and watchers that behave like
-// node.Node's: watch answers from the history the way daemon/store does
-// (Last, and Since with the direct messages in place), atomically with a
-// subscription that skips what the answer held; publish stores a message,
-// then hands it to every watcher, and a watcher whose buffer is full is
-// dropped with node.ErrWatcherTooSlow. With block set, publish waits for
-// room instead (the benchmark measures the stream, not the drops).
+// historyNode is a fake node with a history, followed through a real
+// watch.Hub with a buffer of the test's choosing: watch answers from the
+// history the way daemon/store does (Last, and Since with the direct
+// messages in place); publish stores a message, then hands it to every
+// watcher (the hub drops one whose buffer is full, and the follower
+// resumes from the history).
 type historyNode struct {
 	*fakeNode
+	hub *watch.Hub
 
 	mu      sync.Mutex
 	hist    []stored
 	lastSeq uint64
-	subs    map[*historySub]struct{}
-	buffer  int
-	block   bool
-	stopped bool
-	queries []node.Query // every watch, in order
+	queries []watch.Query // every read of the history, in order
 }
 
 // stored is one message of the history at its place: a sequenced message at
@@ -40,7 +36,9 @@ type stored struct {
 }
 
 func newHistoryNode(buffer int) *historyNode {
-	return &historyNode{fakeNode: newFakeNode(), subs: map[*historySub]struct{}{}, buffer: buffer}
+	h := &historyNode{fakeNode: newFakeNode()}
+	h.hub = watch.New(h.history, buffer, slog.New(slog.DiscardHandler))
+	return h
 }
 
 func (h *historyNode) Status() chat.Status {
@@ -51,27 +49,19 @@ func (h *historyNode) Status() chat.Status {
 	return st
 }
 
-func (h *historyNode) watch(q node.Query) ([]chat.Message, subscription, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.stopped {
-		return nil, nil, node.ErrStopped
+func (h *historyNode) Follow(q watch.Query) ([]chat.Message, *watch.Follower, error) {
+	floor := q.Since
+	if !q.HasSince {
+		floor = h.Status().LastSeq
 	}
-	h.queries = append(h.queries, q)
-	backlog := h.historyLocked(q)
-	sub := &historySub{h: h, c: make(chan chat.Message, h.buffer), directs: map[string]bool{}}
-	for _, m := range backlog {
-		sub.after = max(sub.after, m.Seq)
-		if m.Seq == 0 {
-			sub.directs[m.ID] = true
-		}
-	}
-	h.subs[sub] = struct{}{}
-	return backlog, sub, nil
+	return h.hub.Follow(q, floor)
 }
 
-// historyLocked is store.Last and store.Since over h.hist.
-func (h *historyNode) historyLocked(q node.Query) []chat.Message {
+// history is store.Last and store.Since over h.hist.
+func (h *historyNode) history(q watch.Query) []chat.Message {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.queries = append(h.queries, q)
 	var out []chat.Message
 	if !q.HasSince {
 		for _, s := range h.hist[len(h.hist)-min(q.N, len(h.hist)):] {
@@ -94,128 +84,35 @@ func (h *historyNode) historyLocked(q node.Query) []chat.Message {
 // publish stores m (a sequenced message must follow the last one) and hands
 // it to the watchers.
 func (h *historyNode) publish(m chat.Message) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.storeLocked(m)
-	for sub := range h.subs {
-		if (m.Seq != 0 && m.Seq <= sub.after) || (m.Seq == 0 && sub.directs[m.ID]) {
-			continue
-		}
-		if h.block {
-			sub.c <- m
-			continue
-		}
-		select {
-		case sub.c <- m:
-		default:
-			delete(h.subs, sub)
-			sub.end(node.ErrWatcherTooSlow)
-		}
-	}
+	h.store(m)
+	h.hub.Publish(m)
 }
 
-// store adds m to the history without showing it to anyone: what a node
-// stores while a watcher is dropped.
+// store adds msgs to the history without showing them to anyone.
 func (h *historyNode) store(msgs ...chat.Message) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, m := range msgs {
-		h.storeLocked(m)
-	}
-}
-
-func (h *historyNode) storeLocked(m chat.Message) {
-	if m.Seq != 0 {
-		if m.Seq != h.lastSeq+1 {
-			panic("historyNode: a gap in the sequence")
+		if m.Seq != 0 {
+			if m.Seq != h.lastSeq+1 {
+				panic("historyNode: a gap in the sequence")
+			}
+			h.lastSeq = m.Seq
 		}
-		h.lastSeq = m.Seq
-	}
-	h.hist = append(h.hist, stored{pos: h.lastSeq, m: m})
-}
-
-// dropWatchers ends every subscription as too slow, as the node does with a
-// watcher whose buffer is full; what is buffered is still delivered.
-func (h *historyNode) dropWatchers() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for sub := range h.subs {
-		delete(h.subs, sub)
-		sub.end(node.ErrWatcherTooSlow)
+		h.hist = append(h.hist, stored{pos: h.lastSeq, m: m})
 	}
 }
 
-// retain removes the oldest messages up to and including seq, as retention does.
-func (h *historyNode) retain(seq uint64) {
+func (h *historyNode) watchers() int { return h.hub.Len() }
+
+func (h *historyNode) watchQueries() []watch.Query {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	i := 0
-	for i < len(h.hist) && h.hist[i].pos <= seq {
-		i++
-	}
-	h.hist = h.hist[i:]
+	return append([]watch.Query(nil), h.queries...)
 }
 
-// stop ends every subscription with node.ErrStopped and refuses new ones.
-func (h *historyNode) stop() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.stopped = true
-	for sub := range h.subs {
-		delete(h.subs, sub)
-		sub.end(node.ErrStopped)
-	}
-}
-
-func (h *historyNode) watchers() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.subs)
-}
-
-func (h *historyNode) watchQueries() []node.Query {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]node.Query(nil), h.queries...)
-}
-
-type historySub struct {
-	h       *historyNode
-	c       chan chat.Message
-	after   uint64
-	directs map[string]bool
-
-	once sync.Once
-	mu   sync.Mutex
-	err  error
-}
-
-func (s *historySub) Messages() <-chan chat.Message { return s.c }
-
-func (s *historySub) Err() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.err
-}
-
-func (s *historySub) Close() {
-	s.h.mu.Lock()
-	delete(s.h.subs, s)
-	s.h.mu.Unlock()
-	s.end(nil)
-}
-
-func (s *historySub) end(err error) {
-	s.once.Do(func() {
-		s.mu.Lock()
-		s.err = err
-		s.mu.Unlock()
-		close(s.c)
-	})
-}
-
-// serveBackend starts the API over b on a temp socket.
-func serveBackend(t testing.TB, b backend, logger *slog.Logger) (sock string) {
+// serveBackend starts the API over n on a temp socket.
+func serveBackend(t testing.TB, n Node, logger *slog.Logger) (sock string) {
 	t.Helper()
 	sock = filepath.Join(shortDir(t), "ringd.sock")
 	ln, err := Listen(sock)
@@ -225,7 +122,7 @@ func serveBackend(t testing.TB, b backend, logger *slog.Logger) (sock string) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := newServer(b, logger)
+	s := newServer(n, logger)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = s.Serve(ctx, ln) }()

@@ -3,18 +3,13 @@ package ipc
 import (
 	"context"
 
-	"github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/daemon/node"
+	"github.com/ringchat/ring/daemon/watch"
 )
 
-// Node is what the local API needs of the node.
+// Node is what the local API needs of the node (*node.Node is one).
 type Node interface {
-	calls
-	Watch(q node.Query) ([]chat.Message, *node.Subscription, error)
-}
-
-// calls are the node's methods the handlers use as they are.
-type calls interface {
 	Status() chat.Status
 	Members() []chat.Member
 	Join(ctx context.Context, addr string) (chat.Status, error)
@@ -22,32 +17,7 @@ type calls interface {
 	Reform(ctx context.Context) (chat.Status, error)
 	Say(ctx context.Context, text, to string) (chat.Receipt, error)
 	SayAsync(ctx context.Context, text, to string) (<-chan node.SayResult, error)
+	// Follow returns the stored messages matching q and a stream of every
+	// later one that survives the node dropping it as too slow.
+	Follow(q watch.Query) ([]chat.Message, *watch.Follower, error)
 }
-
-// backend is Node with Watch behind an interface: a *node.Subscription can
-// only be made by a real node, and the tests drive the handlers with fakes.
-type backend interface {
-	calls
-	watch(q node.Query) ([]chat.Message, subscription, error)
-}
-
-// subscription is what a message stream needs of a node's watcher.
-type subscription interface {
-	Messages() <-chan chat.Message
-	Err() error
-	Close()
-}
-
-type nodeBackend struct{ Node }
-
-func (n nodeBackend) watch(q node.Query) ([]chat.Message, subscription, error) {
-	backlog, sub, err := n.Watch(q)
-	if err != nil {
-		return nil, nil, err
-	}
-	return backlog, daemonSubscription{sub}, nil
-}
-
-type daemonSubscription struct{ *node.Subscription }
-
-func (s daemonSubscription) Messages() <-chan chat.Message { return s.C }

@@ -8,13 +8,13 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/ringchat/ring/daemon/node"
+	"github.com/ringchat/ring/daemon/watch"
 )
 
 // parseQuery reads the parameters of GET /v1/messages: n, since and follow,
 // each at most once; anything else is refused by name.
-func parseQuery(r *http.Request) (node.Query, bool, error) {
-	q := node.Query{N: 20}
+func parseQuery(r *http.Request) (watch.Query, bool, error) {
+	q := watch.Query{N: 20}
 	v, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return q, false, fmt.Errorf("malformed query %q: %v", r.URL.RawQuery, err)

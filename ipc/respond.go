@@ -30,8 +30,6 @@ func writeNodeError(w http.ResponseWriter, err error) {
 	switch {
 	case errors.As(err, &input):
 		status = http.StatusBadRequest
-	case errors.Is(err, node.ErrNotImplemented):
-		status = http.StatusNotImplemented
 	case errors.Is(err, node.ErrDetached), errors.Is(err, node.ErrRefused):
 		status = http.StatusConflict
 	case errors.Is(err, node.ErrStopped):

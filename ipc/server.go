@@ -51,17 +51,17 @@ const writeWait = 10 * time.Second
 
 // Server serves the local API for one node.
 type Server struct {
-	node backend
+	node Node
 	log  *slog.Logger
 	lim  limits
 }
 
 // NewServer returns a server over node; logger should carry component=ipc.
 func NewServer(node Node, logger *slog.Logger) *Server {
-	return newServer(nodeBackend{node}, logger)
+	return newServer(node, logger)
 }
 
-func newServer(node backend, logger *slog.Logger) *Server {
+func newServer(node Node, logger *slog.Logger) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}

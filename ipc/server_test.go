@@ -15,8 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/daemon/node"
+	"github.com/ringchat/ring/daemon/watch"
 	"github.com/ringchat/ring/internal/testutil"
 	"github.com/ringchat/ring/ipc/api"
 	"github.com/ringchat/ring/ipc/client"
@@ -190,7 +191,7 @@ func TestStalledFollowerDoesNotBlockNode(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	text := strings.Repeat("y", 4000)
-	for i := range 3 * node.WatchBuffer {
+	for i := range 3 * watch.Buffer {
 		if _, err := n.Say(ctx, text, ""); err != nil {
 			t.Fatalf("say %d blocked or failed: %v", i, err)
 		}
@@ -240,7 +241,7 @@ func TestSayStreamKeepsOrderAndStopsAtRefusal(t *testing.T) {
 	if len(got) != 3 || got[1].Seq != got[0].Seq+1 || got[2].Seq != got[1].Seq+1 {
 		t.Fatalf("receipts %+v", got)
 	}
-	hist := n.History(node.Query{N: 3})
+	hist := n.History(watch.Query{N: 3})
 	if hist[0].Text != "a" || hist[2].Text != "c" {
 		t.Fatalf("history %+v", hist)
 	}

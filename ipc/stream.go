@@ -2,13 +2,10 @@ package ipc
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"time"
 
-	"github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/ipc/api"
 )
@@ -21,175 +18,63 @@ const (
 	streamBatchBytes = 64 << 10
 )
 
-// maxSentDirects is how many of the direct messages a follow stream wrote it
-// remembers, to skip them when a resumed stream reads them again (resume).
-const maxSentDirects = 4096
-
 // handleMessages streams stored messages, one JSON object per line, and with
 // follow=true every later one until the client goes away or the node stops.
 //
-// Lines are written in batches: what the subscription already holds (up to
+// Lines are written in batches: what the follower already holds (up to
 // streamBatch lines or streamBatchBytes) is encoded and flushed with one
 // write, so a busy chat costs a write per batch, not per message and watcher.
 //
-// The node never waits for a watcher: one that falls node.WatchBuffer
-// messages behind is dropped (node.ErrWatcherTooSlow). The stream then
-// resumes: it watches again from the last sequence number it wrote, writes
-// the stored messages it missed and follows on, so the client sees one
-// stream with no gap and no message twice (see resume). Any other end of the
-// subscription (the node stopping) ends the stream with an error line.
+// The node never waits for a watcher; a stream it drops as too slow is
+// resumed by the follower (watch.Follower) with no gap and no message twice.
+// Any other end (the node stopping, or falling behind too often) ends the
+// stream with an error line.
 func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 	q, follow, err := parseQuery(r)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	// Where a resume starts if the stream wrote no sequenced message at all
-	// (tail -f -n 0 on a quiet ring): after what was stored before it began.
-	floor := q.Since
-	if follow && !q.HasSince {
-		floor = s.node.Status().LastSeq
-	}
-	backlog, sub, err := s.node.watch(q)
+	backlog, f, err := s.node.Follow(q)
 	if err != nil {
 		writeNodeError(w, err)
 		return
 	}
-	defer func() { sub.Close() }()
+	defer f.Close()
 
 	st := newMessageStream(w)
 	w.Header().Set("Content-Type", api.ContentTypeStream)
 	w.WriteHeader(http.StatusOK)
-	if !st.writeAll(backlog) {
-		return
-	}
-	if !follow {
+	if !st.writeAll(backlog) || !follow {
 		return
 	}
 	if !st.flushHeaders() { // the client knows now that it is following
 		return
 	}
 	ctx := r.Context()
-	resumes := 0
-	var budget resumeBudget
 	for {
-		var open bool
-		select {
-		case m, ok := <-sub.Messages():
-			open = ok
-			if ok {
-				st.add(m)
-				open = st.drain(sub.Messages())
-			}
-			if !st.flush() {
-				return
-			}
-		case <-ctx.Done():
-			return
-		}
-		if open {
-			continue
-		}
-		err := sub.Err()
-		if ctx.Err() != nil {
-			return
-		}
-		if !errors.Is(err, node.ErrWatcherTooSlow) {
-			if err != nil {
+		m, err := f.Next(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
 				st.writeError(err)
 			}
 			return
 		}
-		resumes++
-		if !budget.allow(time.Now()) {
-			s.log.Warn("follow stream keeps falling behind; ended", "resumes", resumes)
-			st.writeError(err)
+		st.add(m)
+		for !st.full() {
+			m, ok := f.Ready()
+			if !ok {
+				break
+			}
+			st.add(m)
+		}
+		if !st.flush() {
 			return
 		}
-		next, ok := s.resume(ctx, st, floor, resumes)
-		if !ok {
-			return
-		}
-		sub = next
 	}
 }
 
-// A stream that falls behind again and again cannot take the chat's pace,
-// and each resume reads what it missed from the store: after maxResumes
-// resumes within resumeWindow it ends with the node's error, as before
-// resumes existed (the client may reconnect with --since).
-const (
-	maxResumes   = 8
-	resumeWindow = time.Minute
-)
-
-// resumeBudget remembers when the last resumes happened.
-type resumeBudget struct{ at []time.Time }
-
-// allow records a resume at now and reports whether it is within budget.
-func (b *resumeBudget) allow(now time.Time) bool {
-	kept := b.at[:0]
-	for _, t := range b.at {
-		if now.Sub(t) < resumeWindow {
-			kept = append(kept, t)
-		}
-	}
-	b.at = append(kept, now)
-	return len(b.at) <= maxResumes
-}
-
-// resume watches again after the node dropped the stream's subscription as
-// too slow and writes what the stream missed; it reports false when the
-// stream has ended.
-//
-// It asks for the stored messages after the last sequenced message written
-// (node.Query Since; with none written, after floor). The store answers
-// those in its order: the sequenced messages above that number and the
-// direct messages (seq 0) stored after it — also those that arrived while
-// the stream was dropped, so none is lost. Direct messages the stream wrote
-// already may come again (a direct message is stored after the last
-// sequenced message stored when it arrived, which the stream may have
-// written after it): they are skipped by id, of the last maxSentDirects
-// written. Messages that retention removed meanwhile cannot be shown: the
-// stream goes on from the oldest one stored, and the gap is logged.
-func (s *Server) resume(ctx context.Context, st *messageStream, floor uint64, resumes int) (subscription, bool) {
-	after := st.last
-	if after == 0 {
-		after = floor
-	}
-	backlog, sub, err := s.node.watch(node.Query{Since: after, HasSince: true})
-	if err != nil {
-		st.writeError(err)
-		return nil, false
-	}
-	missed, next := 0, uint64(0)
-	var seen directSet // the direct messages a later resume may read again
-	for _, m := range backlog {
-		if m.Seq == 0 {
-			seen.add(m.ID)
-		} else if next == 0 {
-			next = m.Seq
-		}
-		if !st.written(m) {
-			missed++
-		}
-	}
-	if next > after+1 {
-		s.log.Warn("follow stream resumed: the history no longer holds some messages it missed (retention), they are skipped",
-			"after", after, "next", next)
-	}
-	s.log.Info("follow stream fell behind and was dropped by the node; resumed from the history",
-		"after", after, "missed", missed, "resumes", resumes)
-	if !st.writeAll(backlog) || ctx.Err() != nil {
-		sub.Close()
-		return nil, false
-	}
-	st.directs = seen
-	return sub, true
-}
-
-// messageStream writes one JSON message per line in batches, and remembers
-// what it wrote so that no message is written twice.
+// messageStream writes one JSON message per line, in batches.
 type messageStream struct {
 	w   http.ResponseWriter
 	rc  *http.ResponseController
@@ -197,10 +82,6 @@ type messageStream struct {
 	enc *json.Encoder
 	n   int // lines in buf
 	bad bool
-	// last is the highest sequence number written; directs the direct
-	// messages (seq 0) written that a resume may read again.
-	last    uint64
-	directs directSet
 }
 
 func newMessageStream(w http.ResponseWriter) *messageStream {
@@ -209,51 +90,17 @@ func newMessageStream(w http.ResponseWriter) *messageStream {
 	return st
 }
 
-// written says whether m was written already (or an older sequenced
-// message than the last written: the stream never goes back).
-func (st *messageStream) written(m chat.Message) bool {
-	if m.Seq != 0 {
-		return m.Seq <= st.last
-	}
-	return st.directs.has(m.ID)
-}
-
-// add encodes m into the batch unless it was written already.
+// add encodes m into the batch.
 func (st *messageStream) add(m chat.Message) {
-	if st.written(m) {
-		return
-	}
 	if err := st.enc.Encode(m); err != nil {
 		st.bad = true
 		return
 	}
 	st.n++
-	if m.Seq != 0 {
-		st.last = m.Seq
-	} else {
-		st.directs.add(m.ID)
-	}
 }
 
 func (st *messageStream) full() bool {
 	return st.n >= streamBatch || st.buf.Len() >= streamBatchBytes
-}
-
-// drain adds the messages already waiting in c, without waiting, until the
-// batch is full; false when c is closed.
-func (st *messageStream) drain(c <-chan chat.Message) bool {
-	for !st.full() {
-		select {
-		case m, ok := <-c:
-			if !ok {
-				return false
-			}
-			st.add(m)
-		default:
-			return true
-		}
-	}
-	return true
 }
 
 // writeAll writes msgs, flushing per batch.
@@ -309,30 +156,4 @@ func (st *messageStream) writeError(err error) {
 		st.n++
 	}
 	st.flush()
-}
-
-// directSet holds the ids of the last maxSentDirects direct messages added.
-type directSet struct {
-	ids   map[string]struct{}
-	order []string
-}
-
-func (d *directSet) has(id string) bool {
-	_, ok := d.ids[id]
-	return ok
-}
-
-func (d *directSet) add(id string) {
-	if d.has(id) {
-		return
-	}
-	if d.ids == nil {
-		d.ids = map[string]struct{}{}
-	}
-	d.ids[id] = struct{}{}
-	d.order = append(d.order, id)
-	if len(d.order) > maxSentDirects {
-		delete(d.ids, d.order[0])
-		d.order = d.order[1:]
-	}
 }

@@ -11,8 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/daemon/node"
+	"github.com/ringchat/ring/daemon/watch"
 	"github.com/ringchat/ring/internal/testutil"
 	"github.com/ringchat/ring/ipc/client"
 )
@@ -123,33 +124,11 @@ func concat(parts ...[]chat.Message) []chat.Message {
 	return out
 }
 
-// dropWith does in one step what a node does when a watcher's buffer is
-// full: published are stored and handed to the watchers (they wait in the
-// subscription's buffer unless the stream took them already), then every
-// watcher is dropped as too slow, and later are stored but shown to nobody.
-func (h *historyNode) dropWith(published, later []chat.Message) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, m := range published {
-		h.storeLocked(m)
-		for sub := range h.subs {
-			sub.c <- m // the tests keep this under the buffer
-		}
-	}
-	for sub := range h.subs {
-		delete(h.subs, sub)
-		sub.end(node.ErrWatcherTooSlow)
-	}
-	for _, m := range later {
-		h.storeLocked(m)
-	}
-}
-
 // A burst of messages, far more than a subscription holds, reaches the
 // client complete, in order and once each, whether the stream keeps up or
 // is dropped and resumed (a buffer of 8 makes that happen often).
 func TestFollowStreamBurstCompleteInOrder(t *testing.T) {
-	for _, buffer := range []int{node.WatchBuffer, 8} {
+	for _, buffer := range []int{watch.Buffer, 8} {
 		t.Run(fmt.Sprintf("buffer=%d", buffer), func(t *testing.T) {
 			h := newHistoryNode(buffer)
 			h.store(seqs(1, 3)...)
@@ -185,122 +164,6 @@ func TestFollowStreamBurstCompleteInOrder(t *testing.T) {
 				t.Logf("the stream kept up with a buffer of 8: no resume exercised")
 			}
 		})
-	}
-}
-
-// A subscription the node drops as too slow is resumed from the history:
-// what was buffered, what arrived while dropped (a direct message too), and
-// what comes after, each once and in order.
-func TestFollowStreamResumesAfterDrop(t *testing.T) {
-	h := newHistoryNode(64)
-	h.store(seqs(1, 5)...)
-	logs := &lockedBuf{}
-	sock := serveBackend(t, h, slog.New(slog.NewJSONHandler(logs, nil)))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	f := follow(ctx, sock, client.Query{N: 2, Follow: true}, nil)
-	testutil.WaitFor(t, 5*time.Second, "the stream follows", func() bool { return h.watchers() == 1 })
-
-	d1, d2, d3, d4 := directMessage("1"), directMessage("2"), directMessage("3"), directMessage("4")
-	before := concat(seqs(6, 10), []chat.Message{d1})
-	for _, m := range before {
-		h.publish(m)
-	}
-	f.waitCount(t, 2+len(before), "the messages before the drop")
-
-	// 11, 12 and d2 (stored after 12) are in the subscription when it is
-	// dropped; 13–16 and d3 only in the history. The resumed stream reads d2
-	// again (it is stored after 12) and must not show it twice.
-	buffered := []chat.Message{chatMessage(11), chatMessage(12), d2}
-	missed := []chat.Message{chatMessage(13), chatMessage(14), chatMessage(15), d3, chatMessage(16)}
-	h.dropWith(buffered, missed)
-	testutil.WaitFor(t, 5*time.Second, "the stream watches again", func() bool { return h.watchers() == 1 })
-	after := []chat.Message{chatMessage(17), d4, chatMessage(18)}
-	for _, m := range after {
-		h.publish(m)
-	}
-
-	want := concat(seqs(4, 5), before, buffered, missed, after)
-	f.waitCount(t, len(want), "every message")
-	cancel()
-	if err := <-f.done; !errors.Is(err, context.Canceled) {
-		t.Fatalf("stream ended with %v, want it to run until cancelled", err)
-	}
-	if got := f.messages(); labels(got) != labels(want) {
-		t.Fatalf("got  %s\nwant %s", labels(got), labels(want))
-	}
-	qs := h.watchQueries()
-	if len(qs) != 2 || qs[1] != (node.Query{Since: 12, HasSince: true}) {
-		t.Fatalf("watch queries %+v, want the resume to ask for those after 12", qs)
-	}
-	if !strings.Contains(logs.String(), `"resumes":1`) {
-		t.Fatalf("the resume is not logged:\n%s", logs.String())
-	}
-}
-
-// A stream dropped before it wrote any sequenced message (tail -f -n 0)
-// resumes after what the history held when it began, not from the start.
-func TestFollowStreamResumesFromItsStart(t *testing.T) {
-	h := newHistoryNode(16)
-	h.store(seqs(1, 30)...)
-	sock := serveBackend(t, h, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	f := follow(ctx, sock, client.Query{N: 0, Follow: true}, nil)
-	testutil.WaitFor(t, 5*time.Second, "the stream follows", func() bool { return h.watchers() == 1 })
-	h.dropWith(nil, seqs(31, 33))
-	testutil.WaitFor(t, 5*time.Second, "the stream watches again", func() bool { return h.watchers() == 1 })
-	h.publish(chatMessage(34))
-	f.waitCount(t, 4, "the missed and the new messages")
-	if got, want := labels(f.messages()), "31 32 33 34"; got != want {
-		t.Fatalf("got %s, want %s", got, want)
-	}
-}
-
-// Messages that retention removed while the stream was dropped cannot be
-// shown: the stream goes on from the oldest one stored and logs the gap.
-func TestFollowStreamResumePastRetention(t *testing.T) {
-	h := newHistoryNode(64)
-	logs := &lockedBuf{}
-	sock := serveBackend(t, h, slog.New(slog.NewJSONHandler(logs, nil)))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	f := follow(ctx, sock, client.Query{N: 0, Follow: true}, nil)
-	testutil.WaitFor(t, 5*time.Second, "the stream follows", func() bool { return h.watchers() == 1 })
-	for _, m := range seqs(1, 10) {
-		h.publish(m)
-	}
-	f.waitCount(t, 10, "the first messages")
-	h.dropWith(nil, seqs(11, 20))
-	h.retain(15)
-	testutil.WaitFor(t, 5*time.Second, "the stream watches again", func() bool { return h.watchers() == 1 })
-	h.publish(chatMessage(21))
-	want := concat(seqs(1, 10), seqs(16, 21))
-	f.waitCount(t, len(want), "what the history holds and the new message")
-	if got := f.messages(); labels(got) != labels(want) {
-		t.Fatalf("got  %s\nwant %s", labels(got), labels(want))
-	}
-	if !strings.Contains(logs.String(), "retention") || !strings.Contains(logs.String(), `"next":16`) {
-		t.Fatalf("the gap is not logged:\n%s", logs.String())
-	}
-}
-
-// A resume that finds the node stopping ends the stream with its error line.
-func TestFollowStreamResumeRefusedEndsWithError(t *testing.T) {
-	h := newHistoryNode(64)
-	sock := serveBackend(t, h, nil)
-	f := follow(context.Background(), sock, client.Query{N: 0, Follow: true}, nil)
-	testutil.WaitFor(t, 5*time.Second, "the stream follows", func() bool { return h.watchers() == 1 })
-	h.publish(chatMessage(1))
-	f.waitCount(t, 1, "the first message")
-	h.mu.Lock()
-	h.stopped = true // the next watch is refused
-	h.mu.Unlock()
-	h.dropWatchers()
-	err := receive(t, f.done, "the end of the stream")
-	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || apiErr.Message != node.ErrStopped.Error() {
-		t.Fatalf("stream ended with %v, want the error line %q", err, node.ErrStopped)
 	}
 }
 
@@ -369,11 +232,11 @@ func sayMany(t *testing.T, n *node.Node, count int, text string) uint64 {
 }
 
 // With a real node: a client that stops reading while the chat goes on is
-// dropped by the node (its buffer of node.WatchBuffer fills up), and when
+// dropped by the node (its buffer of watch.Buffer fills up), and when
 // it reads again the stream has resumed: every message from the first on,
 // once each, in order.
 func TestFollowStreamResumesAfterRealDrop(t *testing.T) {
-	sock, n, _, nodeLogs, apiLogs := serveNode(t)
+	sock, n, _, nodeLogs, _ := serveNode(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	gate := make(chan struct{})
@@ -414,8 +277,8 @@ func TestFollowStreamResumesAfterRealDrop(t *testing.T) {
 	if len(got) != int(last-first+1) {
 		t.Fatalf("got %d messages, want %d", len(got), last-first+1)
 	}
-	if !strings.Contains(apiLogs.String(), "resumed") {
-		t.Fatalf("no resume logged by the API:\n%s", apiLogs.String())
+	if !strings.Contains(nodeLogs.String(), "resumed") {
+		t.Fatalf("no resume logged by the node:\n%s", nodeLogs.String())
 	}
 	cancel()
 	if err := <-f.done; !errors.Is(err, context.Canceled) {
@@ -457,27 +320,6 @@ func TestSayStreamBatchesReceiptsInOrder(t *testing.T) {
 	for i, r := range got {
 		if r.Seq != uint64(i+1) || r.ID != fmt.Sprintf("%s/m%d", fakeSelf.ID, i) {
 			t.Fatalf("receipt %d = %+v", i, r)
-		}
-	}
-}
-
-// TestResumeBudget: a stream may resume maxResumes times within
-// resumeWindow; one more ends it, and resumes spread out are never refused.
-func TestResumeBudget(t *testing.T) {
-	var b resumeBudget
-	start := time.Unix(1_700_000_000, 0)
-	for i := range maxResumes {
-		if !b.allow(start.Add(time.Duration(i) * time.Second)) {
-			t.Fatalf("resume %d refused", i+1)
-		}
-	}
-	if b.allow(start.Add(maxResumes * time.Second)) {
-		t.Fatalf("resume %d within %v allowed", maxResumes+1, resumeWindow)
-	}
-	var spread resumeBudget
-	for i := range 5 * maxResumes {
-		if !spread.allow(start.Add(time.Duration(i) * resumeWindow / maxResumes * 2)) {
-			t.Fatalf("resume %d refused though resumes are %v apart", i+1, resumeWindow/maxResumes*2)
 		}
 	}
 }

@@ -195,9 +195,7 @@ func (n *Node) storeDirect(e protocol.Entry) bool {
 		n.log.Error("history store failed", "err", err)
 		return false
 	}
-	n.mu.Lock()
-	n.publishLocked(m)
-	n.mu.Unlock()
+	n.hub.Publish(m)
 	return true
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/daemon/watch"
 	"github.com/ringchat/ring/internal/testutil"
 	"github.com/ringchat/ring/protocol"
 )
@@ -48,7 +49,7 @@ func directRingOf(t *testing.T, opts ...Options) []*Node {
 
 func directsIn(n *Node) []chat.Message {
 	var out []chat.Message
-	for _, m := range n.History(Query{N: -1}) {
+	for _, m := range n.History(watch.Query{N: -1}) {
 		if m.Kind == chat.KindDirect {
 			out = append(out, m)
 		}
@@ -59,7 +60,7 @@ func directsIn(n *Node) []chat.Message {
 func TestDirectMessageReachesOnlyItsRecipient(t *testing.T) {
 	ns := directRing(t, "alice", "bob", "carol")
 	alice, bob, carol := ns[0], ns[1], ns[2]
-	_, sub, err := bob.Watch(Query{N: 0})
+	_, sub, err := bob.Watch(watch.Query{N: 0})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/daemon/watch"
 	"github.com/ringchat/ring/internal/testutil"
 	"github.com/ringchat/ring/protocol"
 )
@@ -47,7 +48,7 @@ func waitMemberState(t *testing.T, n *Node, id, want string) {
 
 // hasPresence reports whether n's history holds the presence event about id.
 func hasPresence(n *Node, presence, id string) bool {
-	for _, m := range n.History(Query{N: 100}) {
+	for _, m := range n.History(watch.Query{N: 100}) {
 		if m.Kind == chat.KindSystem && m.Presence == presence && m.About != nil && m.About.ID == id {
 			return true
 		}

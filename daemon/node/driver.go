@@ -147,9 +147,7 @@ func (n *Node) notice(text string) {
 		Kind: chat.KindSystem, From: n.self, Text: text, Time: n.now().UTC(),
 		Lamport: n.machine.Lamport(),
 	}
-	n.mu.Lock()
-	n.publishLocked(m)
-	n.mu.Unlock()
+	n.hub.Publish(m)
 }
 
 func (n *Node) finishJoins(err error) {

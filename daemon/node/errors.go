@@ -5,9 +5,6 @@ import (
 	"fmt"
 )
 
-// ErrNotImplemented is returned by calls whose feature has not landed yet.
-var ErrNotImplemented = errors.New("not implemented yet")
-
 // ErrStopped is returned by calls made while the node is shutting down.
 var ErrStopped = errors.New("node is stopping")
 
@@ -36,9 +33,6 @@ func (e *NoQuorumError) Unwrap() error { return ErrNoQuorum }
 // ErrRefused is wrapped by the error of a request the node's state does not
 // allow now (a reform while the ring may still heal, say).
 var ErrRefused = errors.New("refused")
-
-// ErrWatcherTooSlow ends a subscription whose reader fell behind.
-var ErrWatcherTooSlow = errors.New("watcher dropped: it did not keep up with the chat")
 
 // InputError reports a request the node refuses because of what it contains.
 type InputError struct {

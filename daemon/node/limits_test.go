@@ -13,6 +13,7 @@ import (
 
 	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/daemon/transport"
+	"github.com/ringchat/ring/daemon/watch"
 	"github.com/ringchat/ring/internal/testutil"
 	"github.com/ringchat/ring/protocol"
 )
@@ -205,7 +206,7 @@ func TestStuckMemberDroppedLeaderGoesOn(t *testing.T) {
 	}
 	testutil.WaitFor(t, limitsWait, "b stores what was said after the repair", func() bool { return b.Status().LastSeq >= rc.Seq })
 	got := map[string]bool{}
-	for _, m := range b.History(Query{N: 1000}) {
+	for _, m := range b.History(watch.Query{N: 1000}) {
 		got[m.Text] = true
 	}
 	for _, text := range append(said, "after") {

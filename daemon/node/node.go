@@ -15,6 +15,7 @@ import (
 	"github.com/ringchat/ring/daemon/ring"
 	"github.com/ringchat/ring/daemon/store"
 	"github.com/ringchat/ring/daemon/transport"
+	"github.com/ringchat/ring/daemon/watch"
 	"github.com/ringchat/ring/protocol"
 	"github.com/ringchat/ring/protocol/secure"
 )
@@ -78,7 +79,6 @@ type Node struct {
 	lastSeen    map[string]time.Time // when each peer was last heard from
 	unreachable []string             // members the machine does not hear (snapshot)
 	stopped     bool
-	watchers    map[*Subscription]struct{}
 
 	// Owned by the run goroutine.
 	says      map[uint64]*sayWait
@@ -94,7 +94,8 @@ type Node struct {
 	quorumLost bool
 	notices    uint64
 
-	afterSubscribe func() // tests: runs in Watch between subscribing and reading the history
+	hub            *watch.Hub // the watchers; they read the history with readForWatch
+	afterSubscribe func()     // tests: runs in Watch between subscribing and reading the history
 }
 
 // New loads (or creates) the node's identity in opts.DataDir and binds its
@@ -175,12 +176,12 @@ func New(opts Options) (*Node, error) {
 		done:     make(chan struct{}),
 		lastSeen: map[string]time.Time{},
 		dir:      directory.New(opts.ReapAfter, opts.FailureTimeout/2),
-		watchers: map[*Subscription]struct{}{},
 		says:     map[uint64]*sayWait{},
 
 		joinLimit: newJoinLimiter(opts.JoinRate, opts.JoinBurst),
 	}
 	hist.onDurable = n.durable
+	n.hub = watch.New(n.readForWatch, 0, n.log)
 	if err := n.restore(); err != nil {
 		_ = ln.Close()
 		_ = st.Close()
@@ -370,11 +371,8 @@ func (n *Node) stopWaiters() {
 	n.hist.settle() // what is acknowledged now is stored
 	n.mu.Lock()
 	n.stopped = true
-	for sub := range n.watchers {
-		sub.end(ErrStopped)
-	}
-	clear(n.watchers)
 	n.mu.Unlock()
+	n.hub.Stop(ErrStopped)
 	for _, w := range n.says {
 		w.c <- SayResult{Err: ErrStopped}
 	}

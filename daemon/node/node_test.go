@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/daemon/watch"
 	"github.com/ringchat/ring/internal/testutil"
 )
 
@@ -68,7 +69,7 @@ func TestSaySequencesInOrder(t *testing.T) {
 		}
 		prevLamport = rc.Lamport
 	}
-	hist := n.History(Query{N: 5})
+	hist := n.History(watch.Query{N: 5})
 	for i, m := range hist {
 		if m.Seq != start+uint64(i)+1 || m.Kind != chat.KindChat || m.From.Name != "alice" {
 			t.Fatalf("history[%d] = %+v", i, m)
@@ -92,7 +93,7 @@ func TestWatchSeesEachMessageOnce(t *testing.T) {
 	if _, err := n.Say(context.Background(), "old", ""); err != nil {
 		t.Fatal(err)
 	}
-	backlog, sub, err := n.Watch(Query{N: 1})
+	backlog, sub, err := n.Watch(watch.Query{N: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +127,7 @@ func TestWatchReadsHistoryWithoutHoldingTheNode(t *testing.T) {
 			}
 		}
 	}
-	backlog, sub, err := n.Watch(Query{N: 10})
+	backlog, sub, err := n.Watch(watch.Query{N: 10})
 	n.afterSubscribe = nil
 	if err != nil {
 		t.Fatal(err)
@@ -163,11 +164,11 @@ func TestWatchReadsHistoryWithoutHoldingTheNode(t *testing.T) {
 
 func TestSlowWatcherIsDroppedNotWaitedFor(t *testing.T) {
 	n, _ := newTestNode(t, t.TempDir())
-	_, slow, err := n.Watch(Query{N: 0})
+	_, slow, err := n.Watch(watch.Query{N: 0})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for range WatchBuffer + 1 {
+	for range watch.Buffer + 1 {
 		if _, err := n.Say(context.Background(), "flood", ""); err != nil {
 			t.Fatal(err)
 		}
@@ -176,14 +177,14 @@ func TestSlowWatcherIsDroppedNotWaitedFor(t *testing.T) {
 	for range slow.C {
 		count++
 	}
-	if count != WatchBuffer || !errors.Is(slow.Err(), ErrWatcherTooSlow) {
+	if count != watch.Buffer || !errors.Is(slow.Err(), watch.ErrWatcherTooSlow) {
 		t.Fatalf("slow watcher got %d messages, err %v", count, slow.Err())
 	}
 }
 
 func TestStopEndsWatchers(t *testing.T) {
 	n, stop := newTestNode(t, t.TempDir())
-	_, sub, err := n.Watch(Query{})
+	_, sub, err := n.Watch(watch.Query{})
 	if err != nil {
 		t.Fatal(err)
 	}

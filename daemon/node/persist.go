@@ -219,9 +219,7 @@ func (n *Node) release(ev ring.Event) {
 	switch ev := ev.(type) {
 	case ring.Delivered:
 		m := messageOf(ev.Entry)
-		n.mu.Lock()
-		n.publishLocked(m)
-		n.mu.Unlock()
+		n.hub.Publish(m)
 	case ring.Acked:
 		if w, ok := n.says[ev.Token]; ok {
 			delete(n.says, ev.Token)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/daemon/store"
+	"github.com/ringchat/ring/daemon/watch"
 	"github.com/ringchat/ring/internal/testutil"
 )
 
@@ -27,14 +28,14 @@ func TestHistorySurvivesRestart(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	before := n1.History(Query{N: 100})
+	before := n1.History(watch.Query{N: 100})
 	stop()
 
 	n2, _ := newTestNode(t, dir)
 	testutil.WaitFor(t, 5*time.Second, "the restarted node leads its ring again", func() bool {
 		return n2.Status().State == chat.StateMember && n2.Status().LastSeq > before[len(before)-1].Seq
 	})
-	after := n2.History(Query{N: 100})
+	after := n2.History(watch.Query{N: 100})
 	if len(after) <= len(before) {
 		t.Fatalf("history after restart has %d messages, before %d", len(after), len(before))
 	}
