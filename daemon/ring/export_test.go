@@ -31,10 +31,10 @@ func SetOutput(m *Machine, r Ready) { m.out = r }
 // epoch, as if it had joined: a ring set up without join traffic.
 func SetFollower(m *Machine, v protocol.View, leader protocol.NodeInfo) {
 	m.view = cloneView(v)
-	m.epoch, m.term, m.el.epoch = v.Epoch, v.Epoch, v.Epoch
+	m.epoch, m.term, m.el.round = v.Epoch, v.Epoch, v.Epoch
 	m.leader = leader
 	m.state = Member
 }
 
 // Answered is how many peers m keeps answer times for.
-func Answered(m *Machine) int { return len(m.answered) }
+func Answered(m *Machine) int { return len(m.live.lastAnswered) }

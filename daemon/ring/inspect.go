@@ -23,10 +23,10 @@ func (m *Machine) CommittedViewSeq() uint64 { return m.committedSeq() }
 // LatestViewSeq is the sequence number of the newest view entry of the
 // node's history, committed or not (0 if none). Read-only, for checkers.
 func (m *Machine) LatestViewSeq() uint64 {
-	if len(m.q.configs) == 0 {
+	if len(m.configs) == 0 {
 		return 0
 	}
-	return m.q.configs[len(m.q.configs)-1].seq
+	return m.configs[len(m.configs)-1].seq
 }
 
 // ViewPending says whether a view entry above the commit point waits to
@@ -39,12 +39,12 @@ func (m *Machine) Describe(name func(id string) string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s leader=%s epoch=%d term=%d vote=%s commit=%d view=v%d%v pending=%d gone=%v",
 		m.State(), name(m.Leader().ID), m.Epoch(), m.term, name(m.vote), m.Commit(),
-		m.View().Version, names(m.View().Members, name), m.Pending(), m.gone)
-	for _, p := range m.sq.outbox {
+		m.View().Version, names(m.View().Members, name), m.Pending(), m.live.gone)
+	for _, p := range m.outbox.queue {
 		fmt.Fprintf(&b, "\n    outbox %s#%d ring=%q %q", name(p.entry.OriginID), p.entry.OriginCounter, p.ring, p.entry.Text)
 	}
-	fmt.Fprintf(&b, "\n    changes=%v configs=%d handingOver=%v before=%v match=%v epochStart=%d", m.q.changes, len(m.q.configs), m.lv.handingOver, m.lv.before != nil, m.q.match, m.q.epochStart)
-	fmt.Fprintf(&b, "\n    seen %v unsure=%v verify=%d el=%d part=%v started=%d tick=%d deferred=%v next=%s", m.sq.seen, m.sq.unsure, m.sq.verifySeq, m.el.epoch, m.el.participant, m.el.started, m.tick, m.el.deferred != nil, name(m.Next().ID))
+	fmt.Fprintf(&b, "\n    changes=%v configs=%d handingOver=%v before=%v match=%v epochStart=%d", m.changes.queue, len(m.configs), m.leave.handingOver, m.leave.viewBefore != nil, m.repl.match, m.repl.epochStart)
+	fmt.Fprintf(&b, "\n    seen %v unsure=%v verify=%d el=%d part=%v started=%d tick=%d deferred=%v next=%s", m.seq.counters, m.outbox.countersUnsure, m.catchUp.verifySeq, m.el.round, m.el.takesPart, m.el.startedAt, m.tick, m.el.heldBack != nil, name(m.Next().ID))
 	return b.String()
 }
 

@@ -1,0 +1,168 @@
+package ring
+
+// The machine's inputs besides the local requests: time, lost connections
+// and received messages, which go to the handler of their topic.
+
+import (
+	"github.com/ringchat/ring/protocol"
+)
+
+// Tick advances time by one heartbeat interval.
+func (m *Machine) Tick() {
+	m.tick++
+	defer m.flush()
+	switch m.state {
+	case Detached:
+		return
+	case Joining:
+		// A node that looks for its own ring's leader has others to try:
+		// one that does not answer soon is skipped.
+		wait := 2 * m.cfg.ElectionTicks
+		if m.join.seeking {
+			wait = 2 * m.cfg.FailureTicks
+		}
+		if m.tick-m.join.askedAt > uint64(wait) {
+			m.joinFailed("no answer from " + m.join.via.Addr)
+		}
+		return
+	}
+	if !m.IsLeader() && m.outOfView() {
+		switch {
+		case m.state == Leaving:
+			m.detach() // its removal is committed: the leave is done
+			m.leftRing()
+			return
+		case m.state == Member && m.leader.ID != "":
+			m.backToRing(m.leader) // the ring's view leaves this node out: it asks to come back
+			return
+		}
+	}
+	m.heartbeat()
+	m.detectFailures()
+	m.probe()
+	switch {
+	case m.IsLeader():
+		m.checkLease()
+	case m.leaderless():
+		m.electionTick()
+	}
+	if m.state == Member && !m.IsLeader() && m.catchUp.at != 0 && m.tick-m.catchUp.at > uint64(m.cfg.FailureTicks) {
+		m.catchUp.at = 0 // the request or its reply was lost; the next heartbeat asks again
+	}
+	if m.state == Member && m.catchUp.verifySeq > 0 && m.catchUp.at == 0 {
+		m.requestCatchUp() // the check of the history must not wait for a heartbeat
+	}
+	if (m.state == Member || m.state == Leaving) && len(m.outbox.queue) > 0 && m.tick-m.outbox.lastResend > uint64(m.cfg.FailureTicks) {
+		m.resendOutbox()
+	}
+	m.checkLeaving()
+}
+
+// PeerDown reports that the connection to peer failed, and why.
+func (m *Machine) PeerDown(peer protocol.NodeInfo, why string) {
+	defer m.flush()
+	if m.state == Joining && ((peer.ID == "" && peer.Addr == m.join.via.Addr) || (peer.ID != "" && peer.ID == m.join.via.ID)) {
+		m.joinFailed("cannot reach " + peer.Addr + ": " + why)
+		return
+	}
+	if peer.ID != "" {
+		if cur := m.peerInfo(peer.ID, ""); cur.Addr != "" && peer.Addr != "" && cur.Addr != peer.Addr {
+			return // an address the peer had before it restarted: it is elsewhere now
+		}
+		m.peerGone(peer.ID, "died")
+	}
+}
+
+// Stored tells the machine that the log's durable point (Log.Durable) may
+// have moved: a leader counts itself towards the commit, a member tells its
+// leader with the next Ready.
+func (m *Machine) Stored() { m.flush() }
+
+// Step handles one message received from the node with id from.
+func (m *Machine) Step(h protocol.Header, msg protocol.Message) {
+	m.Witness(h.Lamport)
+	from := h.From
+	defer m.flush()
+
+	if m.tick <= m.relay.until && (m.state == Detached || m.state == Joining) {
+		switch msg.(type) {
+		case protocol.Election, protocol.Elected:
+			m.relayAfterHandover(msg, m.relay.to) // a leader that just handed over (handover)
+			return
+		}
+	}
+	if m.state == Detached {
+		switch msg := msg.(type) {
+		case protocol.JoinRequest:
+			m.refuseJoin(from, msg, "not a member of any ring")
+		case protocol.Heartbeat:
+			// A member of a ring this node left (or a part that lost sight
+			// of it) learns it is out: from the last view this node had of
+			// that ring, which leaves it out, or a refusal. At most once a
+			// tick per sender.
+			if msg.From != nil && msg.From.ID == from && m.live.lastAnswered[from] != m.tick && len(m.live.lastAnswered) < maxStrangers {
+				m.live.lastAnswered[from] = m.tick
+				if v := m.lastKnownView(); v.RingID != "" && len(v.Members) > 0 && !hasMember(v.Members, m.self.ID) {
+					m.send(*msg.From, v)
+				} else {
+					m.send(*msg.From, protocol.Refuse{Reason: "not a member of any ring"})
+				}
+			}
+		case protocol.Refuse, protocol.Ack:
+		default:
+			if p := m.senderInfo(from, msg); p.Addr != "" {
+				m.send(p, protocol.Refuse{Reason: "not a member of any ring"})
+			}
+		}
+		return
+	}
+	if m.state == Joining {
+		switch msg := msg.(type) {
+		case protocol.JoinReply:
+		case protocol.JoinRequest:
+			m.refuseJoin(from, msg, "not a member of any ring: joining one itself")
+			return
+		default:
+			return // not in a ring yet: the old ring's traffic (an election, say) is not ours
+		}
+	}
+	if _, out := m.live.gone[from]; out || m.isMember(from) {
+		m.heardFrom(from)
+	}
+	if m.IsLeader() && h.Epoch > m.epoch && m.isMember(from) {
+		// A member voted in a newer epoch: this leader is deposed.
+		m.stepDown("a member is in a newer epoch")
+	}
+	if from == m.leader.ID && h.Epoch > m.epoch && !m.IsLeader() && (m.state == Member || m.state == Leaving) {
+		m.loseLeader("the leader voted in a newer epoch")
+	}
+	m.answerOutsider(from, msg)
+	switch msg := msg.(type) {
+	case protocol.Heartbeat:
+		m.onHeartbeat(h, msg)
+	case protocol.JoinRequest:
+		m.onJoinRequest(h, msg)
+	case protocol.JoinReply:
+		m.onJoinReply(h, msg)
+	case protocol.View:
+		m.onView(h, msg)
+	case protocol.Election:
+		m.onElection(h, msg)
+	case protocol.Elected:
+		m.onElected(h, msg)
+	case protocol.Submit:
+		m.onSubmit(h, msg)
+	case protocol.Deliver:
+		m.onDeliver(h, msg)
+	case protocol.Ack:
+		m.onAck(h, msg)
+	case protocol.CatchUpRequest:
+		m.onCatchUpRequest(h, msg)
+	case protocol.CatchUpReply:
+		m.onCatchUpReply(h, msg)
+	case protocol.Leave:
+		m.onLeave(h, msg)
+	case protocol.Refuse:
+		m.peerGone(from, "left")
+	}
+}
