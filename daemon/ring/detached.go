@@ -9,6 +9,44 @@ import (
 	"github.com/ringchat/ring/protocol"
 )
 
+// stepDetached answers what reaches a node in no ring.
+func (m *Machine) stepDetached(from string, msg protocol.Message) {
+	switch msg := msg.(type) {
+	case protocol.JoinRequest:
+		m.refuseJoin(from, msg, "not a member of any ring")
+	case protocol.Heartbeat:
+		// A member of a ring this node left (or a part that lost sight
+		// of it) learns it is out: from the last view this node had of
+		// that ring, which leaves it out, or a refusal. At most once a
+		// tick per sender.
+		if msg.From != nil && msg.From.ID == from && m.live.lastAnswered[from] != m.tick && len(m.live.lastAnswered) < maxStrangers {
+			m.live.lastAnswered[from] = m.tick
+			if v := m.lastKnownView(); v.RingID != "" && len(v.Members) > 0 && !hasMember(v.Members, m.self.ID) {
+				m.send(*msg.From, v)
+			} else {
+				m.send(*msg.From, protocol.Refuse{Reason: "not a member of any ring"})
+			}
+		}
+	case protocol.Refuse, protocol.Ack:
+	default:
+		if p := m.senderInfo(from, msg); p.Addr != "" {
+			m.send(p, protocol.Refuse{Reason: "not a member of any ring"})
+		}
+	}
+}
+
+// joiningTakes says whether a joining node handles msg: only the reply
+// to its request. It refuses to admit others.
+func (m *Machine) joiningTakes(from string, msg protocol.Message) bool {
+	switch msg := msg.(type) {
+	case protocol.JoinReply:
+		return true
+	case protocol.JoinRequest:
+		m.refuseJoin(from, msg, "not a member of any ring: joining one itself")
+	}
+	return false // not in a ring yet: the old ring's traffic (an election, say) is not ours
+}
+
 // lastKnownView is the last view of its ring that a detached node's history
 // holds, committed or not, without a leader.
 func (m *Machine) lastKnownView() protocol.View {

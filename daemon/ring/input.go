@@ -81,51 +81,28 @@ func (m *Machine) Stored() { m.flush() }
 // Step handles one message received from the node with id from.
 func (m *Machine) Step(h protocol.Header, msg protocol.Message) {
 	m.Witness(h.Lamport)
-	from := h.From
 	defer m.flush()
-
-	if m.tick <= m.relay.until && (m.state == Detached || m.state == Joining) {
-		switch msg.(type) {
-		case protocol.Election, protocol.Elected:
-			m.relayAfterHandover(msg, m.relay.to) // a leader that just handed over (handover)
-			return
-		}
-	}
-	if m.state == Detached {
-		switch msg := msg.(type) {
-		case protocol.JoinRequest:
-			m.refuseJoin(from, msg, "not a member of any ring")
-		case protocol.Heartbeat:
-			// A member of a ring this node left (or a part that lost sight
-			// of it) learns it is out: from the last view this node had of
-			// that ring, which leaves it out, or a refusal. At most once a
-			// tick per sender.
-			if msg.From != nil && msg.From.ID == from && m.live.lastAnswered[from] != m.tick && len(m.live.lastAnswered) < maxStrangers {
-				m.live.lastAnswered[from] = m.tick
-				if v := m.lastKnownView(); v.RingID != "" && len(v.Members) > 0 && !hasMember(v.Members, m.self.ID) {
-					m.send(*msg.From, v)
-				} else {
-					m.send(*msg.From, protocol.Refuse{Reason: "not a member of any ring"})
-				}
-			}
-		case protocol.Refuse, protocol.Ack:
-		default:
-			if p := m.senderInfo(from, msg); p.Addr != "" {
-				m.send(p, protocol.Refuse{Reason: "not a member of any ring"})
-			}
-		}
+	if m.relaysAfterHandover(msg) {
 		return
 	}
-	if m.state == Joining {
-		switch msg := msg.(type) {
-		case protocol.JoinReply:
-		case protocol.JoinRequest:
-			m.refuseJoin(from, msg, "not a member of any ring: joining one itself")
+	switch m.state {
+	case Detached:
+		m.stepDetached(h.From, msg)
+		return
+	case Joining:
+		if !m.joiningTakes(h.From, msg) {
 			return
-		default:
-			return // not in a ring yet: the old ring's traffic (an election, say) is not ours
 		}
 	}
+	m.noteSender(h)
+	m.answerOutsider(h.From, msg)
+	m.dispatch(h, msg)
+}
+
+// noteSender: a member's message proves it alive, and one from a newer
+// epoch deposes this node's leader, or this node if it leads.
+func (m *Machine) noteSender(h protocol.Header) {
+	from := h.From
 	if _, out := m.live.gone[from]; out || m.isMember(from) {
 		m.heardFrom(from)
 	}
@@ -136,7 +113,10 @@ func (m *Machine) Step(h protocol.Header, msg protocol.Message) {
 	if from == m.leader.ID && h.Epoch > m.epoch && !m.IsLeader() && (m.state == Member || m.state == Leaving) {
 		m.loseLeader("the leader voted in a newer epoch")
 	}
-	m.answerOutsider(from, msg)
+}
+
+// dispatch hands a message of a node in a ring to its topic's handler.
+func (m *Machine) dispatch(h protocol.Header, msg protocol.Message) {
 	switch msg := msg.(type) {
 	case protocol.Heartbeat:
 		m.onHeartbeat(h, msg)
@@ -163,6 +143,6 @@ func (m *Machine) Step(h protocol.Header, msg protocol.Message) {
 	case protocol.Leave:
 		m.onLeave(h, msg)
 	case protocol.Refuse:
-		m.peerGone(from, "left")
+		m.peerGone(h.From, "left")
 	}
 }

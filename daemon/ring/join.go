@@ -202,15 +202,27 @@ func (m *Machine) onJoinReply(h protocol.Header, r protocol.JoinReply) {
 			m.joinFailed(r.Leader.Addr + " leads another ring")
 			return
 		}
-		m.known = map[string]protocol.NodeInfo{}
-		if m.log.LastSeq() > 0 {
-			_ = m.log.Reset() // another ring: its history replaces ours
-			m.seq.counters = map[string]uint64{}
-		}
-		m.repl.commit, m.repl.tail, m.configs = 0, nil, nil
-		m.term, m.vote = 0, ""
-		m.changes.removedDead = map[string]protocol.NodeInfo{}
+		m.forgetRing()
 	}
+	m.renumberOutbox(r)
+	m.followAfterJoin(r)
+}
+
+// forgetRing: a joiner admitted to another ring than the one its history
+// is of drops that history and what it knew of that ring.
+func (m *Machine) forgetRing() {
+	m.known = map[string]protocol.NodeInfo{}
+	if m.log.LastSeq() > 0 {
+		_ = m.log.Reset() // another ring: its history replaces ours
+		m.seq.counters = map[string]uint64{}
+	}
+	m.repl.commit, m.repl.tail, m.configs = 0, nil, nil
+	m.term, m.vote = 0, ""
+	m.changes.removedDead = map[string]protocol.NodeInfo{}
+}
+
+// renumberOutbox numbers the outbox of a node the ring r's leader admitted.
+func (m *Machine) renumberOutbox(r protocol.JoinReply) {
 	// The ring has sequenced r.Counter messages of this node (as its leader
 	// knows), and this node's own history holds its messages up to own.
 	// Those of the outbox that its history holds wait to be committed; those
@@ -236,6 +248,11 @@ func (m *Machine) onJoinReply(h protocol.Header, r protocol.JoinReply) {
 	}
 	m.outbox.counter = max(k, own)
 	m.seq.counters[m.self.ID] = max(r.Counter, own)
+}
+
+// followAfterJoin: the joiner follows the leader that admitted it, in the
+// view of its reply, and checks its history against the leader's.
+func (m *Machine) followAfterJoin(r protocol.JoinReply) {
 	if r.View.Epoch > m.term {
 		m.term, m.vote = r.View.Epoch, ""
 	}

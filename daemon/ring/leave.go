@@ -204,6 +204,20 @@ func (m *Machine) onLeave(h protocol.Header, l protocol.Leave) {
 	}
 }
 
+// relaysAfterHandover relays election traffic that reaches a leader which
+// just handed over and is in no ring now; it reports whether it did.
+func (m *Machine) relaysAfterHandover(msg protocol.Message) bool {
+	if m.tick > m.relay.until || (m.state != Detached && m.state != Joining) {
+		return false
+	}
+	switch msg.(type) {
+	case protocol.Election, protocol.Elected:
+		m.relayAfterHandover(msg, m.relay.to)
+		return true
+	}
+	return false
+}
+
 // relayAfterHandover forwards election traffic unchanged for a leader that
 // just handed over: it relays what still reaches it (a member that did not
 // yet hear of its leave sends it the successor's announcement). Alone, it
