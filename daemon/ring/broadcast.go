@@ -16,11 +16,11 @@ import (
 // member, and each member still receives exactly what it would have
 // received in two.
 func (m *Machine) flushBroadcast() {
-	if len(m.seq.batch) == 0 {
+	if len(m.sequencing.batch) == 0 {
 		return
 	}
-	batch := m.seq.batch
-	m.seq.batch = nil
+	batch := m.sequencing.batch
+	m.sequencing.batch = nil
 	to := m.recipients()
 	if m.extendBroadcast(batch, to) {
 		return
@@ -31,12 +31,12 @@ func (m *Machine) flushBroadcast() {
 	for i := 0; i < len(batch); i += catchUpBatch {
 		chunk := batch[i:min(i+catchUpBatch, len(batch))]
 		for _, p := range to {
-			m.out.Messages = append(m.out.Messages, Outgoing{To: p, Msg: protocol.Deliver{Entries: chunk, Commit: m.repl.commit}, Lamport: m.clock, Epoch: m.term})
+			m.out.Messages = append(m.out.Messages, Outgoing{To: p, Msg: protocol.Deliver{Entries: chunk, Commit: m.commit.point}, Lamport: m.clock, Epoch: m.term})
 		}
 	}
-	m.seq.lastBroadcast = broadcastRec{}
+	m.sequencing.lastBroadcast = broadcastRec{}
 	if len(batch) < catchUpBatch {
-		m.seq.lastBroadcast = broadcastRec{entries: batch, bytes: entriesBytes(batch), start: start, end: len(m.out.Messages), epoch: m.epoch}
+		m.sequencing.lastBroadcast = broadcastRec{entries: batch, bytes: entriesBytes(batch), start: start, end: len(m.out.Messages), epoch: m.epoch}
 	}
 }
 
@@ -53,7 +53,7 @@ type broadcastRec struct {
 // extendBroadcast adds batch to the last broadcast if nothing came after
 // it and it went to the same members.
 func (m *Machine) extendBroadcast(batch []protocol.Entry, to []protocol.NodeInfo) bool {
-	b := &m.seq.lastBroadcast
+	b := &m.sequencing.lastBroadcast
 	size := entriesBytes(batch)
 	if b.entries == nil || b.end != len(m.out.Messages) || b.epoch != m.epoch ||
 		len(b.entries)+len(batch) > catchUpBatch || b.bytes+size > joinedBytes || b.end-b.start != len(to) {
@@ -65,7 +65,7 @@ func (m *Machine) extendBroadcast(batch []protocol.Entry, to []protocol.NodeInfo
 		}
 	}
 	// The Deliver messages share b.entries; nothing else holds the spare
-	// capacity it may grow into (m.seq.batch was reset when it was taken).
+	// capacity it may grow into (m.sequencing.batch was reset when it was taken).
 	// They are given the longer slice when the broadcast is sealed.
 	b.entries = append(b.entries, batch...)
 	b.bytes += size
@@ -80,12 +80,12 @@ func (m *Machine) extendBroadcast(batch []protocol.Entry, to []protocol.NodeInfo
 // sealBroadcast gives the last broadcast's Deliver messages every entry
 // that joined them; it runs before anything else is produced, and in Ready.
 func (m *Machine) sealBroadcast() {
-	b := &m.seq.lastBroadcast
+	b := &m.sequencing.lastBroadcast
 	if !b.unsealed {
 		return
 	}
 	b.unsealed = false
-	d := protocol.Message(protocol.Deliver{Entries: b.entries, Commit: m.repl.commit})
+	d := protocol.Message(protocol.Deliver{Entries: b.entries, Commit: m.commit.point})
 	for i := b.start; i < b.end; i++ {
 		m.out.Messages[i].Msg = d
 	}

@@ -25,7 +25,7 @@ func (m *Machine) forwardElection(e protocol.Election) {
 		m.handleElection(e)
 		return
 	}
-	m.el.lastSent, m.el.lastSentTo = e, next.ID
+	m.election.lastSent, m.election.lastSentTo = e, next.ID
 	m.send(next, e)
 }
 
@@ -54,15 +54,15 @@ func (m *Machine) handleElection(e protocol.Election) {
 	if e.Epoch <= m.term {
 		// A round for an epoch this node has voted in or followed cannot
 		// win: it starts one above.
-		if !m.el.takesPart || m.el.round <= m.term {
+		if !m.election.takesPart || m.election.round <= m.term {
 			m.startElection("a candidacy for an epoch already used")
 		}
 		return
 	}
 	switch {
-	case e.Epoch < m.el.round:
+	case e.Epoch < m.election.round:
 		return // superseded
-	case e.Epoch > m.el.round:
+	case e.Epoch > m.election.round:
 		m.enterElection(e.Epoch)
 	}
 	if int(e.Hops) > 2*max(len(m.view.Members), len(e.Route))+2 {
@@ -92,12 +92,12 @@ func (m *Machine) handleElection(e protocol.Election) {
 	case e.Candidate.NodeID == m.self.ID:
 		m.candidacyBack(e)
 	case c > 0:
-		m.el.takesPart = true
+		m.election.takesPart = true
 		e.Hops++
 		e.Voters = append(slices.Clone(e.Voters), m.self.ID)
 		m.forwardElection(e)
-	case !m.el.takesPart:
-		m.el.takesPart = true
+	case !m.election.takesPart:
+		m.election.takesPart = true
 		m.forwardElection(protocol.Election{Candidate: m.candidateKey(), Epoch: e.Epoch, Reform: e.Reform})
 	}
 	// A smaller candidacy reaching a node that takes part is dropped.
@@ -149,9 +149,9 @@ func (m *Machine) relayElection(e protocol.Election) {
 // holdBackCandidacy keeps the newest candidacy that reached this node while
 // it had a leader, for when it loses it.
 func (m *Machine) holdBackCandidacy(e protocol.Election) {
-	d := m.el.heldBack
+	d := m.election.heldBack
 	if d == nil || e.Epoch > d.Epoch || (e.Epoch == d.Epoch && e.Candidate.Compare(d.Candidate) > 0) {
-		m.el.heldBack = &e
+		m.election.heldBack = &e
 	}
 }
 
@@ -168,10 +168,10 @@ func (m *Machine) candidacyBack(e protocol.Election) {
 
 // electionLost: the round cannot make this node leader; it waits.
 func (m *Machine) electionLost(why string) {
-	m.el.awaitsVotesIn = 0
+	m.election.awaitsVotesIn = 0
 	if m.state == Electing && !m.hearsQuorum() {
 		m.setState(NoQuorum)
-		m.el.startedAt = m.tick
+		m.election.startedAt = m.tick
 	}
-	m.emit(ElectionLost{Epoch: m.el.round, Why: why})
+	m.emit(ElectionLost{Epoch: m.election.round, Why: why})
 }

@@ -33,6 +33,18 @@ func (m *Machine) requestCatchUp() {
 	m.send(m.leader, req)
 }
 
+// catchUpTick gives up a catch-up whose request or reply was lost (the
+// next heartbeat asks again), and asks at once while the history waits to
+// be checked.
+func (m *Machine) catchUpTick() {
+	if m.state == Member && !m.IsLeader() && m.catchUp.at != 0 && m.tick-m.catchUp.at > uint64(m.cfg.FailureTicks) {
+		m.catchUp.at = 0
+	}
+	if m.state == Member && m.catchUp.verifySeq > 0 && m.catchUp.at == 0 {
+		m.requestCatchUp()
+	}
+}
+
 func (m *Machine) onCatchUpRequest(h protocol.Header, r protocol.CatchUpRequest) {
 	if !m.IsLeader() || !m.isMember(h.From) {
 		return
@@ -42,7 +54,7 @@ func (m *Machine) onCatchUpRequest(h protocol.Header, r protocol.CatchUpRequest)
 		limit = catchUpBatch
 	}
 	entries := m.log.After(r.AfterSeq, limit)
-	reply := protocol.CatchUpReply{Entries: entries, Done: len(entries) < limit, Commit: m.repl.commit, After: r.AfterSeq}
+	reply := protocol.CatchUpReply{Entries: entries, Done: len(entries) < limit, Commit: m.commit.point, After: r.AfterSeq}
 	if floor, epoch := m.log.Floor(); r.AfterSeq < floor {
 		reply.Floor, reply.FloorEpoch = floor, epoch
 		reply.Origins = m.log.Origins()
@@ -106,7 +118,7 @@ func (m *Machine) startAfterFloor(r protocol.CatchUpReply) {
 	if origins == nil {
 		origins = map[string]uint64{}
 	}
-	for id, c := range m.seq.counters {
+	for id, c := range m.sequencing.counters {
 		origins[id] = max(origins[id], c)
 	}
 	members := r.FloorView
@@ -116,8 +128,8 @@ func (m *Machine) startAfterFloor(r protocol.CatchUpReply) {
 	if err := m.log.StartAfter(r.Floor, r.FloorEpoch, origins, members); err != nil {
 		return
 	}
-	m.seq.counters = origins
-	m.repl.commit = max(m.repl.commit, r.Floor)
-	m.repl.tail = nil
+	m.sequencing.counters = origins
+	m.commit.point = max(m.commit.point, r.Floor)
+	m.commit.tail = nil
 	m.configs = []configRec{{seq: r.Floor, members: slices.Clone(members)}}
 }

@@ -55,7 +55,7 @@ func (m *Machine) cancelChange(id string) bool {
 // committed entry (so that no two views in play can have disjoint
 // majorities). It reports whether it wrote one.
 func (m *Machine) applyChange() bool {
-	if !m.IsLeader() || m.viewPending() || m.repl.commit < m.repl.epochStart {
+	if !m.IsLeader() || m.viewPending() || m.commit.point < m.commit.epochStart {
 		return false
 	}
 	for len(m.changes.queue) > 0 {

@@ -9,12 +9,12 @@ import (
 	"github.com/ringchat/ring/protocol"
 )
 
-// replication is how far the history is stored and committed.
-type replication struct {
-	commit uint64           // every entry up to here is committed
-	tail   []protocol.Entry // the entries above commit, in order
+// commitState is how far the history is stored and committed.
+type commitState struct {
+	point uint64           // every entry up to here is committed
+	tail  []protocol.Entry // the entries above commit, in order
 	// A leader's: what each member stores of this epoch (Ack, Heartbeat.Stored).
-	match      map[string]uint64
+	storedBy   map[string]uint64
 	epochStart uint64 // first seq of this leader's epoch (its no-op)
 	commitSent uint64 // the commit point its members were last told
 	// A member's: the last Ack sent, and the leader's count of the members
@@ -25,7 +25,7 @@ type replication struct {
 }
 
 // Commit is the node's commit point.
-func (m *Machine) Commit() uint64 { return m.repl.commit }
+func (m *Machine) Commit() uint64 { return m.commit.point }
 
 // ackable is how far this node may tell its leader it holds the leader's
 // history: what is durable, once its history is checked against the
@@ -43,27 +43,27 @@ func (m *Machine) sendAck() {
 		return
 	}
 	seq := m.ackable()
-	if seq == 0 || (seq <= m.repl.acked && m.repl.ackedEpoch == m.epoch) {
+	if seq == 0 || (seq <= m.commit.acked && m.commit.ackedEpoch == m.epoch) {
 		return
 	}
-	m.repl.acked, m.repl.ackedEpoch = seq, m.epoch
+	m.commit.acked, m.commit.ackedEpoch = seq, m.epoch
 	m.send(m.leader, protocol.Ack{Seq: seq})
 }
 
 func (m *Machine) onAck(h protocol.Header, a protocol.Ack) {
 	if m.IsLeader() && h.Epoch == m.epoch && m.isMember(h.From) {
-		m.noteMatch(h.From, a.Seq)
+		m.noteStored(h.From, a.Seq)
 	}
 }
 
-func (m *Machine) noteMatch(id string, seq uint64) {
-	if seq > m.repl.match[id] && seq <= m.log.LastSeq() {
-		m.repl.match[id] = seq
+func (m *Machine) noteStored(id string, seq uint64) {
+	if seq > m.commit.storedBy[id] && seq <= m.log.LastSeq() {
+		m.commit.storedBy[id] = seq
 	}
 }
 
-// matchedBy is the highest sequence number a majority of ms stores.
-func (m *Machine) matchedBy(ms []protocol.NodeInfo) uint64 {
+// storedByMajority is the highest sequence number a majority of ms stores.
+func (m *Machine) storedByMajority(ms []protocol.NodeInfo) uint64 {
 	if len(ms) == 0 {
 		return 0
 	}
@@ -72,7 +72,7 @@ func (m *Machine) matchedBy(ms []protocol.NodeInfo) uint64 {
 		if p.ID == m.self.ID {
 			vals = append(vals, min(m.log.Durable(), m.log.LastSeq()))
 		} else {
-			vals = append(vals, m.repl.match[p.ID])
+			vals = append(vals, m.commit.storedBy[p.ID])
 		}
 	}
 	slices.Sort(vals)
@@ -88,11 +88,11 @@ func (m *Machine) advanceCommit() bool {
 	if !m.IsLeader() {
 		return false
 	}
-	n := m.matchedBy(m.config())
+	n := m.storedByMajority(m.config())
 	if m.viewPending() {
-		n = min(n, m.matchedBy(m.configs[len(m.configs)-2].members))
+		n = min(n, m.storedByMajority(m.configs[len(m.configs)-2].members))
 	}
-	if n <= m.repl.commit || n < m.repl.epochStart {
+	if n <= m.commit.point || n < m.commit.epochStart {
 		return false
 	}
 	m.setCommit(n)
@@ -104,7 +104,7 @@ func (m *Machine) learnCommit(seq uint64) {
 	if m.catchUp.verifySeq > 0 || m.IsLeader() {
 		return
 	}
-	if seq = min(seq, m.log.LastSeq()); seq > m.repl.commit {
+	if seq = min(seq, m.log.LastSeq()); seq > m.commit.point {
 		m.setCommit(seq)
 	}
 }
@@ -116,14 +116,14 @@ func (m *Machine) setCommit(seq uint64) {
 	before := m.committedConfig()
 	fromLog := len(m.configs) > 0 && m.configs[0].seq > 0
 	i := 0
-	for ; i < len(m.repl.tail) && m.repl.tail[i].Seq <= seq; i++ {
-		m.delivered(m.repl.tail[i])
-		if e := m.repl.tail[i]; e.IsView() && e.About.ID != m.self.ID {
+	for ; i < len(m.commit.tail) && m.commit.tail[i].Seq <= seq; i++ {
+		m.delivered(m.commit.tail[i])
+		if e := m.commit.tail[i]; e.IsView() && e.About.ID != m.self.ID {
 			m.changeCommitted(e)
 		}
 	}
-	m.repl.tail = slices.Delete(m.repl.tail, 0, i)
-	m.repl.commit = seq
+	m.commit.tail = slices.Delete(m.commit.tail, 0, i)
+	m.commit.point = seq
 	k := 0
 	for k+1 < len(m.configs) && m.configs[k+1].seq <= seq {
 		k++
@@ -175,16 +175,16 @@ func (m *Machine) sendCommit() {
 	patched := false
 	for i := range m.out.Messages {
 		if d, ok := m.out.Messages[i].Msg.(protocol.Deliver); ok && m.out.Messages[i].Epoch == m.epoch {
-			d.Commit = m.repl.commit
+			d.Commit = m.commit.point
 			m.out.Messages[i].Msg = d
 			patched = true
 		}
 	}
-	if m.repl.commit <= m.repl.commitSent {
+	if m.commit.point <= m.commit.commitSent {
 		return
 	}
-	m.repl.commitSent = m.repl.commit
-	if patched && m.seq.lastBroadcast.end == len(m.out.Messages) {
+	m.commit.commitSent = m.commit.point
+	if patched && m.sequencing.lastBroadcast.end == len(m.out.Messages) {
 		return
 	}
 	hb := m.heartbeatMsg()

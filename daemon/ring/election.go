@@ -71,23 +71,23 @@ func (m *Machine) hasLiveLeader() bool {
 func (m *Machine) startElection(why string) {
 	// A reform is one round: if it fails, the ring waits for a majority
 	// again until the operator asks anew.
-	reform := m.el.reform
-	m.el.reform = nil
+	reform := m.election.reform
+	m.election.reform = nil
 	if m.leaveSent() || m.outOfView() {
 		return // it votes in the others' election, or has no part in it
 	}
-	e := max(m.term, m.el.round) + 1
+	e := max(m.term, m.election.round) + 1
 	m.enterElection(e)
-	m.el.takesPart = true
+	m.election.takesPart = true
 	m.emit(ElectionStarted{Epoch: e, Why: why})
 	m.forwardElection(protocol.Election{Candidate: m.candidateKey(), Epoch: e, Reform: reform})
 }
 
 func (m *Machine) enterElection(epoch uint64) {
-	m.el.round = epoch
-	m.el.takesPart = false
-	m.el.awaitsVotesIn = 0
-	m.el.startedAt = m.tick
+	m.election.round = epoch
+	m.election.takesPart = false
+	m.election.awaitsVotesIn = 0
+	m.election.startedAt = m.tick
 	if m.leader.ID != "" {
 		m.leader = protocol.NodeInfo{}
 	}
@@ -100,18 +100,18 @@ func (m *Machine) enterElection(epoch uint64) {
 // loseLeader: this node's leader died, left or stepped down. A candidacy
 // it held back while it heard the leader goes on now; otherwise it stands.
 func (m *Machine) loseLeader(why string) {
-	d := m.el.heldBack
-	m.el.heldBack = nil
+	d := m.election.heldBack
+	m.election.heldBack = nil
 	if m.leaveSent() { // it does not stand; it votes, and waits for the next leader
 		m.leader = protocol.NodeInfo{}
-		m.el.startedAt = m.tick
+		m.election.startedAt = m.tick
 		m.watch()
 		return
 	}
-	if d != nil && d.Epoch > m.term && d.Epoch >= m.el.round {
+	if d != nil && d.Epoch > m.term && d.Epoch >= m.election.round {
 		m.enterElection(d.Epoch)
 		m.handleElection(*d)
-		if m.el.takesPart {
+		if m.election.takesPart {
 			return
 		}
 	}
@@ -124,16 +124,16 @@ func (m *Machine) electionTick() {
 	reach := m.hearsQuorum()
 	switch {
 	case m.state == NoQuorum:
-		if reach && m.tick-m.el.startedAt > uint64(m.cfg.FailureTicks) {
+		if reach && m.tick-m.election.startedAt > uint64(m.cfg.FailureTicks) {
 			m.startElection("a majority of the view is reachable")
 		}
-	case m.tick-m.el.startedAt > uint64(m.cfg.ElectionTicks):
+	case m.tick-m.election.startedAt > uint64(m.cfg.ElectionTicks):
 		if reach || m.state == Leaving {
 			m.startElection("the election did not finish in time")
 			return
 		}
 		m.setState(NoQuorum)
-		m.el.startedAt = m.tick
+		m.election.startedAt = m.tick
 	}
 }
 
@@ -141,18 +141,18 @@ func (m *Machine) electionTick() {
 // when the node it went to is found gone: it may have died holding it, and
 // waiting for the election timeout would cost seconds.
 func (m *Machine) resendElection(gone string) {
-	if m.el.lastSentTo != gone || m.el.lastSent == nil {
+	if m.election.lastSentTo != gone || m.election.lastSent == nil {
 		return
 	}
-	out := m.el.lastSent
-	m.el.lastSent, m.el.lastSentTo = nil, ""
+	out := m.election.lastSent
+	m.election.lastSent, m.election.lastSentTo = nil, ""
 	switch e := out.(type) {
 	case protocol.Election:
-		if m.state == Electing && e.Epoch == m.el.round {
+		if m.state == Electing && e.Epoch == m.election.round {
 			m.forwardElection(e)
 		}
 	case protocol.Elected:
-		if m.state == Electing && e.NewEpoch >= m.el.round {
+		if m.state == Electing && e.NewEpoch >= m.election.round {
 			m.forwardElected(e)
 		}
 	}

@@ -31,7 +31,7 @@ func SetOutput(m *Machine, r Ready) { m.out = r }
 // epoch, as if it had joined: a ring set up without join traffic.
 func SetFollower(m *Machine, v protocol.View, leader protocol.NodeInfo) {
 	m.view = cloneView(v)
-	m.epoch, m.term, m.el.round = v.Epoch, v.Epoch, v.Epoch
+	m.epoch, m.term, m.election.round = v.Epoch, v.Epoch, v.Epoch
 	m.leader = leader
 	m.state = Member
 }

@@ -15,27 +15,11 @@ func (m *Machine) Tick() {
 	case Detached:
 		return
 	case Joining:
-		// A node that looks for its own ring's leader has others to try:
-		// one that does not answer soon is skipped.
-		wait := 2 * m.cfg.ElectionTicks
-		if m.join.seeking {
-			wait = 2 * m.cfg.FailureTicks
-		}
-		if m.tick-m.join.askedAt > uint64(wait) {
-			m.joinFailed("no answer from " + m.join.via.Addr)
-		}
+		m.joinTick()
 		return
 	}
-	if !m.IsLeader() && m.outOfView() {
-		switch {
-		case m.state == Leaving:
-			m.detach() // its removal is committed: the leave is done
-			m.leftRing()
-			return
-		case m.state == Member && m.leader.ID != "":
-			m.backToRing(m.leader) // the ring's view leaves this node out: it asks to come back
-			return
-		}
+	if m.outOfViewTick() {
+		return
 	}
 	m.heartbeat()
 	m.detectFailures()
@@ -46,16 +30,30 @@ func (m *Machine) Tick() {
 	case m.leaderless():
 		m.electionTick()
 	}
-	if m.state == Member && !m.IsLeader() && m.catchUp.at != 0 && m.tick-m.catchUp.at > uint64(m.cfg.FailureTicks) {
-		m.catchUp.at = 0 // the request or its reply was lost; the next heartbeat asks again
-	}
-	if m.state == Member && m.catchUp.verifySeq > 0 && m.catchUp.at == 0 {
-		m.requestCatchUp() // the check of the history must not wait for a heartbeat
-	}
+	m.catchUpTick()
 	if (m.state == Member || m.state == Leaving) && len(m.outbox.queue) > 0 && m.tick-m.outbox.lastResend > uint64(m.cfg.FailureTicks) {
 		m.resendOutbox()
 	}
 	m.checkLeaving()
+}
+
+// outOfViewTick: a node that is not the leader and that the views leave
+// out has left (its removal is committed) or asks to come back. It
+// reports whether that ended the tick.
+func (m *Machine) outOfViewTick() bool {
+	if m.IsLeader() || !m.outOfView() {
+		return false
+	}
+	switch {
+	case m.state == Leaving:
+		m.detach() // its removal is committed: the leave is done
+		m.leftRing()
+		return true
+	case m.state == Member && m.leader.ID != "":
+		m.backToRing(m.leader) // the ring's view leaves this node out: it asks to come back
+		return true
+	}
+	return false
 }
 
 // PeerDown reports that the connection to peer failed, and why.

@@ -43,8 +43,8 @@ func (m *Machine) Describe(name func(id string) string) string {
 	for _, p := range m.outbox.queue {
 		fmt.Fprintf(&b, "\n    outbox %s#%d ring=%q %q", name(p.entry.OriginID), p.entry.OriginCounter, p.ring, p.entry.Text)
 	}
-	fmt.Fprintf(&b, "\n    changes=%v configs=%d handingOver=%v before=%v match=%v epochStart=%d", m.changes.queue, len(m.configs), m.leave.handingOver, m.leave.viewBefore != nil, m.repl.match, m.repl.epochStart)
-	fmt.Fprintf(&b, "\n    seen %v unsure=%v verify=%d el=%d part=%v started=%d tick=%d deferred=%v next=%s", m.seq.counters, m.outbox.countersUnsure, m.catchUp.verifySeq, m.el.round, m.el.takesPart, m.el.startedAt, m.tick, m.el.heldBack != nil, name(m.Next().ID))
+	fmt.Fprintf(&b, "\n    changes=%v configs=%d handingOver=%v before=%v match=%v epochStart=%d", m.changes.queue, len(m.configs), m.leave.handingOver, m.leave.viewBefore != nil, m.commit.storedBy, m.commit.epochStart)
+	fmt.Fprintf(&b, "\n    seen %v unsure=%v verify=%d el=%d part=%v started=%d tick=%d deferred=%v next=%s", m.sequencing.counters, m.outbox.countersUnsure, m.catchUp.verifySeq, m.election.round, m.election.takesPart, m.election.startedAt, m.tick, m.election.heldBack != nil, name(m.Next().ID))
 	return b.String()
 }
 

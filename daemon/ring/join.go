@@ -34,8 +34,8 @@ func (m *Machine) Found() {
 	}
 	if m.log.LastSeq() > 0 {
 		_ = m.log.Reset()
-		m.seq.counters = map[string]uint64{}
-		m.repl.commit, m.repl.tail, m.configs = 0, nil, nil
+		m.sequencing.counters = map[string]uint64{}
+		m.commit.point, m.commit.tail, m.configs = 0, nil, nil
 	}
 	m.foundRing(m.self.ID + "-" + strconv.FormatInt(m.cfg.Now(), 36))
 }
@@ -43,29 +43,29 @@ func (m *Machine) Found() {
 // foundRing makes this node the leader of a new ring id, alone. What it held
 // uncommitted of its last ring goes: no majority ever stored it.
 func (m *Machine) foundRing(id string) {
-	if m.log.LastSeq() > m.repl.commit {
-		m.truncate(m.repl.commit)
+	if m.log.LastSeq() > m.commit.point {
+		m.truncate(m.commit.point)
 	}
 	m.restart.leftOnPurpose = false
-	m.epoch = max(m.epoch, m.el.round, m.term, m.log.LastEpoch(), m.restart.home.epoch) + 1
+	m.epoch = max(m.epoch, m.election.round, m.term, m.log.LastEpoch(), m.restart.home.epoch) + 1
 	m.term, m.vote = m.epoch, m.self.ID
-	m.el.round = m.epoch
+	m.election.round = m.epoch
 	m.leader = m.self
 	m.view = protocol.View{RingID: id, Leader: m.self.ID, Epoch: m.epoch}
 	me := []protocol.NodeInfo{m.self}
 	m.configs = []configRec{{members: me}}
-	m.repl.tail = nil
-	m.repl.match = map[string]uint64{}
+	m.commit.tail = nil
+	m.commit.storedBy = map[string]uint64{}
 	m.changes.queue = nil
 	m.changes.removedDead = map[string]protocol.NodeInfo{}
-	m.repl.epochStart = m.log.LastSeq() + 1
+	m.commit.epochStart = m.log.LastSeq() + 1
 	m.setState(Member)
 	m.setTopology(0, me)
 	m.emit(LeaderChanged{Leader: m.self, Epoch: m.epoch})
 	// The founding entry comes first (it holds the view); what this node
 	// has queued follows it, numbered after it in the new ring.
-	m.seq.counters = m.log.Origins()
-	m.outbox.counter = m.seq.counters[m.self.ID]
+	m.sequencing.counters = m.log.Origins()
+	m.outbox.counter = m.sequencing.counters[m.self.ID]
 	for i := range m.outbox.queue {
 		m.outbox.queue[i].ring = id // numbered in this ring from now on (closeCounterGap)
 	}
@@ -96,7 +96,7 @@ func (m *Machine) Join(via protocol.NodeInfo) {
 		m.join.fromRing = m.view.RingID
 	}
 	m.view = protocol.View{}
-	m.epoch, m.el.round = 0, 0
+	m.epoch, m.election.round = 0, 0
 	m.join.seeking = false
 	m.setState(Joining)
 	m.join.via = via
@@ -150,7 +150,7 @@ func (m *Machine) onJoinRequest(h protocol.Header, r protocol.JoinRequest) {
 // after the member it contacted, by a view change.
 func (m *Machine) admit(joiner, via protocol.NodeInfo) {
 	delete(m.live.gone, joiner.ID)
-	delete(m.repl.match, joiner.ID) // it may come back with another history
+	delete(m.commit.storedBy, joiner.ID) // it may come back with another history
 	delete(m.changes.removedDead, joiner.ID)
 	m.live.lastHeard[joiner.ID] = m.tick
 	m.cancelChange(joiner.ID)
@@ -182,7 +182,7 @@ func (m *Machine) sendJoinReply(joiner protocol.NodeInfo) {
 		return // it leads without being in a view: it hands over soon
 	}
 	v.Leader, v.Epoch = m.self.ID, m.epoch
-	m.send(joiner, protocol.JoinReply{OK: true, Leader: m.self, View: v, Counter: m.seq.counters[joiner.ID]})
+	m.send(joiner, protocol.JoinReply{OK: true, Leader: m.self, View: v, Counter: m.sequencing.counters[joiner.ID]})
 }
 
 func (m *Machine) onJoinReply(h protocol.Header, r protocol.JoinReply) {
@@ -214,9 +214,9 @@ func (m *Machine) forgetRing() {
 	m.known = map[string]protocol.NodeInfo{}
 	if m.log.LastSeq() > 0 {
 		_ = m.log.Reset() // another ring: its history replaces ours
-		m.seq.counters = map[string]uint64{}
+		m.sequencing.counters = map[string]uint64{}
 	}
-	m.repl.commit, m.repl.tail, m.configs = 0, nil, nil
+	m.commit.point, m.commit.tail, m.configs = 0, nil, nil
 	m.term, m.vote = 0, ""
 	m.changes.removedDead = map[string]protocol.NodeInfo{}
 }
@@ -247,7 +247,7 @@ func (m *Machine) renumberOutbox(r protocol.JoinReply) {
 		}
 	}
 	m.outbox.counter = max(k, own)
-	m.seq.counters[m.self.ID] = max(r.Counter, own)
+	m.sequencing.counters[m.self.ID] = max(r.Counter, own)
 }
 
 // followAfterJoin: the joiner follows the leader that admitted it, in the
@@ -257,8 +257,8 @@ func (m *Machine) followAfterJoin(r protocol.JoinReply) {
 		m.term, m.vote = r.View.Epoch, ""
 	}
 	m.epoch = r.View.Epoch
-	m.el.round = max(m.el.round, m.epoch)
-	m.el.heldBack = nil
+	m.election.round = max(m.election.round, m.epoch)
+	m.election.heldBack = nil
 	m.leader = r.Leader
 	// What it found gone while it was out (a restarted node dials the
 	// members' old addresses) is stale: the leader's view says who is in,
@@ -288,6 +288,19 @@ func (m *Machine) followAfterJoin(r protocol.JoinReply) {
 	}
 }
 
+// joinTick gives up a join that gets no answer. A node that looks for its
+// own ring's leader has others to try: one that does not answer soon is
+// skipped.
+func (m *Machine) joinTick() {
+	wait := 2 * m.cfg.ElectionTicks
+	if m.join.seeking {
+		wait = 2 * m.cfg.FailureTicks
+	}
+	if m.tick-m.join.askedAt > uint64(wait) {
+		m.joinFailed("no answer from " + m.join.via.Addr)
+	}
+}
+
 // joinFailed ends a join that did not work out. A node that looked for its
 // own ring's leader waits in no-quorum again; one that gave up its one-node
 // ring for the join founds one again rather than stay detached.
@@ -295,7 +308,7 @@ func (m *Machine) joinFailed(why string) {
 	if m.join.seeking {
 		m.join.seeking = false
 		m.setState(NoQuorum)
-		m.el.startedAt = m.tick
+		m.election.startedAt = m.tick
 		m.watch()
 		return
 	}

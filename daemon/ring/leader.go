@@ -18,10 +18,10 @@ func (m *Machine) becomeLeader(epoch uint64, ring []protocol.NodeInfo, reform *p
 	wasLeaving := m.state == Leaving
 	m.epoch = epoch
 	m.term = max(m.term, epoch)
-	m.el.round = max(m.el.round, epoch)
-	m.el.awaitsVotesIn = 0
-	m.el.takesPart = false
-	m.el.heldBack = nil
+	m.election.round = max(m.election.round, epoch)
+	m.election.awaitsVotesIn = 0
+	m.election.takesPart = false
+	m.election.heldBack = nil
 	m.leader = m.self
 	m.view.Leader, m.view.Epoch = m.self.ID, epoch
 	m.restart.home.epoch, m.restart.home.leader = epoch, m.self.ID
@@ -29,11 +29,11 @@ func (m *Machine) becomeLeader(epoch uint64, ring []protocol.NodeInfo, reform *p
 	m.catchUp.at = 0
 	m.adoptOwnHistory()
 	m.catchUp.verifySeq, m.catchUp.verifyAsked = 0, false // its history is the ring's now
-	m.repl.match = map[string]uint64{}
+	m.commit.storedBy = map[string]uint64{}
 	m.changes.queue = nil
-	m.repl.commitSent = 0
+	m.commit.commitSent = 0
 	m.leave.handingOver, m.leave.viewBefore = false, nil
-	m.repl.epochStart = m.log.LastSeq() + 1
+	m.commit.epochStart = m.log.LastSeq() + 1
 	for _, p := range ring {
 		if p.ID != m.self.ID {
 			m.live.lastHeard[p.ID] = m.tick
@@ -79,8 +79,8 @@ func (m *Machine) becomeLeader(epoch uint64, ring []protocol.NodeInfo, reform *p
 // the history holds wait there to be committed; the others are numbered
 // after them, as are those said since a restart (their counters are unsure).
 func (m *Machine) adoptOwnHistory() {
-	m.seq.counters = m.log.Origins()
-	own := m.seq.counters[m.self.ID]
+	m.sequencing.counters = m.log.Origins()
+	own := m.sequencing.counters[m.self.ID]
 	k := own
 	for i := range m.outbox.queue {
 		p := &m.outbox.queue[i]
@@ -111,8 +111,8 @@ func (m *Machine) follow(leader protocol.NodeInfo, v protocol.View) {
 	m.epoch = v.Epoch
 	m.leader = leader
 	m.view.Leader, m.view.Epoch = leader.ID, v.Epoch
-	m.el.round = max(m.el.round, v.Epoch)
-	m.el.takesPart, m.el.awaitsVotesIn, m.el.heldBack = false, 0, nil
+	m.election.round = max(m.election.round, v.Epoch)
+	m.election.takesPart, m.election.awaitsVotesIn, m.election.heldBack = false, 0, nil
 	if m.state != Leaving {
 		m.setState(Member)
 	}
@@ -127,7 +127,7 @@ func (m *Machine) follow(leader protocol.NodeInfo, v protocol.View) {
 	if m.catchUp.to != leader.ID {
 		m.catchUp.at = 0 // a request to another node will not be answered
 	}
-	m.repl.acked = 0
+	m.commit.acked = 0
 	m.verifyLog()
 	m.requestCatchUp()
 	if m.leaveSent() {
@@ -152,7 +152,7 @@ func (m *Machine) stepDown(why string) {
 	}
 	m.leader = protocol.NodeInfo{}
 	m.changes.queue = nil
-	m.repl.match = map[string]uint64{}
+	m.commit.storedBy = map[string]uint64{}
 	m.emit(SteppedDown{Why: why})
 	m.leave.handingOver, m.leave.viewBefore = false, nil
 	if m.state == Leaving {
@@ -160,7 +160,7 @@ func (m *Machine) stepDown(why string) {
 		return
 	}
 	m.setState(NoQuorum)
-	m.el.startedAt = m.tick
+	m.election.startedAt = m.tick
 	m.watch()
 }
 

@@ -143,7 +143,7 @@ func (m *Machine) tryHandover() {
 		if p.ID == m.self.ID || m.live.gone[p.ID] == "died" || !hasMember(m.config(), p.ID) {
 			continue
 		}
-		if m.repl.match[p.ID] >= last {
+		if m.commit.storedBy[p.ID] >= last {
 			m.handover(p)
 			return
 		}
@@ -173,7 +173,7 @@ func (m *Machine) handover(succ protocol.NodeInfo) {
 	}
 	if succ.ID != "" {
 		key := protocol.CandidateKey{Epoch: m.log.LastEpoch(), LastSeq: m.log.LastSeq(), NodeID: succ.ID}
-		m.send(succ, protocol.Election{Candidate: key, Epoch: max(m.term, m.el.round) + 1, Handover: true})
+		m.send(succ, protocol.Election{Candidate: key, Epoch: max(m.term, m.election.round) + 1, Handover: true})
 	}
 	m.leave.handingOver = false
 	m.detach()
@@ -199,8 +199,8 @@ func (m *Machine) onLeave(h protocol.Header, l protocol.Leave) {
 	}
 	if h.From == m.leader.ID && m.state != Detached && m.state != Joining {
 		m.emit(PeerGone{Peer: m.leader, Why: "left"})
-		m.el.heldBack = nil
-		m.enterElection(max(m.el.round, m.epoch))
+		m.election.heldBack = nil
+		m.enterElection(max(m.election.round, m.epoch))
 	}
 }
 

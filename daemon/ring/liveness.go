@@ -47,8 +47,8 @@ func (m *Machine) Watched() []string {
 // Reachable is how many members of the configuration this node hears,
 // itself included; a member that follows a leader reports the leader's count.
 func (m *Machine) Reachable() int {
-	if m.state == Member && !m.IsLeader() && m.repl.leaderReach > 0 {
-		return int(m.repl.leaderReach)
+	if m.state == Member && !m.IsLeader() && m.commit.leaderReach > 0 {
+		return int(m.commit.leaderReach)
 	}
 	switch m.state {
 	case Detached, Joining:
@@ -130,7 +130,7 @@ func (m *Machine) heartbeatMsg() protocol.Heartbeat {
 		hb.Leader = &l
 	}
 	if m.IsLeader() {
-		hb.Commit = m.repl.commit
+		hb.Commit = m.commit.point
 		hb.Reach = uint32(m.heardCount(m.config()))
 	} else {
 		hb.Stored = m.ackable()
@@ -152,7 +152,7 @@ func (m *Machine) heartbeat() {
 
 func (m *Machine) onHeartbeat(h protocol.Header, hb protocol.Heartbeat) {
 	if m.IsLeader() && h.Epoch == m.epoch && m.isMember(h.From) && hb.Stored > 0 {
-		m.noteMatch(h.From, hb.Stored)
+		m.noteStored(h.From, hb.Stored)
 	}
 	// A member that watches this node which this node does not watch back
 	// (their views or the gone members they know differ for a moment, or it
@@ -176,7 +176,7 @@ func (m *Machine) onHeartbeat(h protocol.Header, hb protocol.Heartbeat) {
 			m.loseLeader("the leader stepped down")
 			return
 		}
-		m.repl.leaderReach = hb.Reach
+		m.commit.leaderReach = hb.Reach
 		m.learnCommit(hb.Commit)
 		if hb.LastSeq > m.log.LastSeq() {
 			m.requestCatchUp()

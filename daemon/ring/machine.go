@@ -28,16 +28,16 @@ type Machine struct {
 	configs []configRec
 	changes changeQueue
 
-	live    liveness      // liveness.go, probe.go
-	el      election      // election.go, candidacy.go, vote.go
-	seq     sequencing    // sequence.go, broadcast.go
-	outbox  outbox        // outbox.go
-	repl    replication   // commit.go
-	catchUp catchUpState  // catchup.go, verify.go
-	join    joining       // join.go
-	leave   leaving       // leave.go
-	relay   handoverRelay // leave.go
-	restart restartState  // restart.go
+	live       liveness      // liveness.go, probe.go
+	election   election      // election.go, candidacy.go, vote.go
+	sequencing sequencing    // sequence.go, broadcast.go
+	outbox     outbox        // outbox.go
+	commit     commitState   // commit.go
+	catchUp    catchUpState  // catchup.go, verify.go
+	join       joining       // join.go
+	leave      leaving       // leave.go
+	relay      handoverRelay // leave.go
+	restart    restartState  // restart.go
 
 	out        Ready
 	outNotable bool // out holds an event other than Delivered or Acked
@@ -64,10 +64,10 @@ func New(cfg Config) *Machine {
 	m.live.lastHeard = map[string]uint64{}
 	m.live.lastAnswered = map[string]uint64{}
 	m.live.gone = map[string]string{}
-	m.repl.match = map[string]uint64{}
+	m.commit.storedBy = map[string]uint64{}
 	m.changes.removedDead = map[string]protocol.NodeInfo{}
 	m.relay.relayed = map[uint64]string{}
-	m.seq.counters = map[string]uint64{}
+	m.sequencing.counters = map[string]uint64{}
 	return m
 }
 
@@ -80,7 +80,7 @@ func (m *Machine) Ready() Ready {
 	r := m.out
 	m.out = Ready{}
 	m.outNotable = false
-	m.seq.lastBroadcast = broadcastRec{}
+	m.sequencing.lastBroadcast = broadcastRec{}
 	return r
 }
 
@@ -139,11 +139,11 @@ func (m *Machine) setState(s State) {
 	}
 	switch s {
 	case NoQuorum:
-		if m.el.noQuorumSince == 0 {
-			m.el.noQuorumSince = max(m.tick, 1)
+		if m.election.noQuorumSince == 0 {
+			m.election.noQuorumSince = max(m.tick, 1)
 		}
 	case Member, Detached:
-		m.el.noQuorumSince = 0
+		m.election.noQuorumSince = 0
 	}
 }
 

@@ -128,7 +128,7 @@ func (m *Machine) inOutbox(counter uint64) bool {
 // holdsUncommitted says whether this node's own entry e is in its history,
 // above the commit point (an own entry committed has left the outbox).
 func (m *Machine) holdsUncommitted(e protocol.Entry) bool {
-	return slices.ContainsFunc(m.repl.tail, func(t protocol.Entry) bool {
+	return slices.ContainsFunc(m.commit.tail, func(t protocol.Entry) bool {
 		return t.OriginID == e.OriginID && t.OriginCounter == e.OriginCounter && t.Lamport == e.Lamport
 	})
 }

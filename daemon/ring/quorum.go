@@ -94,19 +94,19 @@ func (m *Machine) majorityOf(ms []protocol.NodeInfo, in func(id string) bool) bo
 // the log holds no view entry (a log from before them, or one a test built).
 func (m *Machine) loadConfigs(fallback []protocol.NodeInfo) {
 	m.configs = m.configs[:0]
-	if e, ok := m.log.ViewAt(m.repl.commit); ok {
+	if e, ok := m.log.ViewAt(m.commit.point); ok {
 		m.configs = append(m.configs, configRec{seq: e.Seq, members: slices.Clone(e.Members)})
 	} else {
 		m.configs = append(m.configs, configRec{members: slices.Clone(fallback)})
 	}
-	m.repl.tail = m.repl.tail[:0]
-	for after := m.repl.commit; ; { // bounded by the log
+	m.commit.tail = m.commit.tail[:0]
+	for after := m.commit.point; ; { // bounded by the log
 		batch := m.log.After(after, catchUpBatch)
 		if len(batch) == 0 {
 			break
 		}
 		for _, e := range batch {
-			m.repl.tail = append(m.repl.tail, e)
+			m.commit.tail = append(m.commit.tail, e)
 			if e.IsView() {
 				m.configs = append(m.configs, configRec{seq: e.Seq, members: slices.Clone(e.Members)})
 			}
@@ -118,7 +118,7 @@ func (m *Machine) loadConfigs(fallback []protocol.NodeInfo) {
 // trackAppended records an entry just stored: it waits above the commit
 // point, and a view entry is the configuration from now on.
 func (m *Machine) trackAppended(e protocol.Entry) {
-	m.repl.tail = append(m.repl.tail, e)
+	m.commit.tail = append(m.commit.tail, e)
 	if e.IsView() {
 		c := configRec{seq: e.Seq, members: slices.Clone(e.Members)}
 		if e.Presence == protocol.PresenceReformed {
@@ -157,8 +157,8 @@ func (m *Machine) routingConfig() configRec {
 // cutTail drops what truncation removed above seq: entries and view
 // entries; the view in force goes back to the one before.
 func (m *Machine) cutTail(seq uint64) {
-	i := sort.Search(len(m.repl.tail), func(i int) bool { return m.repl.tail[i].Seq > seq })
-	m.repl.tail = m.repl.tail[:i]
+	i := sort.Search(len(m.commit.tail), func(i int) bool { return m.commit.tail[i].Seq > seq })
+	m.commit.tail = m.commit.tail[:i]
 	n := len(m.configs)
 	for n > 0 && m.configs[n-1].seq > seq {
 		n--

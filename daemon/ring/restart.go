@@ -54,7 +54,7 @@ func (m *Machine) Saved() Saved {
 		Counter: m.outbox.counter,
 		Term:    m.term,
 		Vote:    m.vote,
-		Commit:  m.repl.commit,
+		Commit:  m.commit.point,
 	}
 }
 
@@ -70,9 +70,9 @@ func (m *Machine) Restore(s Saved, outbox []Pending) {
 	m.restart.leftOnPurpose = s.Left
 	m.epoch = s.Epoch
 	m.term, m.vote = max(s.Term, s.Epoch), s.Vote
-	m.el.round = m.term
-	m.seq.counters = m.log.Origins()
-	m.outbox.counter = max(s.Counter, m.seq.counters[m.self.ID])
+	m.election.round = m.term
+	m.sequencing.counters = m.log.Origins()
+	m.outbox.counter = max(s.Counter, m.sequencing.counters[m.self.ID])
 	for _, n := range s.Members {
 		if n.ID != m.self.ID {
 			m.known[n.ID] = n
@@ -86,9 +86,9 @@ func (m *Machine) Restore(s Saved, outbox []Pending) {
 	}
 	m.outbox.version++
 	m.outbox.countersUnsure = true
-	m.repl.commit = min(s.Commit, m.log.LastSeq())
-	if floor, _ := m.log.Floor(); m.repl.commit < floor {
-		m.repl.commit = floor
+	m.commit.point = min(s.Commit, m.log.LastSeq())
+	if floor, _ := m.log.Floor(); m.commit.point < floor {
+		m.commit.point = floor
 	}
 	m.loadConfigs(s.Members)
 	c := m.routingConfig()
@@ -126,7 +126,7 @@ func (m *Machine) Resume() bool {
 		return true
 	}
 	m.setState(NoQuorum)
-	m.el.startedAt = m.tick
+	m.election.startedAt = m.tick
 	m.setTopology(m.view.Version, m.view.Members)
 	m.probe()
 	return true
@@ -136,7 +136,7 @@ func (m *Machine) Resume() bool {
 // node's own leave wrote. ViewAt may give only the members (a store's
 // index of views), so the entry itself is read.
 func (m *Machine) ownLeaveCommitted() bool {
-	v, ok := m.log.ViewAt(m.repl.commit)
+	v, ok := m.log.ViewAt(m.commit.point)
 	if !ok || v.Seq == 0 {
 		return false
 	}

@@ -46,7 +46,7 @@ func (m *Machine) sequenceFrom(author protocol.NodeInfo, e protocol.Entry) {
 // (the origin resends until it sees its message committed). A leader that
 // hands over sequences nothing more: its successor will.
 func (m *Machine) sequence(e protocol.Entry) bool {
-	if (m.leave.handingOver && e.OriginID != m.self.ID) || e.OriginCounter != m.seq.counters[e.OriginID]+1 {
+	if (m.leave.handingOver && e.OriginID != m.self.ID) || e.OriginCounter != m.sequencing.counters[e.OriginID]+1 {
 		return false
 	}
 	e.Seq = m.log.LastSeq() + 1
@@ -54,7 +54,7 @@ func (m *Machine) sequence(e protocol.Entry) bool {
 	if !m.appendEntry(e) {
 		return false
 	}
-	m.seq.batch = append(m.seq.batch, e)
+	m.sequencing.batch = append(m.sequencing.batch, e)
 	return true
 }
 
@@ -68,7 +68,7 @@ func (m *Machine) sequencePresence(presence string, about protocol.NodeInfo, tex
 	ok := m.sequence(protocol.Entry{
 		Lamport:       m.clock,
 		OriginID:      m.self.ID,
-		OriginCounter: m.seq.counters[m.self.ID] + 1,
+		OriginCounter: m.sequencing.counters[m.self.ID] + 1,
 		Kind:          protocol.KindSystem,
 		FromName:      m.self.Name,
 		FromAddr:      m.self.Addr,
@@ -93,8 +93,8 @@ func (m *Machine) appendEntry(e protocol.Entry) bool {
 	if err := m.log.Append(e); err != nil {
 		return false
 	}
-	if e.OriginCounter > m.seq.counters[e.OriginID] {
-		m.seq.counters[e.OriginID] = e.OriginCounter
+	if e.OriginCounter > m.sequencing.counters[e.OriginID] {
+		m.sequencing.counters[e.OriginID] = e.OriginCounter
 	}
 	if e.OriginID == m.self.ID && e.OriginCounter > m.outbox.counter {
 		m.outbox.counter = e.OriginCounter

@@ -77,7 +77,7 @@ func (m *Machine) checkHistory(r protocol.CatchUpReply) bool {
 	}
 	i := slices.IndexFunc(r.Entries, func(e protocol.Entry) bool { return e.Seq == v })
 	if mine := m.log.After(v-1, 1); i < 0 || len(mine) == 0 || !sameEntry(r.Entries[i], mine[0]) {
-		m.diverged(min(v-1, m.repl.commit))
+		m.diverged(min(v-1, m.commit.point))
 		return false
 	}
 	m.historyVerified()
@@ -93,7 +93,7 @@ func (m *Machine) checkHistory(r protocol.CatchUpReply) bool {
 // differ: then this node yields, its committed entries after seq go, and
 // its own among them, acknowledged to its user, go back to its outbox.
 func (m *Machine) diverged(seq uint64) {
-	committed := m.repl.commit
+	committed := m.commit.point
 	if seq < committed {
 		m.emit(HistoryYielded{From: seq + 1, To: committed})
 	}
@@ -130,12 +130,12 @@ func (m *Machine) truncate(seq uint64) []protocol.Entry {
 			after = batch[len(batch)-1].Seq
 		}
 		_ = m.log.Reset()
-		m.seq.counters = map[string]uint64{}
+		m.sequencing.counters = map[string]uint64{}
 		seq = 0
 	}
-	lowerOrigins(m.seq.counters, cut)
-	if seq < m.repl.commit {
-		m.repl.commit = seq
+	lowerOrigins(m.sequencing.counters, cut)
+	if seq < m.commit.point {
+		m.commit.point = seq
 		m.loadConfigs(m.view.Members)
 	}
 	m.cutTail(seq)

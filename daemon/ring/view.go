@@ -276,13 +276,13 @@ const maxStrangers = 64
 func (m *Machine) detach() {
 	m.setState(Detached)
 	m.leader = protocol.NodeInfo{}
-	m.el.takesPart = false
-	m.el.awaitsVotesIn = 0
-	m.el.heldBack = nil
+	m.election.takesPart = false
+	m.election.awaitsVotesIn = 0
+	m.election.heldBack = nil
 	m.live.lastHeard = map[string]uint64{}
 	m.live.watched = nil
 	m.catchUp.at = 0
-	m.repl.match = map[string]uint64{}
+	m.commit.storedBy = map[string]uint64{}
 	m.changes.queue = nil
 	m.live.gone = map[string]string{}
 	m.live.lastAnswered = map[string]uint64{}

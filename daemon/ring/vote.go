@@ -13,12 +13,12 @@ import (
 // askForVotes: this node votes for itself in the new epoch and announces
 // itself; it leads once a majority voted for it on the way round.
 func (m *Machine) askForVotes(epoch uint64, reform *protocol.NodeInfo) {
-	if m.el.awaitsVotesIn == epoch {
+	if m.election.awaitsVotesIn == epoch {
 		return
 	}
 	m.term, m.vote = epoch, m.self.ID
 	m.emit(Voted{Epoch: epoch, Leader: m.self.ID})
-	m.el.awaitsVotesIn = epoch
+	m.election.awaitsVotesIn = epoch
 	m.forwardElected(protocol.Elected{Leader: m.self, Key: m.candidateKey(), NewEpoch: epoch, Ring: []protocol.NodeInfo{m.self}, Reform: reform})
 }
 
@@ -36,7 +36,7 @@ func (m *Machine) forwardElected(e protocol.Elected) {
 		}
 		return
 	}
-	m.el.lastSent, m.el.lastSentTo = e, next.ID
+	m.election.lastSent, m.election.lastSentTo = e, next.ID
 	m.send(next, e)
 }
 
@@ -46,7 +46,7 @@ func (m *Machine) onElected(h protocol.Header, e protocol.Elected) {
 
 func (m *Machine) handleElected(e protocol.Elected) {
 	if e.Leader.ID == m.self.ID {
-		if m.el.awaitsVotesIn == e.NewEpoch {
+		if m.election.awaitsVotesIn == e.NewEpoch {
 			m.electedBack(e)
 		}
 		return
@@ -60,10 +60,10 @@ func (m *Machine) handleElected(e protocol.Elected) {
 	// The vote: the driver stores it before the announcement goes on.
 	m.term, m.vote = e.NewEpoch, e.Leader.ID
 	m.emit(Voted{Epoch: e.NewEpoch, Leader: e.Leader.ID})
-	if e.NewEpoch > m.el.round || m.leader.ID != "" || m.state == Member {
+	if e.NewEpoch > m.election.round || m.leader.ID != "" || m.state == Member {
 		m.enterElection(e.NewEpoch)
 	}
-	m.el.takesPart = false
+	m.election.takesPart = false
 	e.Ring = append(slices.Clone(e.Ring), m.self)
 	m.forwardElected(e)
 }
