@@ -1,56 +1,57 @@
-package ring
+package ring_test
 
 import (
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/ringchat/ring/daemon/ring/ringtest"
 	"github.com/ringchat/ring/protocol"
 )
 
 func TestJoinSayKillLeader(t *testing.T) {
-	s := newSim(t, 1)
-	a, b, c := s.add("a", ""), s.add("b", ""), s.add("c", "")
-	a.m.Found()
-	s.collect(a)
-	b.m.Join(protocol.NodeInfo{Addr: a.info.Addr})
-	s.collect(b)
-	s.settle()
-	c.m.Join(protocol.NodeInfo{Addr: b.info.Addr})
-	s.collect(c)
-	s.settle()
-	s.checkAgreement()
-	if got := len(c.m.View().Members); got != 3 {
+	s := ringtest.New(t, 1)
+	a, b, c := s.Add("a", ""), s.Add("b", ""), s.Add("c", "")
+	a.M.Found()
+	s.Collect(a)
+	b.M.Join(protocol.NodeInfo{Addr: a.Info.Addr})
+	s.Collect(b)
+	s.Settle()
+	c.M.Join(protocol.NodeInfo{Addr: b.Info.Addr})
+	s.Collect(c)
+	s.Settle()
+	s.CheckAgreement()
+	if got := len(c.M.View().Members); got != 3 {
 		t.Fatalf("view has %d members", got)
 	}
 	// c was placed after b, the member it contacted.
-	if v := a.m.View().Members; v[1].ID != b.info.ID || v[2].ID != c.info.ID {
+	if v := a.M.View().Members; v[1].ID != b.Info.ID || v[2].ID != c.Info.ID {
 		t.Fatalf("ring order %v", v)
 	}
-	b.m.Submit(protocol.KindChat, "", "hello")
-	s.collect(b)
-	s.settle()
-	s.checkAgreement()
-	if !slices.Contains(texts(c.log), "hello") {
-		t.Fatalf("c's log %v", texts(c.log))
+	b.M.Submit(protocol.KindChat, "", "hello")
+	s.Collect(b)
+	s.Settle()
+	s.CheckAgreement()
+	if !slices.Contains(ringtest.Texts(c.Log), "hello") {
+		t.Fatalf("c's log %v", ringtest.Texts(c.Log))
 	}
-	s.kill(a)
-	s.settle()
+	s.Kill(a)
+	s.Settle()
 	for range 30 {
-		s.tick()
+		s.Tick()
 	}
-	s.checkAgreement()
-	if l := b.m.Leader(); l.ID != c.info.ID && l.ID != b.info.ID {
+	s.CheckAgreement()
+	if l := b.M.Leader(); l.ID != c.Info.ID && l.ID != b.Info.ID {
 		t.Fatalf("leader %v", l)
 	}
-	if b.m.Epoch() != 2 {
-		t.Fatalf("epoch %d, want 2", b.m.Epoch())
+	if b.M.Epoch() != 2 {
+		t.Fatalf("epoch %d, want 2", b.M.Epoch())
 	}
-	c.m.Submit(protocol.KindChat, "", "after")
-	s.collect(c)
-	s.settle()
-	s.checkAgreement()
-	joined := strings.Join(texts(b.log), "|")
+	c.M.Submit(protocol.KindChat, "", "after")
+	s.Collect(c)
+	s.Settle()
+	s.CheckAgreement()
+	joined := strings.Join(ringtest.Texts(b.Log), "|")
 	if !strings.Contains(joined, "after") || !strings.Contains(joined, "new leader") || !strings.Contains(joined, "died") {
 		t.Fatalf("b's log %s", joined)
 	}

@@ -1,39 +1,41 @@
-package ring
+package ring_test
 
 import (
 	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/ringchat/ring/daemon/ring"
+	"github.com/ringchat/ring/daemon/ring/ringtest"
 	"github.com/ringchat/ring/protocol"
 )
 
 // threeNodeRing forms a ring a (leader), b, c and settles it.
-func threeNodeRing(t *testing.T) (*sim, *simNode, *simNode, *simNode) {
-	s := newSim(t, 1)
-	a, b, c := s.add("a", ""), s.add("b", ""), s.add("c", "")
+func threeNodeRing(t *testing.T) (*ringtest.Sim, *ringtest.Node, *ringtest.Node, *ringtest.Node) {
+	s := ringtest.New(t, 1)
+	a, b, c := s.Add("a", ""), s.Add("b", ""), s.Add("c", "")
 	formRing(t, s, a, b, c)
 	return s, a, b, c
 }
 
 // formRing makes the first node found a ring and the others join it
 // through it, one at a time.
-func formRing(t *testing.T, s *sim, first *simNode, others ...*simNode) {
-	first.m.Found()
-	s.collect(first)
+func formRing(t *testing.T, s *ringtest.Sim, first *ringtest.Node, others ...*ringtest.Node) {
+	first.M.Found()
+	s.Collect(first)
 	for _, n := range others {
-		n.m.Join(protocol.NodeInfo{Addr: first.info.Addr})
-		s.collect(n)
-		s.settle()
+		n.M.Join(protocol.NodeInfo{Addr: first.Info.Addr})
+		s.Collect(n)
+		s.Settle()
 	}
-	if len(first.m.View().Members) != len(others)+1 {
-		t.Fatalf("view %+v, want %d members", first.m.View(), len(others)+1)
+	if len(first.M.View().Members) != len(others)+1 {
+		t.Fatalf("view %+v, want %d members", first.M.View(), len(others)+1)
 	}
 }
 
-func submitFrom(m *Machine, from *simNode, counter uint64, text string) {
-	m.Step(protocol.Header{From: from.info.ID, Lamport: 10 * counter, Epoch: m.Epoch()},
-		protocol.Submit{Entry: protocol.Entry{OriginID: from.info.ID, OriginCounter: counter, Lamport: 10 * counter, Kind: protocol.KindChat, Text: text}})
+func submitFrom(m *ring.Machine, from *ringtest.Node, counter uint64, text string) {
+	m.Step(protocol.Header{From: from.Info.ID, Lamport: 10 * counter, Epoch: m.Epoch()},
+		protocol.Submit{Entry: protocol.Entry{OriginID: from.Info.ID, OriginCounter: counter, Lamport: 10 * counter, Kind: protocol.KindChat, Text: text}})
 }
 
 // TestBroadcastsJoinUntilReady: Submits the leader takes before its output
@@ -41,11 +43,11 @@ func submitFrom(m *Machine, from *simNode, counter uint64, text string) {
 // every member stores them in order.
 func TestBroadcastsJoinUntilReady(t *testing.T) {
 	s, a, b, c := threeNodeRing(t)
-	before := a.log.LastSeq()
+	before := a.Log.LastSeq()
 	for i := uint64(1); i <= 5; i++ {
-		submitFrom(a.m, b, i, fmt.Sprint("m", i))
+		submitFrom(a.M, b, i, fmt.Sprint("m", i))
 	}
-	r := a.m.Ready()
+	r := a.M.Ready()
 	if len(r.Messages) != 2 {
 		t.Fatalf("the leader produced %d messages, want one Deliver for each of b and c: %+v", len(r.Messages), r.Messages)
 	}
@@ -54,16 +56,16 @@ func TestBroadcastsJoinUntilReady(t *testing.T) {
 		if !ok || len(d.Entries) != 5 || d.Entries[0].Seq != before+1 || d.Entries[4].Seq != before+5 {
 			t.Fatalf("to %s: %+v, want a Deliver of seqs %d..%d", o.To.ID, o.Msg, before+1, before+5)
 		}
-		if o.Lamport != r.Messages[0].Lamport || o.Lamport != a.m.Lamport() {
-			t.Fatalf("Lamport times %d and %d, machine at %d: one broadcast is one event", o.Lamport, r.Messages[0].Lamport, a.m.Lamport())
+		if o.Lamport != r.Messages[0].Lamport || o.Lamport != a.M.Lamport() {
+			t.Fatalf("Lamport times %d and %d, machine at %d: one broadcast is one event", o.Lamport, r.Messages[0].Lamport, a.M.Lamport())
 		}
 	}
-	a.m.out = r // hand it back to the simulator's network
-	s.collect(a)
-	s.settle()
-	for _, n := range []*simNode{b, c} {
-		if n.log.LastSeq() != before+5 || n.log.Entries[len(n.log.Entries)-1].Text != "m5" {
-			t.Fatalf("%s stored up to %d, want %d", n.name, n.log.LastSeq(), before+5)
+	ring.SetOutput(a.M, r) // hand it back to the simulator's network
+	s.Collect(a)
+	s.Settle()
+	for _, n := range []*ringtest.Node{b, c} {
+		if n.Log.LastSeq() != before+5 || n.Log.Entries[len(n.Log.Entries)-1].Text != "m5" {
+			t.Fatalf("%s stored up to %d, want %d", n.Name, n.Log.LastSeq(), before+5)
 		}
 	}
 }
@@ -73,10 +75,10 @@ func TestBroadcastsJoinUntilReady(t *testing.T) {
 // was produced.
 func TestBroadcastDoesNotJumpAhead(t *testing.T) {
 	_, a, b, _ := threeNodeRing(t)
-	submitFrom(a.m, b, 1, "first")
-	a.m.Tick() // sends heartbeats after the first Deliver
-	submitFrom(a.m, b, 2, "second")
-	r := a.m.Ready()
+	submitFrom(a.M, b, 1, "first")
+	a.M.Tick() // sends heartbeats after the first Deliver
+	submitFrom(a.M, b, 2, "second")
+	r := a.M.Ready()
 	var delivers []int
 	for i, o := range r.Messages {
 		if d, ok := o.Msg.(protocol.Deliver); ok {
@@ -98,16 +100,16 @@ func TestBroadcastDoesNotJumpAhead(t *testing.T) {
 // catch-up batch in a Deliver.
 func TestBroadcastSplitsAtBatchLimit(t *testing.T) {
 	_, a, b, _ := threeNodeRing(t)
-	total := catchUpBatch + 10
+	total := ring.CatchUpBatch + 10
 	for i := 1; i <= total; i++ {
-		submitFrom(a.m, b, uint64(i), "x")
+		submitFrom(a.M, b, uint64(i), "x")
 	}
-	r := a.m.Ready()
+	r := a.M.Ready()
 	got := 0
 	for _, o := range r.Messages {
 		d := o.Msg.(protocol.Deliver)
-		if len(d.Entries) > catchUpBatch {
-			t.Fatalf("a Deliver of %d entries, limit %d", len(d.Entries), catchUpBatch)
+		if len(d.Entries) > ring.CatchUpBatch {
+			t.Fatalf("a Deliver of %d entries, limit %d", len(d.Entries), ring.CatchUpBatch)
 		}
 		got += len(d.Entries)
 	}
@@ -121,29 +123,29 @@ func TestBroadcastSplitsAtBatchLimit(t *testing.T) {
 // order under the member's name.
 func TestSubmitsJoinUntilReady(t *testing.T) {
 	s, a, b, _ := threeNodeRing(t)
-	before := a.log.LastSeq()
+	before := a.Log.LastSeq()
 	for i := range 3 {
-		b.m.Submit(protocol.KindChat, "", fmt.Sprint("s", i))
+		b.M.Submit(protocol.KindChat, "", fmt.Sprint("s", i))
 	}
-	r := b.m.Ready()
+	r := b.M.Ready()
 	if len(r.Messages) != 1 {
 		t.Fatalf("b produced %d messages, want one Submit: %+v", len(r.Messages), r.Messages)
 	}
 	sub, ok := r.Messages[0].Msg.(protocol.Submit)
-	if !ok || len(sub.More) != 2 || r.Messages[0].To.ID != a.info.ID {
+	if !ok || len(sub.More) != 2 || r.Messages[0].To.ID != a.Info.ID {
 		t.Fatalf("b sends %+v, want one Submit of 3 entries to a", r.Messages[0])
 	}
-	b.m.out = r
-	s.collect(b)
-	s.settle()
-	got := a.log.Entries[len(a.log.Entries)-3:]
+	ring.SetOutput(b.M, r)
+	s.Collect(b)
+	s.Settle()
+	got := a.Log.Entries[len(a.Log.Entries)-3:]
 	for i, e := range got {
 		if e.Seq != before+uint64(i)+1 || e.Text != fmt.Sprint("s", i) || e.FromName != "b" {
 			t.Fatalf("leader's entry %d is %+v", i, e)
 		}
 	}
-	if b.m.Pending() != 0 {
-		t.Fatalf("b still has %d messages pending", b.m.Pending())
+	if b.M.Pending() != 0 {
+		t.Fatalf("b still has %d messages pending", b.M.Pending())
 	}
 }
 
@@ -152,22 +154,22 @@ func TestSubmitsJoinUntilReady(t *testing.T) {
 // text, so it fits any receiver's frame limit that a single one fits.
 func TestJoinedFramesStayNearOneMessage(t *testing.T) {
 	_, a, b, _ := threeNodeRing(t)
-	long := strings.Repeat("x", protocol.MaxTextLen/2-2*entryOverhead)
+	long := strings.Repeat("x", protocol.MaxTextLen/2-2*ring.EntryOverhead)
 	for range 3 {
-		b.m.Submit(protocol.KindChat, "", long)
+		b.M.Submit(protocol.KindChat, "", long)
 	}
-	r := b.m.Ready()
+	r := b.M.Ready()
 	if len(r.Messages) != 2 {
 		t.Fatalf("b sent %d Submits for 3 half-size messages, want 2 (two joined, one alone)", len(r.Messages))
 	}
 	for i := uint64(1); i <= 3; i++ {
-		submitFrom(a.m, b, i, long)
+		submitFrom(a.M, b, i, long)
 	}
 	delivers := 0
-	for _, o := range a.m.Ready().Messages {
+	for _, o := range a.M.Ready().Messages {
 		if d, ok := o.Msg.(protocol.Deliver); ok {
 			delivers++
-			if bytes := len(d.Entries) * (len(long) + entryOverhead); bytes > joinedBytes {
+			if bytes := len(d.Entries) * (len(long) + ring.EntryOverhead); bytes > ring.JoinedBytes {
 				t.Fatalf("a Deliver of %d long entries, about %d bytes", len(d.Entries), bytes)
 			}
 		}

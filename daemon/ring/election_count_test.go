@@ -1,4 +1,4 @@
-package ring
+package ring_test
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ringchat/ring/daemon/ring"
+	"github.com/ringchat/ring/daemon/ring/ringtest"
 	"github.com/ringchat/ring/protocol"
 )
 
@@ -131,16 +133,16 @@ func crSingle(ranks []int, from int) int {
 // that the largest id won and that every node follows it.
 func runElectionCount(t *testing.T, ranks []int, seed uint64, single *int) (election, elected int) {
 	t.Helper()
-	s := newSim(t, seed)
+	s := ringtest.New(t, seed)
 	if os.Getenv("RING_TRACE") != "" {
-		s.trace = t.Logf
+		s.Trace = t.Logf
 	}
 	n := len(ranks)
-	nodes := make([]*simNode, n)
+	nodes := make([]*ringtest.Node, n)
 	infos := make([]protocol.NodeInfo, n)
 	for i, r := range ranks {
-		nodes[i] = s.add(fmt.Sprintf("n%d", i), fmt.Sprintf("%016x", r+1))
-		infos[i] = nodes[i].info
+		nodes[i] = s.Add(fmt.Sprintf("n%d", i), fmt.Sprintf("%016x", r+1))
+		infos[i] = nodes[i].Info
 	}
 	// The ring as it stands after joins, set up directly: n² join messages
 	// for every placement would dwarf what is measured.
@@ -149,38 +151,35 @@ func runElectionCount(t *testing.T, ranks []int, seed uint64, single *int) (elec
 	gone := protocol.NodeInfo{ID: "ffffffffffffffff", Name: "gone", Addr: "127.0.0.1:6999"}
 	v := protocol.View{Version: 1, Epoch: 1, Leader: gone.ID, Members: infos, RingID: "counted"}
 	for _, nd := range nodes {
-		nd.m.view = cloneView(v)
-		nd.m.epoch, nd.m.term, nd.m.el.epoch = 1, 1, 1
-		nd.m.leader = gone
-		nd.m.state = Member
+		ring.SetFollower(nd.M, v, gone)
 	}
 	if single != nil {
-		s.elect(nodes[*single])
+		elect(s, nodes[*single])
 	} else {
 		for _, nd := range nodes {
-			nd.m.startElection("counted")
+			ring.StartElection(nd.M, "counted")
 		}
 		for _, nd := range nodes {
-			nd.m.flush()
-			s.collect(nd)
+			ring.Flush(nd.M)
+			s.Collect(nd)
 		}
 	}
 	// Deliver (in random order, other traffic too) until no election
 	// message is left; the views and catch-ups that follow are not counted.
-	for i := 0; s.inFlight(protocol.TypeElection, protocol.TypeElected); i++ {
-		if i > 100*n*n || !s.step() {
+	for i := 0; s.InFlight(protocol.TypeElection, protocol.TypeElected); i++ {
+		if i > 100*n*n || !s.Step() {
 			t.Fatalf("placement %v: the election does not end", ranks)
 		}
 	}
 	top := nodes[slices.Index(ranks, n-1)]
-	if !top.m.IsLeader() || top.m.Epoch() != 2 || len(top.m.View().Members) != n {
+	if !top.M.IsLeader() || top.M.Epoch() != 2 || len(top.M.View().Members) != n {
 		t.Fatalf("placement %v: the largest id %s is %s in epoch %d with %d members, want leader of all in epoch 2",
-			ranks, top.name, top.m.State(), top.m.Epoch(), len(top.m.View().Members))
+			ranks, top.Name, top.M.State(), top.M.Epoch(), len(top.M.View().Members))
 	}
 	for _, nd := range nodes {
-		if nd.m.term != 2 || nd.m.vote != top.info.ID {
-			t.Fatalf("placement %v: %s voted for %q in epoch %d, want %s in 2", ranks, nd.name, nd.m.vote, nd.m.term, top.name)
+		if sv := nd.M.Saved(); sv.Term != 2 || sv.Vote != top.Info.ID {
+			t.Fatalf("placement %v: %s voted for %q in epoch %d, want %s in 2", ranks, nd.Name, sv.Vote, sv.Term, top.Name)
 		}
 	}
-	return s.counts[protocol.TypeElection], s.counts[protocol.TypeElected]
+	return s.Counts[protocol.TypeElection], s.Counts[protocol.TypeElected]
 }

@@ -1,6 +1,8 @@
 package ring
 
-import "github.com/ringchat/ring/protocol"
+import (
+	"github.com/ringchat/ring/protocol"
+)
 
 // Event is something the driver should act on or report.
 type Event interface{ isEvent() }
@@ -59,16 +61,26 @@ type Voted struct {
 // leader's and was cut; its own messages there go out again.
 type HistoryYielded struct{ From, To uint64 }
 
-func (Voted) isEvent()           {}
-func (HistoryYielded) isEvent()  {}
-func (Delivered) isEvent()       {}
-func (Acked) isEvent()           {}
-func (StateChanged) isEvent()    {}
-func (LeaderChanged) isEvent()   {}
-func (ViewChanged) isEvent()     {}
-func (JoinDone) isEvent()        {}
-func (LeaveDone) isEvent()       {}
-func (PeerGone) isEvent()        {}
+func (Voted) isEvent() {}
+
+func (HistoryYielded) isEvent() {}
+
+func (Delivered) isEvent() {}
+
+func (Acked) isEvent() {}
+
+func (StateChanged) isEvent() {}
+
+func (LeaderChanged) isEvent() {}
+
+func (ViewChanged) isEvent() {}
+
+func (JoinDone) isEvent() {}
+
+func (LeaveDone) isEvent() {}
+
+func (PeerGone) isEvent() {}
+
 func (ElectionStarted) isEvent() {}
 
 // ElectionLost: this node's round could not make it leader (too few
@@ -82,4 +94,5 @@ type ElectionLost struct {
 type SteppedDown struct{ Why string }
 
 func (ElectionLost) isEvent() {}
-func (SteppedDown) isEvent()  {}
+
+func (SteppedDown) isEvent() {}

@@ -1,4 +1,4 @@
-package ring
+package ring_test
 
 import (
 	"fmt"
@@ -13,7 +13,7 @@ import (
 // TestRandomFaults runs seeded random schedules of joins, says, kills, hangs,
 // restarts, leaves, network cuts (both ways, one way, with frames lost or
 // held), lossy links, heals, partial deliveries and ticks on 3–7 nodes. The
-// safety invariants are checked after every step (invariants_test.go); at
+// safety invariants are checked after every step (ringtest.Checker); at
 // the end everything heals and the ring must come together, with every
 // acknowledged message. A failing seed prints its schedule as a scenario
 // script, ready for testdata/scenarios.

@@ -18,10 +18,10 @@ const maxLost = 64
 func (m *Machine) probe() {
 	switch {
 	case m.leaderless():
-		if m.lastProbe != 0 && m.tick-m.lastProbe < uint64(max(1, m.cfg.FailureTicks/2)) {
+		if m.live.lastProbe != 0 && m.tick-m.live.lastProbe < uint64(max(1, m.cfg.FailureTicks/2)) {
 			return
 		}
-		m.lastProbe = m.tick
+		m.live.lastProbe = m.tick
 		hb := m.heartbeatMsg()
 		for _, p := range unionMembers(m.config(), m.view.Members) {
 			if p.ID != m.self.ID {
@@ -29,63 +29,25 @@ func (m *Machine) probe() {
 			}
 		}
 	case m.IsLeader():
-		if len(m.q.lost) == 0 || m.tick-m.lastProbe < uint64(m.cfg.FailureTicks) {
+		if len(m.changes.removedDead) == 0 || m.tick-m.live.lastProbe < uint64(m.cfg.FailureTicks) {
 			return
 		}
-		m.lastProbe = m.tick
-		ids := make([]string, 0, len(m.q.lost))
-		for id := range m.q.lost {
+		m.live.lastProbe = m.tick
+		ids := make([]string, 0, len(m.changes.removedDead))
+		for id := range m.changes.removedDead {
 			ids = append(ids, id)
 		}
 		slices.Sort(ids) // the same inputs, the same outputs
-		hv := m.hintView()
+		hv := m.committedView()
 		for _, id := range ids {
-			m.send(m.q.lost[id], cloneView(hv))
+			m.send(m.changes.removedDead[id], cloneView(hv))
 		}
 	}
 }
 
 // noteLost keeps a member removed as dead for probing.
 func (m *Machine) noteLost(p protocol.NodeInfo) {
-	if len(m.q.lost) < maxLost {
-		m.q.lost[p.ID] = p
-	}
-}
-
-// follow: a leader of an epoch at least this node's term announced itself
-// (protocol.View from the leader). The node follows it once its history
-// is checked against the leader's.
-func (m *Machine) follow(leader protocol.NodeInfo, v protocol.View) {
-	if m.sq.unsure {
-		m.seekLeader(leader) // the JoinReply tells it what the ring has of its messages
-		return
-	}
-	if v.Epoch > m.term {
-		m.term, m.vote = v.Epoch, ""
-	}
-	m.epoch = v.Epoch
-	m.leader = leader
-	m.view.Leader, m.view.Epoch = leader.ID, v.Epoch
-	m.el.epoch = max(m.el.epoch, v.Epoch)
-	m.el.participant, m.el.wonEpoch, m.el.deferred = false, 0, nil
-	if m.state != Leaving {
-		m.setState(Member)
-	}
-	if v.Version > m.view.Version {
-		m.setTopology(v.Version, v.Members)
-	}
-	m.home.epoch, m.home.leader = v.Epoch, leader.ID
-	delete(m.gone, leader.ID)
-	m.lastHeard[leader.ID] = m.tick
-	m.watch()
-	m.emit(LeaderChanged{Leader: leader, Epoch: v.Epoch})
-	if m.sq.catchUpTo != leader.ID {
-		m.sq.catchUpAt = 0 // a request to another node will not be answered
-	}
-	m.q.acked = 0
-	m.verifyLog()
-	m.requestCatchUp()
-	if m.leaveSent() {
-		m.send(m.leader, protocol.Leave{Node: m.self}) // the old leader took our leave with it
+	if len(m.changes.removedDead) < maxLost {
+		m.changes.removedDead[p.ID] = p
 	}
 }

@@ -1,5 +1,5 @@
 //go:build !race
 
-package ring
+package ring_test
 
 const raceEnabled = false

@@ -24,14 +24,14 @@ func (m *Machine) Reform() string {
 	switch {
 	case m.state != NoQuorum:
 		return "the node is " + string(m.state) + ", not in no-quorum: there is nothing to reform"
-	case m.hears():
+	case m.hearsQuorum():
 		return "a majority of the view is reachable: the ring is electing a leader by itself"
-	case m.tick-m.noQuorumAt < uint64(ReformWait*m.cfg.FailureTicks):
-		return "the node has been in no-quorum for " + strconv.FormatUint(m.tick-m.noQuorumAt, 10) + " heartbeats, " +
+	case m.tick-m.election.noQuorumSince < uint64(ReformWait*m.cfg.FailureTicks):
+		return "the node has been in no-quorum for " + strconv.FormatUint(m.tick-m.election.noQuorumSince, 10) + " heartbeats, " +
 			strconv.Itoa(ReformWait*m.cfg.FailureTicks) + " are needed: the ring may still heal"
 	}
 	by := m.self
-	m.el.reform = &by
+	m.election.reform = &by
 	m.startElection("the operator forces a new view")
 	return ""
 }

@@ -1,15 +1,17 @@
-package ring
+package ring_test
 
 import (
 	"fmt"
 	"testing"
 
+	"github.com/ringchat/ring/daemon/ring"
+	"github.com/ringchat/ring/daemon/ring/ringtest"
 	"github.com/ringchat/ring/protocol"
 )
 
 // resetCounter is a MemLog that counts how often it was emptied.
 type resetCounter struct {
-	*MemLog
+	*ring.MemLog
 	resets int
 }
 
@@ -25,37 +27,37 @@ func (l *resetCounter) Reset() error {
 // its history and catches up on what it missed, not on the whole history
 // (which a follower of the node would see again).
 func TestRejoinAfterFailedAttemptKeepsHistory(t *testing.T) {
-	s := newSim(t, 1)
-	a, b, c := s.add("a", ""), s.add("b", ""), s.add("c", "")
-	rl := &resetCounter{MemLog: c.log}
-	c.m = New(Config{Self: c.info, Log: rl, FailureTicks: 5})
+	s := ringtest.New(t, 1)
+	a, b, c := s.Add("a", ""), s.Add("b", ""), s.Add("c", "")
+	rl := &resetCounter{MemLog: c.Log}
+	c.M = ring.New(ring.Config{Self: c.Info, Log: rl, FailureTicks: 5})
 	formRing(t, s, a, b, c)
-	b.m.Submit(protocol.KindChat, "", "before")
-	s.collect(b)
-	s.settle()
-	held := c.log.LastSeq()
+	b.M.Submit(protocol.KindChat, "", "before")
+	s.Collect(b)
+	s.Settle()
+	held := c.Log.LastSeq()
 	if held == 0 {
 		t.Fatal("c holds no entries")
 	}
 
-	c.m.seekLeader(a.info)
-	c.m.Ready()                                // its JoinRequest to a is lost...
-	c.m.PeerDown(a.info, "connection refused") // ...a cannot be reached
-	s.collect(c)
-	if c.m.State() != NoQuorum {
-		t.Fatalf("c is %s, want no-quorum after its leader could not be reached", c.m.State())
+	ring.SeekLeader(c.M, a.Info)
+	c.M.Ready()                                // its JoinRequest to a is lost...
+	c.M.PeerDown(a.Info, "connection refused") // ...a cannot be reached
+	s.Collect(c)
+	if c.M.State() != ring.NoQuorum {
+		t.Fatalf("c is %s, want no-quorum after its leader could not be reached", c.M.State())
 	}
-	for i := 0; i < 30 && c.m.State() != Member; i++ {
-		s.tick()
+	for i := 0; i < 30 && c.M.State() != ring.Member; i++ {
+		s.Tick()
 	}
-	if c.m.State() != Member || c.m.Leader().ID != a.info.ID {
-		t.Fatalf("c is %s following %q, want member following a", c.m.State(), c.m.Leader().Name)
+	if c.M.State() != ring.Member || c.M.Leader().ID != a.Info.ID {
+		t.Fatalf("c is %s following %q, want member following a", c.M.State(), c.M.Leader().Name)
 	}
 	if rl.resets != 0 {
 		t.Fatalf("c emptied its history %d times joining its own ring again", rl.resets)
 	}
-	if c.log.LastSeq() < held {
-		t.Fatalf("c holds %d entries, had %d", c.log.LastSeq(), held)
+	if c.Log.LastSeq() < held {
+		t.Fatalf("c holds %d entries, had %d", c.Log.LastSeq(), held)
 	}
 }
 
@@ -66,22 +68,22 @@ func TestRejoinAfterFailedAttemptKeepsHistory(t *testing.T) {
 func TestHeardKeepsBusyPeersAlive(t *testing.T) {
 	for _, heard := range []bool{true, false} {
 		_, a, b, c := threeNodeRing(t)
-		for range 4 * a.m.cfg.FailureTicks {
+		for range 4 * ringtest.FailureTicks {
 			if heard {
-				a.m.Heard(b.info.ID)
-				a.m.Heard(c.info.ID)
+				a.M.Heard(b.Info.ID)
+				a.M.Heard(c.Info.ID)
 			}
-			a.m.Tick()
-			a.m.Ready() // b and c are busy: nothing reaches them, nothing comes back
+			a.M.Tick()
+			a.M.Ready() // b and c are busy: nothing reaches them, nothing comes back
 		}
-		members := len(a.m.View().Members)
-		if heard && (members != 3 || !a.m.IsLeader()) {
-			t.Fatalf("with Heard, the leader is %s with %d members, want leader of 3", a.m.State(), members)
+		members := len(a.M.View().Members)
+		if heard && (members != 3 || !a.M.IsLeader()) {
+			t.Fatalf("with Heard, the leader is %s with %d members, want leader of 3", a.M.State(), members)
 		}
 		// Without Heard the silence is noticed: the members are found dead,
 		// and the leader, hearing no majority, steps down.
-		if !heard && (a.m.IsLeader() || len(a.m.Gone()) != 2) {
-			t.Fatalf("without Heard, %d ticks of silence went unnoticed: %s, gone %v", 4*a.m.cfg.FailureTicks, a.m.State(), a.m.Gone())
+		if !heard && (a.M.IsLeader() || len(a.M.Gone()) != 2) {
+			t.Fatalf("without Heard, %d ticks of silence went unnoticed: %s, gone %v", 4*ringtest.FailureTicks, a.M.State(), a.M.Gone())
 		}
 	}
 }
@@ -96,38 +98,37 @@ func TestHeardKeepsBusyPeersAlive(t *testing.T) {
 // and the join renumbers it after what the ring has.)
 func TestRestartDoesNotReuseASentCounter(t *testing.T) {
 	s, a, b, _ := threeNodeRing(t)
-	b.m.Submit(protocol.KindChat, "", "sent before the crash")
-	s.collect(b)
-	link := [2]string{b.info.ID, a.info.ID}
-	if len(s.links[link]) != 1 {
-		t.Fatalf("b sent %d messages to a, want its Submit", len(s.links[link]))
+	b.M.Submit(protocol.KindChat, "", "sent before the crash")
+	s.Collect(b)
+	frames := s.Take(b, a)
+	if len(frames) != 1 {
+		t.Fatalf("b sent %d messages to a, want its Submit", len(frames))
 	}
-	h, msg, err := protocol.Decode(s.links[link][0].payload)
+	h, msg, err := protocol.Decode(frames[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.links[link] = nil
-	a.m.Step(h, msg) // a has it, and b crashes before a's Deliver reaches it
-	s.kill(b)
+	a.M.Step(h, msg) // a has it, and b crashes before a's Deliver reaches it
+	s.Kill(b)
 	// The crash came before the outbox was written; the saved ring state
 	// is not written for a new counter alone (daemon.sameState).
-	b.outbox, b.saved.Counter = nil, 0
-	s.settle() // a sequences it
-	s.restart(b)
-	token := b.m.Submit(protocol.KindChat, "", "said after the restart")
-	s.collect(b)
+	b.Outbox, b.Saved.Counter = nil, 0
+	s.Settle() // a sequences it
+	s.Restart(b)
+	token := b.M.Submit(protocol.KindChat, "", "said after the restart")
+	s.Collect(b)
 	for range 30 {
-		s.tick()
+		s.Tick()
 	}
-	if b.m.State() != Member {
-		t.Fatalf("b is %s, want member again", b.m.State())
+	if b.M.State() != ring.Member {
+		t.Fatalf("b is %s, want member again", b.M.State())
 	}
-	if n := holdsCommitted(a, b.info.ID, "said after the restart"); n != 1 {
+	if n := ringtest.HoldsCommitted(a, b.Info.ID, "said after the restart"); n != 1 {
 		t.Fatalf("the leader holds the message said after the restart %d times, want 1", n)
 	}
-	var acked []Acked
-	for _, ev := range b.events {
-		if ack, ok := ev.(Acked); ok && ack.Token == token {
+	var acked []ring.Acked
+	for _, ev := range b.Events {
+		if ack, ok := ev.(ring.Acked); ok && ack.Token == token {
 			acked = append(acked, ack)
 		}
 	}
@@ -138,16 +139,16 @@ func TestRestartDoesNotReuseASentCounter(t *testing.T) {
 
 // TestStrangersAnsweredWithTheViewBounded: a member answers a heartbeat
 // from a node it does not know with its view, at the address the heartbeat
-// names; made-up senders get at most maxStrangers answers between views.
+// names; made-up senders get at most ring.MaxStrangers answers between views.
 func TestStrangersAnsweredWithTheViewBounded(t *testing.T) {
 	_, a, _, _ := threeNodeRing(t)
-	a.m.Ready()
-	for i := range 2 * maxStrangers {
+	a.M.Ready()
+	for i := range 2 * ring.MaxStrangers {
 		stranger := protocol.NodeInfo{ID: fmt.Sprintf("%016x", 0xf000+i), Addr: fmt.Sprintf("127.0.0.2:%d", 1000+i)}
-		a.m.Step(protocol.Header{From: stranger.ID, Epoch: a.m.Epoch()}, protocol.Heartbeat{From: &stranger})
+		a.M.Step(protocol.Header{From: stranger.ID, Epoch: a.M.Epoch()}, protocol.Heartbeat{From: &stranger})
 	}
 	views := 0
-	for _, o := range a.m.Ready().Messages {
+	for _, o := range a.M.Ready().Messages {
 		if v, ok := o.Msg.(protocol.View); ok {
 			views++
 			if o.To.Addr[:10] != "127.0.0.2:" || len(v.Members) != 3 {
@@ -155,10 +156,10 @@ func TestStrangersAnsweredWithTheViewBounded(t *testing.T) {
 			}
 		}
 	}
-	if limit := len(a.m.View().Members) + maxStrangers; views < maxStrangers || views > limit {
-		t.Fatalf("answered %d of %d strangers, want %d to %d", views, 2*maxStrangers, maxStrangers, limit)
+	if limit := len(a.M.View().Members) + ring.MaxStrangers; views < ring.MaxStrangers || views > limit {
+		t.Fatalf("answered %d of %d strangers, want %d to %d", views, 2*ring.MaxStrangers, ring.MaxStrangers, limit)
 	}
-	if len(a.m.answered) > len(a.m.View().Members)+maxStrangers {
-		t.Fatalf("the answered map holds %d entries", len(a.m.answered))
+	if ring.Answered(a.M) > len(a.M.View().Members)+ring.MaxStrangers {
+		t.Fatalf("the answered map holds %d entries", ring.Answered(a.M))
 	}
 }

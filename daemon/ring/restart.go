@@ -6,6 +6,12 @@ import (
 	"github.com/ringchat/ring/protocol"
 )
 
+// restartState is what a restart needs besides the log and the outbox.
+type restartState struct {
+	home          homeRing // the ring this node was last in
+	leftOnPurpose bool     // it left its ring on purpose: it stays out after a restart
+}
+
 // homeRing is what a node knows of the ring it was last in: enough to find
 // it again after a restart.
 type homeRing struct {
@@ -35,52 +41,22 @@ type Saved struct {
 	Commit uint64
 }
 
-// Pending is a message of this node that is not committed yet, as the
-// driver keeps it: ID names it in the durable outbox, Ring is the ring
-// whose counters Entry.OriginCounter follows.
-type Pending struct {
-	ID    uint64
-	Ring  string
-	Entry protocol.Entry
-}
-
 // Saved returns what the driver must keep for a restart. It changes with
 // ViewChanged, StateChanged, LeaderChanged, Voted and LeaveDone events, and
 // with each message this node submits.
 func (m *Machine) Saved() Saved {
 	return Saved{
-		RingID:  m.home.id,
-		Members: slices.Clone(m.home.members),
-		Epoch:   m.home.epoch,
-		Leader:  m.home.leader,
-		Left:    m.left,
-		Counter: m.sq.counter,
+		RingID:  m.restart.home.id,
+		Members: slices.Clone(m.restart.home.members),
+		Epoch:   m.restart.home.epoch,
+		Leader:  m.restart.home.leader,
+		Left:    m.restart.leftOnPurpose,
+		Counter: m.outbox.counter,
 		Term:    m.term,
 		Vote:    m.vote,
-		Commit:  m.q.commit,
+		Commit:  m.commit.point,
 	}
 }
-
-// Outbox returns the messages waiting to be committed, oldest first.
-func (m *Machine) Outbox() []Pending {
-	out := make([]Pending, len(m.sq.outbox))
-	for i, p := range m.sq.outbox {
-		out[i] = Pending{ID: p.id, Ring: p.ring, Entry: p.entry}
-	}
-	return out
-}
-
-// EachPending calls f for every message of the outbox, in order, without
-// copying the outbox.
-func (m *Machine) EachPending(f func(Pending)) {
-	for _, p := range m.sq.outbox {
-		f(Pending{ID: p.id, Ring: p.ring, Entry: p.entry})
-	}
-}
-
-// OutboxVersion changes whenever the outbox does, so that the driver
-// compares outboxes only when there is something to save.
-func (m *Machine) OutboxVersion() uint64 { return m.sq.outboxGen }
 
 // Restore gives a new, detached machine what a previous run of this node
 // kept: its state and outbox. The log is the one that run wrote. Resume
@@ -89,33 +65,33 @@ func (m *Machine) Restore(s Saved, outbox []Pending) {
 	if m.state != Detached {
 		return
 	}
-	m.home = homeRing{id: s.RingID, members: slices.Clone(s.Members), epoch: s.Epoch, leader: s.Leader}
+	m.restart.home = homeRing{id: s.RingID, members: slices.Clone(s.Members), epoch: s.Epoch, leader: s.Leader}
 	m.view = protocol.View{RingID: s.RingID, Epoch: s.Epoch, Leader: s.Leader}
-	m.left = s.Left
+	m.restart.leftOnPurpose = s.Left
 	m.epoch = s.Epoch
 	m.term, m.vote = max(s.Term, s.Epoch), s.Vote
-	m.el.epoch = m.term
-	m.sq.seen = m.log.Origins()
-	m.sq.counter = max(s.Counter, m.sq.seen[m.self.ID])
+	m.election.round = m.term
+	m.sequencing.counters = m.log.Origins()
+	m.outbox.counter = max(s.Counter, m.sequencing.counters[m.self.ID])
 	for _, n := range s.Members {
 		if n.ID != m.self.ID {
 			m.known[n.ID] = n
 		}
 	}
-	m.sq.outbox = m.sq.outbox[:0]
+	m.outbox.queue = m.outbox.queue[:0]
 	for _, p := range outbox {
-		m.sq.outbox = append(m.sq.outbox, pending{id: p.ID, entry: p.Entry, ring: p.Ring})
-		m.sq.outboxID = max(m.sq.outboxID, p.ID)
-		m.sq.counter = max(m.sq.counter, p.Entry.OriginCounter)
+		m.outbox.queue = append(m.outbox.queue, pending{id: p.ID, entry: p.Entry, ring: p.Ring})
+		m.outbox.lastID = max(m.outbox.lastID, p.ID)
+		m.outbox.counter = max(m.outbox.counter, p.Entry.OriginCounter)
 	}
-	m.sq.outboxGen++
-	m.sq.unsure = true
-	m.q.commit = min(s.Commit, m.log.LastSeq())
-	if floor, _ := m.log.Floor(); m.q.commit < floor {
-		m.q.commit = floor
+	m.outbox.version++
+	m.outbox.countersUnsure = true
+	m.commit.point = min(s.Commit, m.log.LastSeq())
+	if floor, _ := m.log.Floor(); m.commit.point < floor {
+		m.commit.point = floor
 	}
 	m.loadConfigs(s.Members)
-	c := m.routing()
+	c := m.routingConfig()
 	m.view.Members, m.view.Version = slices.Clone(c.members), c.seq
 	for _, n := range c.members {
 		if n.ID != m.self.ID {
@@ -132,7 +108,7 @@ func (m *Machine) Restore(s Saved, outbox []Pending) {
 // is a ring to go back to.
 func (m *Machine) Resume() bool {
 	defer m.flush()
-	if m.state != Detached || m.left || m.home.id == "" {
+	if m.state != Detached || m.restart.leftOnPurpose || m.restart.home.id == "" {
 		return false
 	}
 	if m.outOfView() && m.ownLeaveCommitted() {
@@ -144,13 +120,13 @@ func (m *Machine) Resume() bool {
 	if m.quorumOf(func(id string) bool { return id == m.self.ID }) {
 		m.term, m.vote = max(m.term, m.epoch, m.log.LastEpoch())+1, m.self.ID
 		m.emit(Voted{Epoch: m.term, Leader: m.self.ID})
-		m.q.configs = []configRec{{seq: m.view.Version, members: []protocol.NodeInfo{m.self}}}
+		m.configs = []configRec{{seq: m.view.Version, members: []protocol.NodeInfo{m.self}}}
 		m.setTopology(m.view.Version, []protocol.NodeInfo{m.self})
 		m.becomeLeader(m.term, []protocol.NodeInfo{m.self}, nil)
 		return true
 	}
 	m.setState(NoQuorum)
-	m.el.started = m.tick
+	m.election.startedAt = m.tick
 	m.setTopology(m.view.Version, m.view.Members)
 	m.probe()
 	return true
@@ -160,7 +136,7 @@ func (m *Machine) Resume() bool {
 // node's own leave wrote. ViewAt may give only the members (a store's
 // index of views), so the entry itself is read.
 func (m *Machine) ownLeaveCommitted() bool {
-	v, ok := m.log.ViewAt(m.q.commit)
+	v, ok := m.log.ViewAt(m.commit.point)
 	if !ok || v.Seq == 0 {
 		return false
 	}
@@ -170,6 +146,6 @@ func (m *Machine) ownLeaveCommitted() bool {
 
 // leftRing completes a leave: this node stays detached, after a restart too.
 func (m *Machine) leftRing() {
-	m.left = true
+	m.restart.leftOnPurpose = true
 	m.emit(LeaveDone{})
 }

@@ -1,8 +1,10 @@
-package ring
+package ring_test
 
 import (
 	"testing"
 
+	"github.com/ringchat/ring/daemon/ring"
+	"github.com/ringchat/ring/daemon/ring/ringtest"
 	"github.com/ringchat/ring/protocol"
 )
 
@@ -11,49 +13,49 @@ import (
 // counters of what it will never see: it can lead later without taking an
 // origin's next message for a gap.
 func TestJoinAfterRetention(t *testing.T) {
-	s := newSim(t, 7)
-	a, b, c := s.add("a", ""), s.add("b", ""), s.add("c", "")
-	a.m.Found()
-	s.collect(a)
-	s.settle()
-	b.m.Join(protocol.NodeInfo{Addr: a.info.Addr})
-	s.collect(b)
-	s.settle()
+	s := ringtest.New(t, 7)
+	a, b, c := s.Add("a", ""), s.Add("b", ""), s.Add("c", "")
+	a.M.Found()
+	s.Collect(a)
+	s.Settle()
+	b.M.Join(protocol.NodeInfo{Addr: a.Info.Addr})
+	s.Collect(b)
+	s.Settle()
 	for range 5 {
-		b.m.Submit(protocol.KindChat, "", "old")
-		s.collect(b)
-		s.settle()
+		b.M.Submit(protocol.KindChat, "", "old")
+		s.Collect(b)
+		s.Settle()
 	}
 	// Retention on the leader: everything up to the last "old" goes.
-	floor := a.log.LastSeq()
-	a.log.Entries, a.log.FloorSeq, a.log.FloorEpoch = nil, floor, a.log.LastEpoch()
+	floor := a.Log.LastSeq()
+	a.Log.Entries, a.Log.FloorSeq, a.Log.FloorEpoch = nil, floor, a.Log.LastEpoch()
 
-	c.m.Join(protocol.NodeInfo{Addr: a.info.Addr})
-	s.collect(c)
-	s.settle()
-	if c.m.State() != Member {
-		t.Fatalf("c is %s", c.m.State())
+	c.M.Join(protocol.NodeInfo{Addr: a.Info.Addr})
+	s.Collect(c)
+	s.Settle()
+	if c.M.State() != ring.Member {
+		t.Fatalf("c is %s", c.M.State())
 	}
-	if got, want := c.log.FloorSeq, floor; got != want {
+	if got, want := c.Log.FloorSeq, floor; got != want {
 		t.Fatalf("c's history starts after seq %d, want %d", got, want)
 	}
-	if len(c.log.Entries) == 0 || c.log.Entries[0].Seq != floor+1 || c.log.LastSeq() != a.log.LastSeq() {
-		t.Fatalf("c holds %+v, leader's last seq %d", c.log.Entries, a.log.LastSeq())
+	if len(c.Log.Entries) == 0 || c.Log.Entries[0].Seq != floor+1 || c.Log.LastSeq() != a.Log.LastSeq() {
+		t.Fatalf("c holds %+v, leader's last seq %d", c.Log.Entries, a.Log.LastSeq())
 	}
-	if got := c.log.Origins()[b.info.ID]; got != 5 {
+	if got := c.Log.Origins()[b.Info.ID]; got != 5 {
 		t.Fatalf("c knows %d of b's messages, want 5", got)
 	}
 	// c leads after a and b's messages go on without a gap.
-	s.kill(a)
+	s.Kill(a)
 	for range 30 {
-		s.tick()
+		s.Tick()
 	}
-	b.m.Submit(protocol.KindChat, "", "after the floor")
-	s.collect(b)
-	s.settle()
-	for _, n := range []*simNode{b, c} {
-		if countText(n.log, "after the floor") != 1 {
-			t.Fatalf("%s's log %q", n.name, texts(n.log))
+	b.M.Submit(protocol.KindChat, "", "after the floor")
+	s.Collect(b)
+	s.Settle()
+	for _, n := range []*ringtest.Node{b, c} {
+		if countText(n.Log, "after the floor") != 1 {
+			t.Fatalf("%s's log %q", n.Name, ringtest.Texts(n.Log))
 		}
 	}
 }
