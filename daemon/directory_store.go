@@ -17,7 +17,7 @@ func (n *Node) loadDirectory() {
 			return
 		}
 		for _, m := range ms {
-			n.dir.apply(m)
+			n.dir.apply(messageOfRecord(m))
 		}
 		after = ms[len(ms)-1].Seq
 	}
