@@ -91,18 +91,24 @@ func TestRecordRoundTrip(t *testing.T) {
 	presenceOnly := system
 	presenceOnly.Members = nil
 	for _, r := range []Record{system, chat, direct, noCounter, slash, presenceOnly, {}} {
-		b, err := encode(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := decode(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(got, r) {
+		if got := stored(t, r); !reflect.DeepEqual(got, r) {
 			t.Errorf("decode(encode(r)) =\n%+v\nwant\n%+v", got, r)
 		}
 	}
+}
+
+// stored is r encoded and decoded again.
+func stored(t testing.TB, r Record) Record {
+	t.Helper()
+	b, err := encode(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return back
 }
 
 // The counter of a record without one is what follows the id's last '/'

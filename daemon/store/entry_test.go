@@ -23,15 +23,7 @@ func TestEntryRoundTrip(t *testing.T) {
 		if got := r.Entry(); !reflect.DeepEqual(got, e) {
 			t.Errorf("RecordOf(e).Entry() =\n%+v\nwant\n%+v", got, e)
 		}
-		stored, err := encode(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		back, err := decode(stored)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := back.Entry(); !reflect.DeepEqual(got, e) {
+		if got := stored(t, r).Entry(); !reflect.DeepEqual(got, e) {
 			t.Errorf("the stored record's entry =\n%+v\nwant\n%+v", got, e)
 		}
 	}
