@@ -1,54 +1,54 @@
 package node
 
 import (
-	"strconv"
-	"strings"
-	"time"
-
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/daemon/store"
 	"github.com/ringchat/ring/protocol"
 )
 
-// directMark sets the counters of direct messages apart from the ring's in
-// message ids: ORIGIN/dN.
-const directMark = "d"
+// The node stores each entry as a store.Record (store.RecordOf, and
+// Record.Entry back); this is the one place where a record becomes the
+// local API's chat message, for the watchers and the history it shows.
 
 // messageOf turns a protocol entry into a chat message.
-func messageOf(e protocol.Entry) chat.Message {
-	counter := strconv.FormatUint(e.OriginCounter, 10)
-	if e.Kind == protocol.KindDirect {
-		counter = directMark + counter
+func messageOf(e protocol.Entry) chat.Message { return messageOfRecord(store.RecordOf(e)) }
+
+// messageOfRecord turns a stored record into a chat message.
+func messageOfRecord(r store.Record) chat.Message {
+	m := chat.Message{
+		Seq:     r.Seq,
+		Epoch:   r.Epoch,
+		Lamport: r.Lamport,
+		ID:      r.ID(),
+		Kind:    r.Kind,
+		From:    chat.NodeRef{ID: r.OriginID, Name: r.FromName, Addr: r.FromAddr},
+		To:      r.To,
+		Text:    r.Text,
+		Time:    r.Time,
 	}
-	return withPresence(chat.Message{
-		Seq:     e.Seq,
-		Epoch:   e.Epoch,
-		Lamport: e.Lamport,
-		ID:      e.OriginID + "/" + counter,
-		Kind:    e.Kind,
-		From:    chat.NodeRef{ID: e.OriginID, Name: e.FromName, Addr: e.FromAddr},
-		To:      e.To,
-		Text:    e.Text,
-		Time:    time.Unix(0, e.TimeUnixNano).UTC(),
-	}, e)
+	if r.Presence != "" {
+		about := refOf(r.About)
+		m.About, m.Presence = &about, r.Presence
+	}
+	if len(r.Members) > 0 {
+		m.Members = make([]chat.NodeRef, len(r.Members))
+		for i, n := range r.Members {
+			m.Members[i] = refOf(n)
+		}
+	}
+	return m
 }
 
-// entryOf is the inverse of messageOf.
-func entryOf(m chat.Message) protocol.Entry {
-	counter := uint64(0)
-	if i := strings.LastIndexByte(m.ID, '/'); i >= 0 {
-		counter, _ = strconv.ParseUint(strings.TrimPrefix(m.ID[i+1:], directMark), 10, 64)
+// messagesOf turns stored records into chat messages.
+func messagesOf(rs []store.Record) []chat.Message {
+	if rs == nil {
+		return nil
 	}
-	return entryWithPresence(protocol.Entry{
-		Seq:           m.Seq,
-		Epoch:         m.Epoch,
-		Lamport:       m.Lamport,
-		OriginID:      m.From.ID,
-		OriginCounter: counter,
-		Kind:          m.Kind,
-		FromName:      m.From.Name,
-		FromAddr:      m.From.Addr,
-		To:            m.To,
-		Text:          m.Text,
-		TimeUnixNano:  m.Time.UnixNano(),
-	}, m)
+	out := make([]chat.Message, len(rs))
+	for i, r := range rs {
+		out[i] = messageOfRecord(r)
+	}
+	return out
 }
+
+func refOf(n store.Node) chat.NodeRef { return chat.NodeRef{ID: n.ID, Name: n.Name, Addr: n.Addr} }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/daemon/store"
 	"github.com/ringchat/ring/daemon/transport"
 	"github.com/ringchat/ring/protocol"
 )
@@ -190,7 +191,7 @@ func (n *Node) directAcked(from string, ack protocol.DirectAck) {
 // watchers. A store that fails stops the node, as for the ring's messages.
 func (n *Node) storeDirect(e protocol.Entry) bool {
 	m := messageOf(e)
-	if err := n.st.Append(m); err != nil {
+	if err := n.st.Append(store.RecordOf(e)); err != nil {
 		n.storeErr = err
 		n.log.Error("history store failed", "err", err)
 		return false

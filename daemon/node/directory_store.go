@@ -17,7 +17,7 @@ func (n *Node) loadDirectory() {
 			return
 		}
 		for _, m := range ms {
-			n.dir.Apply(m)
+			n.dir.Apply(messageOfRecord(m))
 		}
 		after = ms[len(ms)-1].Seq
 	}

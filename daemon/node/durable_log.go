@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 
-	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/daemon/ring"
 	"github.com/ringchat/ring/daemon/store"
 	"github.com/ringchat/ring/protocol"
@@ -63,7 +62,7 @@ func (l *durableLog) ViewAt(seq uint64) (protocol.Entry, bool) {
 	if err != nil || !ok {
 		return protocol.Entry{}, false
 	}
-	return protocol.Entry{Seq: at, Kind: protocol.KindSystem, Members: nodesOf(ms)}, true
+	return protocol.Entry{Seq: at, Kind: protocol.KindSystem, Members: store.Infos(ms)}, true
 }
 
 func (l *durableLog) Append(e protocol.Entry) error {
@@ -86,10 +85,10 @@ func (l *durableLog) submit() {
 	}
 	l.commits++
 	batch := l.tail[len(l.tail)-l.queued:]
-	msgs := make([]chat.Message, len(batch))
+	msgs := make([]store.Record, len(batch))
 	for i := range batch {
 		batch[i].commit = l.commits
-		msgs[i] = messageOf(batch[i].e)
+		msgs[i] = store.RecordOf(batch[i].e)
 	}
 	l.queued = 0
 	l.inflight = append(l.inflight, commit{id: l.commits, done: l.st.AppendAsync(msgs...)})
@@ -139,7 +138,7 @@ func (l *durableLog) After(seq uint64, max int) []protocol.Entry {
 			if m.Seq >= memFrom {
 				break
 			}
-			out = append(out, entryOf(m))
+			out = append(out, m.Entry())
 		}
 	}
 	for _, t := range l.tail {
@@ -182,7 +181,7 @@ func (l *durableLog) TruncateAfter(seq uint64) ([]protocol.Entry, error) {
 	l.lastSeq, l.lastEpoch, l.origins = l.st.LastSeq(), l.st.LastEpoch(), l.st.Origins()
 	out := make([]protocol.Entry, len(cut))
 	for i, m := range cut {
-		out[i] = entryOf(m)
+		out[i] = m.Entry()
 	}
 	return out, nil
 }
@@ -191,11 +190,7 @@ func (l *durableLog) Floor() (seq, epoch uint64) { return l.st.Floor() }
 
 func (l *durableLog) StartAfter(seq, epoch uint64, origins map[string]uint64, members []protocol.NodeInfo) error {
 	l.settle()
-	refs := make([]chat.NodeRef, len(members))
-	for i, n := range members {
-		refs[i] = chat.NodeRef{ID: n.ID, Name: n.Name, Addr: n.Addr}
-	}
-	if err := l.st.StartAfter(seq, epoch, origins, refs); err != nil {
+	if err := l.st.StartAfter(seq, epoch, origins, store.NodesOf(members)); err != nil {
 		return err
 	}
 	l.tail = nil

@@ -61,10 +61,10 @@ func (n *Node) restore() error {
 	outbox := make([]ring.Pending, 0, len(items))
 	n.persisted.outbox = map[uint64]outboxSlot{}
 	for _, it := range items {
-		e := entryOf(it.Msg)
+		e := it.Msg.Entry()
 		e.Seq, e.Epoch = 0, 0
 		if e.OriginID != n.self.ID || e.OriginCounter == 0 {
-			return fmt.Errorf("history store: outbox item %d is not a message of this node (%q)", it.ID, it.Msg.ID)
+			return fmt.Errorf("history store: outbox item %d is not a message of this node (%q)", it.ID, it.Msg.ID())
 		}
 		outbox = append(outbox, ring.Pending{ID: it.ID, Ring: it.Ring, Entry: e})
 		n.persisted.outbox[it.ID] = outboxSlot{key: outboxKey{e.OriginCounter, it.Ring}}
@@ -123,7 +123,7 @@ func (n *Node) persistVote(events []ring.Event) bool {
 func stateOf(s ring.Saved) store.State {
 	st := store.State{Epoch: s.Epoch, RingID: s.RingID, Leader: s.Leader, Left: s.Left, Counter: s.Counter, Term: s.Term, Vote: s.Vote}
 	for _, m := range s.Members {
-		st.Members = append(st.Members, chat.NodeRef{ID: m.ID, Name: m.Name, Addr: m.Addr})
+		st.Members = append(st.Members, store.Node{ID: m.ID, Name: m.Name, Addr: m.Addr})
 	}
 	return st
 }
@@ -158,7 +158,7 @@ func (n *Node) syncOutbox() {
 		old, ok := p.outbox[x.ID]
 		p.outbox[x.ID] = outboxSlot{key: k, mark: p.mark}
 		if !ok || old.key != k {
-			puts = append(puts, store.OutboxItem{ID: x.ID, Ring: x.Ring, Msg: messageOf(x.Entry)})
+			puts = append(puts, store.OutboxItem{ID: x.ID, Ring: x.Ring, Msg: store.RecordOf(x.Entry)})
 		}
 	})
 	var dels []uint64

@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -111,12 +110,12 @@ func TestNodeWhoseLeaveCommittedStaysDetached(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	alice := chat.NodeRef{ID: self.ID, Name: self.Name, Addr: self.Addr}
-	bob := chat.NodeRef{ID: "00000000000000b0", Name: "bob", Addr: "127.0.0.1:1"}
+	alice := store.Node{ID: self.ID, Name: self.Name, Addr: self.Addr}
+	bob := store.Node{ID: "00000000000000b0", Name: "bob", Addr: "127.0.0.1:1"}
 	last := st.LastSeq()
-	system := func(k uint64, text, presence string, about chat.NodeRef, members ...chat.NodeRef) chat.Message {
-		return chat.Message{Seq: last + k, Epoch: saved.Epoch, Lamport: 100 + k, ID: fmt.Sprintf("%s/%d", self.ID, saved.Counter+k),
-			Kind: chat.KindSystem, From: alice, Text: text, Time: time.Now(), About: &about, Presence: presence, Members: members}
+	system := func(k uint64, text, presence string, about store.Node, members ...store.Node) store.Record {
+		return store.Record{Seq: last + k, Epoch: saved.Epoch, Lamport: 100 + k, OriginID: self.ID, OriginCounter: saved.Counter + k,
+			Kind: chat.KindSystem, FromName: alice.Name, FromAddr: alice.Addr, Text: text, Time: time.Now(), About: about, Presence: presence, Members: members}
 	}
 	if err := st.Append(
 		system(1, "bob joined", "joined", bob, alice, bob),
@@ -124,7 +123,7 @@ func TestNodeWhoseLeaveCommittedStaysDetached(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	saved.Members, saved.Counter = []chat.NodeRef{alice, bob}, saved.Counter+2
+	saved.Members, saved.Counter = []store.Node{alice, bob}, saved.Counter+2
 	if err := st.SaveState(saved); err != nil {
 		t.Fatal(err)
 	}

@@ -12,13 +12,13 @@ func (n *Node) History(q watch.Query) []chat.Message {
 	shown := n.status.CommitSeq
 	n.mu.Unlock()
 	if q.HasSince {
-		return committedOnly(n.st.Since(q.Since), shown)
+		return committedOnly(messagesOf(n.st.Since(q.Since)), shown)
 	}
 	k := q.N // negative: all of them
 	if last := n.st.LastSeq(); k >= 0 && last > shown {
 		k += int(last - shown) // the uncommitted ones are dropped below
 	}
-	msgs := committedOnly(n.st.Last(k), shown)
+	msgs := committedOnly(messagesOf(n.st.Last(k)), shown)
 	if q.N >= 0 && len(msgs) > q.N {
 		msgs = msgs[len(msgs)-q.N:]
 	}

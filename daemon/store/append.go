@@ -1,17 +1,13 @@
 package store
 
-import (
-	"fmt"
-
-	"github.com/ringchat/ring/daemon/chat"
-)
+import "fmt"
 
 // Append stores msgs in order and returns once they are durable. Sequenced
 // messages must continue LastSeq()+1 without gaps and never go back in
 // epoch; unsequenced ones (Seq 0, direct messages) are kept in arrival
 // order between them. Either all of msgs are stored or, with an error, none.
 // The origins table records each sequenced message's origin counter.
-func (s *Store) Append(msgs ...chat.Message) error {
+func (s *Store) Append(msgs ...Record) error {
 	return <-s.AppendAsync(msgs...)
 }
 
@@ -20,12 +16,12 @@ func (s *Store) Append(msgs ...chat.Message) error {
 // result once the messages are durable. A single goroutine that hands the
 // sequence out can so keep many Appends in flight and have them share
 // fsyncs; LastSeq reports only what is durable.
-func (s *Store) AppendAsync(msgs ...chat.Message) <-chan error {
+func (s *Store) AppendAsync(msgs ...Record) <-chan error {
 	vals := make([][]byte, len(msgs))
 	for i, m := range msgs {
 		v, err := encode(m)
 		if err != nil {
-			return failed(fmt.Errorf("store: encode message %q: %w", m.ID, err))
+			return failed(fmt.Errorf("store: encode message %q: %w", m.ID(), err))
 		}
 		vals[i] = v
 	}
@@ -35,7 +31,7 @@ func (s *Store) AppendAsync(msgs ...chat.Message) <-chan error {
 	)
 }
 
-func checkContiguous(t tip, msgs []chat.Message) error {
+func checkContiguous(t tip, msgs []Record) error {
 	last, epoch := t.lastSeq, t.lastEpoch
 	for _, m := range msgs {
 		if m.Seq == 0 {
@@ -52,7 +48,7 @@ func checkContiguous(t tip, msgs []chat.Message) error {
 	return nil
 }
 
-func (w *txn) append(msgs []chat.Message, vals [][]byte) error {
+func (w *txn) append(msgs []Record, vals [][]byte) error {
 	for i, m := range msgs {
 		if m.Seq == 0 {
 			if err := w.msgs.Put(msgKey(w.t.lastSeq, w.t.nextSub), vals[i]); err != nil {

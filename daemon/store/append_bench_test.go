@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-
-	"github.com/ringchat/ring/daemon/chat"
 )
 
 // BenchmarkAppendBatch appends batches of a fixed size, waiting for each
@@ -17,7 +15,7 @@ func BenchmarkAppendBatch(b *testing.B) {
 	for _, size := range []int{1, 16, 128} {
 		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
 			s := openAt(b, tempPath(b), Options{RetainCount: 100_000})
-			batch := make([]chat.Message, size)
+			batch := make([]Record, size)
 			var seq uint64
 			b.ReportAllocs()
 			for b.Loop() {

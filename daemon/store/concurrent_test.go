@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-
-	"github.com/ringchat/ring/daemon/chat"
 )
 
 // One sequencer keeps many Appends in flight while 16 goroutines append
@@ -94,7 +92,7 @@ func TestGroupCommit(t *testing.T) {
 	for _, m := range all {
 		if m.Seq == 0 {
 			var w, i int
-			fmt.Sscanf(m.ID, "w%d/%d", &w, &i)
+			fmt.Sscanf(m.Text, "w%d/%d", &w, &i)
 			if k := fmt.Sprint(w); i != next[k] {
 				t.Fatalf("writer %d: message %d stored where %d was due", w, i, next[k])
 			}
@@ -111,7 +109,7 @@ func TestGroupCommit(t *testing.T) {
 }
 
 // contiguous checks that ms are sequenced from first on without gaps.
-func contiguous(ms []chat.Message, first uint64) error {
+func contiguous(ms []Record, first uint64) error {
 	for i, m := range ms {
 		if m.Seq != first+uint64(i) {
 			return fmt.Errorf("message %d has seq %d, want %d", i, m.Seq, first+uint64(i))
@@ -121,7 +119,7 @@ func contiguous(ms []chat.Message, first uint64) error {
 }
 
 // inOrder checks that the sequenced messages among ms ascend by one.
-func inOrder(ms []chat.Message) error {
+func inOrder(ms []Record) error {
 	var last uint64
 	for _, m := range ms {
 		if m.Seq == 0 {

@@ -1,10 +1,10 @@
 // Package store keeps a node's durable state in one bbolt file in its
 // data_dir: the node id, the last known ring state (epoch, membership,
-// leader), every delivered chat message in sequence order, a table of the
-// first sequence number of each epoch, a table of the highest origin
-// counter sequenced for each origin node, and an outbox of this node's
-// messages that no leader has sequenced yet, each under a local id with the
-// ring it belongs to.
+// leader), every delivered entry of the ring's log and every direct message
+// (each a Record) in sequence order, a table of the first sequence number of
+// each epoch, a table of the highest origin counter sequenced for each
+// origin node, and an outbox of this node's messages that no leader has
+// sequenced yet, each under a local id with the ring it belongs to.
 //
 // Durability: every write (Append, TruncateAfter, Reset, Prune, StartAfter,
 // SetNodeID, SaveState, OutboxPut, OutboxDelete, OutboxReplace) returns
@@ -29,9 +29,9 @@
 // TruncateAfter or Reset. StartAfter sets the floor of an empty history, for
 // a node that joins a ring whose leader no longer holds its start.
 //
-// Origins table: for every origin node id, the highest counter (the part of
-// a message ID after its last '/') of a sequenced message ever appended,
-// written once per origin per transaction. Retention does not touch it, so
+// Origins table: for every origin node id, the highest origin counter
+// (Record.OriginCounter) of a sequenced message ever appended, written once
+// per origin per transaction. Retention does not touch it, so
 // a node rebuilds its duplicate filter from it after a restart even when
 // the messages are gone; TruncateAfter lowers it to what is left, Reset
 // clears it.

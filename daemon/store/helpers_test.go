@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/protocol"
 )
 
 var base = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -30,20 +30,22 @@ func tempPath(t testing.TB) string {
 	return filepath.Join(t.TempDir(), "data", "ring.db")
 }
 
-// seqMsg is sequenced message seq of epoch, sent seq minutes after base.
-func seqMsg(seq, epoch uint64) chat.Message {
-	return chat.Message{
-		Seq: seq, Epoch: epoch, Lamport: seq * 2, ID: fmt.Sprintf("n1/%d", seq), Kind: chat.KindChat,
-		From: chat.NodeRef{ID: "n1", Name: "ann", Addr: "127.0.0.1:7000"},
+// seqMsg is sequenced message seq of epoch, sent seq minutes after base,
+// with origin counter seq.
+func seqMsg(seq, epoch uint64) Record {
+	return Record{
+		Seq: seq, Epoch: epoch, Lamport: seq * 2, OriginID: "n1", OriginCounter: seq, Kind: protocol.KindChat,
+		FromName: "ann", FromAddr: "127.0.0.1:7000",
 		Text: fmt.Sprintf("message %d", seq), Time: base.Add(time.Duration(seq) * time.Minute),
 	}
 }
 
-func directMsg(id string, at time.Time) chat.Message {
-	return chat.Message{ID: id, Kind: chat.KindDirect, From: chat.NodeRef{ID: "n2", Name: "bob"}, To: "n1", Text: "psst " + id, Time: at}
+// directMsg is a direct message from n2 to n1, told apart by its text, label.
+func directMsg(label string, at time.Time) Record {
+	return Record{OriginID: "n2", OriginCounter: 1, Kind: protocol.KindDirect, FromName: "bob", To: "n1", Text: label, Time: at}
 }
 
-func mustAppend(t testing.TB, s *Store, msgs ...chat.Message) {
+func mustAppend(t testing.TB, s *Store, msgs ...Record) {
 	t.Helper()
 	if err := s.Append(msgs...); err != nil {
 		t.Fatalf("Append: %v", err)
@@ -58,20 +60,21 @@ func appendRange(t testing.TB, s *Store, from, to, epoch uint64) {
 	}
 }
 
-// labels names messages compactly: "3" for seq 3, the id for a direct one.
-func labels(ms []chat.Message) []string {
+// labels names messages compactly: "3" for seq 3, the text (label) of a
+// direct one.
+func labels(ms []Record) []string {
 	out := make([]string, len(ms))
 	for i, m := range ms {
 		if m.Seq != 0 {
 			out[i] = fmt.Sprint(m.Seq)
 		} else {
-			out[i] = m.ID
+			out[i] = m.Text
 		}
 	}
 	return out
 }
 
-func wantLabels(t testing.TB, what string, ms []chat.Message, want ...string) {
+func wantLabels(t testing.TB, what string, ms []Record, want ...string) {
 	t.Helper()
 	if got := labels(ms); !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
 		t.Errorf("%s = %v, want %v", what, got, want)
@@ -87,10 +90,10 @@ func wantTip(t testing.TB, s *Store, w tipWant) {
 	}
 }
 
-// fromMsg is sequenced message seq of epoch with this id, from origin.
-func fromMsg(seq, epoch uint64, origin, id string) chat.Message {
+// fromMsg is sequenced message seq of epoch with this origin and counter.
+func fromMsg(seq, epoch uint64, origin string, counter uint64) Record {
 	m := seqMsg(seq, epoch)
-	m.ID, m.From.ID = id, origin
+	m.OriginID, m.OriginCounter = origin, counter
 	return m
 }
 

@@ -5,14 +5,12 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/ringchat/ring/daemon/chat"
 )
 
 func TestAppendSurvivesReopen(t *testing.T) {
 	path := tempPath(t)
 	s := openAt(t, path, Options{})
-	want := []chat.Message{directMsg("d0", base), seqMsg(1, 1), seqMsg(2, 1), directMsg("dA", base), seqMsg(3, 2), directMsg("dB", base)}
+	want := []Record{directMsg("d0", base), seqMsg(1, 1), seqMsg(2, 1), directMsg("dA", base), seqMsg(3, 2), directMsg("dB", base)}
 	mustAppend(t, s, want[:3]...)
 	mustAppend(t, s, want[3:]...)
 	if err := s.Close(); err != nil {
@@ -33,13 +31,13 @@ func TestAppendContiguity(t *testing.T) {
 	s := openAt(t, tempPath(t), Options{})
 	mustAppend(t, s, seqMsg(1, 3))
 	for _, c := range []struct {
-		msgs []chat.Message
+		msgs []Record
 		want string
 	}{
-		{[]chat.Message{seqMsg(3, 3)}, "seq 3 does not follow last seq 1"},
-		{[]chat.Message{seqMsg(1, 3)}, "seq 1 does not follow last seq 1"},
-		{[]chat.Message{seqMsg(2, 3), seqMsg(4, 3)}, "seq 4 does not follow last seq 2"},
-		{[]chat.Message{seqMsg(2, 2)}, "seq 2 has epoch 2, below epoch 3 of seq 1"},
+		{[]Record{seqMsg(3, 3)}, "seq 3 does not follow last seq 1"},
+		{[]Record{seqMsg(1, 3)}, "seq 1 does not follow last seq 1"},
+		{[]Record{seqMsg(2, 3), seqMsg(4, 3)}, "seq 4 does not follow last seq 2"},
+		{[]Record{seqMsg(2, 2)}, "seq 2 has epoch 2, below epoch 3 of seq 1"},
 	} {
 		err := s.Append(c.msgs...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -5,18 +5,16 @@ import (
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/ringchat/ring/daemon/chat"
 )
 
 // State is what a node knows of its ring when it stops, to rejoin on start.
 type State struct {
-	Epoch   uint64         `json:"epoch"`
-	RingID  string         `json:"ring_id"`
-	Members []chat.NodeRef `json:"members"`
-	Leader  string         `json:"leader"`
-	Left    bool           `json:"left"`    // left on purpose: stay detached on start
-	Counter uint64         `json:"counter"` // this node's last origin counter
+	Epoch   uint64 `json:"epoch"`
+	RingID  string `json:"ring_id"`
+	Members []Node `json:"members"`
+	Leader  string `json:"leader"`
+	Left    bool   `json:"left"`    // left on purpose: stay detached on start
+	Counter uint64 `json:"counter"` // this node's last origin counter
 	// Term and Vote: the highest epoch the node voted in or followed, and
 	// whom it voted for there (ring.Saved).
 	Term uint64 `json:"term,omitempty"`

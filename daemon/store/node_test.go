@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
-
-	"github.com/ringchat/ring/daemon/chat"
 )
 
 func TestNodeState(t *testing.T) {
@@ -20,7 +18,7 @@ func TestNodeState(t *testing.T) {
 	}
 	want := State{
 		Epoch: 7, RingID: "ring-1", Leader: "n2", Left: true, Counter: 42,
-		Members: []chat.NodeRef{{ID: "n1", Name: "ann", Addr: "127.0.0.1:7000"}, {ID: "n2", Name: "bob", Addr: "127.0.0.2:7000"}},
+		Members: []Node{{ID: "n1", Name: "ann", Addr: "127.0.0.1:7000"}, {ID: "n2", Name: "bob", Addr: "127.0.0.2:7000"}},
 	}
 	if err := s.SetNodeID("n1"); err != nil {
 		t.Fatal(err)

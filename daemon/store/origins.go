@@ -1,13 +1,6 @@
 package store
 
-import (
-	"strconv"
-	"strings"
-
-	bolt "go.etcd.io/bbolt"
-
-	"github.com/ringchat/ring/daemon/chat"
-)
+import bolt "go.etcd.io/bbolt"
 
 // The origins table keeps, for every origin node, the highest origin
 // counter of a sequenced message ever appended. Retention leaves it alone:
@@ -28,23 +21,14 @@ func (s *Store) Origins() map[string]uint64 {
 	return out
 }
 
-// originOf names the origin and counter of a sequenced message, from
-// From.ID and the part of ID after its last '/'. ok is false for a direct
-// message and for one whose ID does not parse, or whose origin is no
+// originOf names the origin and counter of a sequenced record. ok is false
+// for a direct message, for counter 0 (none), and for an origin that is no
 // valid key (a bad entry would fail the whole transaction).
-func originOf(m chat.Message) (origin string, counter uint64, ok bool) {
-	if m.Seq == 0 || m.From.ID == "" || len(m.From.ID) > bolt.MaxKeySize {
+func originOf(m Record) (origin string, counter uint64, ok bool) {
+	if m.Seq == 0 || m.OriginCounter == 0 || m.OriginID == "" || len(m.OriginID) > bolt.MaxKeySize {
 		return "", 0, false
 	}
-	i := strings.LastIndexByte(m.ID, '/')
-	if i < 0 {
-		return "", 0, false
-	}
-	counter, err := strconv.ParseUint(m.ID[i+1:], 10, 64)
-	if err != nil || counter == 0 {
-		return "", 0, false
-	}
-	return m.From.ID, counter, true
+	return m.OriginID, m.OriginCounter, true
 }
 
 // origin returns the table entry as this transaction has it so far.
@@ -64,7 +48,7 @@ func (w *txn) setOrigin(id string, counter uint64) {
 }
 
 // noteOrigins raises the entries for appended messages.
-func (w *txn) noteOrigins(msgs []chat.Message) {
+func (w *txn) noteOrigins(msgs []Record) {
 	for _, m := range msgs {
 		if id, c, ok := originOf(m); ok && c > w.origin(id) {
 			w.setOrigin(id, c)
@@ -76,7 +60,7 @@ func (w *txn) noteOrigins(msgs []chat.Message) {
 // removed from the end of the log) to just below their smallest cut
 // counter: an origin's counters are contiguous along a log, so that is the
 // highest one left.
-func (w *txn) cutOrigins(cut []chat.Message) {
+func (w *txn) cutOrigins(cut []Record) {
 	lowest := map[string]uint64{}
 	for _, m := range cut {
 		if id, c, ok := originOf(m); ok {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/ringchat/ring/daemon/chat"
 )
 
 // OutboxItem is a message of this node that no leader has sequenced yet,
@@ -14,17 +12,17 @@ import (
 type OutboxItem struct {
 	ID   uint64 // local id, the key: Outbox returns items in its order
 	Ring string // the ring the message belongs to
-	Msg  chat.Message
+	Msg  Record
 }
 
 // outboxRecord is an item as stored under its id.
 type outboxRecord struct {
-	Ring string       `json:"ring"`
-	Msg  chat.Message `json:"msg"`
+	Ring string     `json:"ring"`
+	Msg  diskRecord `json:"msg"`
 }
 
 func encodeOutbox(item OutboxItem) ([]byte, error) {
-	v, err := json.Marshal(outboxRecord{Ring: item.Ring, Msg: item.Msg})
+	v, err := json.Marshal(outboxRecord{Ring: item.Ring, Msg: diskOf(item.Msg)})
 	if err != nil {
 		return nil, fmt.Errorf("store: outbox %d: %w", item.ID, err)
 	}
@@ -128,7 +126,7 @@ func (s *Store) Outbox() ([]OutboxItem, error) {
 			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("store: outbox %d: %w", getU64(k), err)
 			}
-			out = append(out, OutboxItem{ID: getU64(k), Ring: r.Ring, Msg: r.Msg})
+			out = append(out, OutboxItem{ID: getU64(k), Ring: r.Ring, Msg: r.Msg.record()})
 		}
 		return nil
 	})

@@ -10,7 +10,7 @@ import (
 // item is outbox item id of ring, its message told apart by text.
 func item(id uint64, ring, text string) OutboxItem {
 	m := seqMsg(0, 0)
-	m.ID, m.Text = fmt.Sprintf("n1/%d", id), text
+	m.OriginCounter, m.Text = id, text
 	return OutboxItem{ID: id, Ring: ring, Msg: m}
 }
 

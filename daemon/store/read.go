@@ -4,8 +4,6 @@ import (
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/ringchat/ring/daemon/chat"
 )
 
 // LastSeq returns the highest durable sequence number, 0 if none. It stays
@@ -19,8 +17,8 @@ func (s *Store) LastEpoch() uint64 { return s.tip.Load().lastEpoch }
 func (s *Store) FirstSeq() uint64 { return s.tip.Load().firstSeq }
 
 // Last returns the most recent n messages, oldest first; n < 0 means all.
-func (s *Store) Last(n int) []chat.Message {
-	var out []chat.Message
+func (s *Store) Last(n int) []Record {
+	var out []Record
 	s.view(func(tx *bolt.Tx) {
 		c := tx.Bucket(bucketMsgs).Cursor()
 		for k, v := c.Last(); k != nil && (n < 0 || len(out) < n); k, v = c.Prev() {
@@ -34,8 +32,8 @@ func (s *Store) Last(n int) []chat.Message {
 // Since returns the messages stored after the last sequenced message at or
 // below seq, oldest first: the sequenced ones above seq and the direct ones
 // that arrived after it. With no such message retained it returns all.
-func (s *Store) Since(seq uint64) []chat.Message {
-	var out []chat.Message
+func (s *Store) Since(seq uint64) []Record {
+	var out []Record
 	s.view(func(tx *bolt.Tx) {
 		c := tx.Bucket(bucketMsgs).Cursor()
 		last, _ := c.Last()
@@ -54,8 +52,8 @@ func (s *Store) Since(seq uint64) []chat.Message {
 
 // After returns up to max sequenced messages above seq, in order; max <= 0
 // means no limit.
-func (s *Store) After(seq uint64, max int) []chat.Message {
-	var out []chat.Message
+func (s *Store) After(seq uint64, max int) []Record {
+	var out []Record
 	s.view(func(tx *bolt.Tx) {
 		c := tx.Bucket(bucketMsgs).Cursor()
 		for k, v := c.Seek(msgKey(seq+1, 0)); k != nil && (max <= 0 || len(out) < max); k, v = c.Next() {
@@ -76,7 +74,7 @@ func (s *Store) view(fn func(tx *bolt.Tx)) {
 
 // decodeInto appends the message stored under k. A record that does not
 // decode is logged and skipped: one bad record must not hide the history.
-func (s *Store) decodeInto(out []chat.Message, k, v []byte) []chat.Message {
+func (s *Store) decodeInto(out []Record, k, v []byte) []Record {
 	m, err := decode(v)
 	if err != nil {
 		pos, sub := splitKey(k)

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/internal/testutil"
+	"github.com/ringchat/ring/protocol"
 )
 
 func TestRetentionByCount(t *testing.T) {
@@ -136,11 +136,11 @@ func TestRetentionKeepsUncommitted(t *testing.T) {
 // and retention.
 func TestViewAt(t *testing.T) {
 	s := openAt(t, tempPath(t), Options{RetainCount: 1, KeepUncommitted: true})
-	a, b := chat.NodeRef{ID: "a", Addr: "127.0.0.1:1"}, chat.NodeRef{ID: "b", Addr: "127.0.0.1:2"}
-	msgs := []chat.Message{
-		{Seq: 1, Epoch: 1, ID: "a/1", Kind: chat.KindSystem, Members: []chat.NodeRef{a}},
-		{Seq: 2, Epoch: 1, ID: "a/2", Kind: chat.KindChat},
-		{Seq: 3, Epoch: 1, ID: "a/3", Kind: chat.KindSystem, Members: []chat.NodeRef{a, b}},
+	a, b := Node{ID: "a", Addr: "127.0.0.1:1"}, Node{ID: "b", Addr: "127.0.0.1:2"}
+	msgs := []Record{
+		{Seq: 1, Epoch: 1, OriginID: "a", OriginCounter: 1, Kind: protocol.KindSystem, Members: []Node{a}},
+		{Seq: 2, Epoch: 1, OriginID: "a", OriginCounter: 2, Kind: protocol.KindChat},
+		{Seq: 3, Epoch: 1, OriginID: "a", OriginCounter: 3, Kind: protocol.KindSystem, Members: []Node{a, b}},
 	}
 	if err := s.Append(msgs...); err != nil {
 		t.Fatal(err)

@@ -4,8 +4,6 @@ import (
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/ringchat/ring/daemon/chat"
 )
 
 // StartAfter makes an empty history begin after seq, in epoch: for a node
@@ -18,7 +16,7 @@ import (
 // members (may be nil) is the membership in force at seq.
 // It is an error once the history holds a sequenced message or LastSeq is
 // above 0.
-func (s *Store) StartAfter(seq, epoch uint64, origins map[string]uint64, members []chat.NodeRef) error {
+func (s *Store) StartAfter(seq, epoch uint64, origins map[string]uint64, members []Node) error {
 	return s.do(
 		func(w *txn) error {
 			if w.t.lastSeq != 0 || w.t.firstSeq != 0 {

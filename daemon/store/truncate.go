@@ -3,8 +3,6 @@ package store
 import (
 	"bytes"
 	"fmt"
-
-	"github.com/ringchat/ring/daemon/chat"
 )
 
 // TruncateAfter removes the sequenced messages above seq, for a history
@@ -17,8 +15,8 @@ import (
 // table at 0). Cutting below the floor, into history that retention removed
 // or that came before StartAfter, is an error: the epoch there is unknown,
 // so Reset instead.
-func (s *Store) TruncateAfter(seq uint64) ([]chat.Message, error) {
-	var cut []chat.Message
+func (s *Store) TruncateAfter(seq uint64) ([]Record, error) {
+	var cut []Record
 	err := s.do(
 		func(w *txn) error {
 			if seq < w.t.floorSeq {
@@ -41,7 +39,7 @@ func (s *Store) TruncateAfter(seq uint64) ([]chat.Message, error) {
 	return cut, nil
 }
 
-func (w *txn) truncateAfter(seq uint64) ([]chat.Message, error) {
+func (w *txn) truncateAfter(seq uint64) ([]Record, error) {
 	type record struct{ k, v []byte }
 	var after []record
 	sub := uint64(1) // arrival counter of direct messages at seq
@@ -61,7 +59,7 @@ func (w *txn) truncateAfter(seq uint64) ([]chat.Message, error) {
 		after = append(after, record{bytes.Clone(k), bytes.Clone(v)})
 	}
 
-	var cut []chat.Message
+	var cut []Record
 	for _, r := range after {
 		if err := w.msgs.Delete(r.k); err != nil {
 			return nil, err

@@ -6,16 +6,14 @@ import (
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/ringchat/ring/daemon/chat"
 )
 
-// The views bucket indexes the membership messages (chat.Message.Members)
+// The views bucket indexes the membership messages (Record.Members)
 // by sequence number, so that a node finds the membership in force at any
 // point of its history, even where retention removed the messages: the
 // last one at or below the floor is kept.
 
-func (w *txn) putView(seq uint64, members []chat.NodeRef) error {
+func (w *txn) putView(seq uint64, members []Node) error {
 	v, err := json.Marshal(members)
 	if err != nil {
 		return err
@@ -26,7 +24,7 @@ func (w *txn) putView(seq uint64, members []chat.NodeRef) error {
 // ViewAt returns the membership in force at seq: that of the last
 // membership message at or below it, and its sequence number; false if
 // there is none.
-func (s *Store) ViewAt(seq uint64) (members []chat.NodeRef, at uint64, ok bool, err error) {
+func (s *Store) ViewAt(seq uint64) (members []Node, at uint64, ok bool, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
 		k, v := atOrBelow(tx.Bucket(bucketViews).Cursor(), seq)
 		if k == nil {

@@ -1,0 +1,182 @@
+package store
+
+import (
+	"bytes"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/ringchat/ring/protocol"
+)
+
+// Records as the version before Record wrote them (the JSON of the local
+// API's message, with no counter), byte for byte: a view entry with a
+// presence event, a chat message, a direct message (ORIGIN/dN) and an
+// outbox item.
+const (
+	legacySystem = `{"seq":1,"epoch":3,"lamport":10,"id":"00000000000000a1/41","kind":"system","from":{"id":"00000000000000a1","name":"ann","addr":"127.0.0.1:7001"},"to":"","text":"bob joined","time":"2025-03-01T12:00:00.123456789Z","about":{"id":"00000000000000b2","name":"bob","addr":"127.0.0.1:7002"},"presence":"joined","members":[{"id":"00000000000000a1","name":"ann","addr":"127.0.0.1:7001"},{"id":"00000000000000b2","name":"bob","addr":"127.0.0.1:7002"}]}`
+	legacyChat   = `{"seq":2,"epoch":3,"lamport":11,"id":"00000000000000b2/7","kind":"chat","from":{"id":"00000000000000b2","name":"bob","addr":"127.0.0.1:7002"},"to":"","text":"hello, \"ann\"","time":"2025-03-01T12:00:01Z"}`
+	legacyDirect = `{"seq":0,"epoch":0,"lamport":12,"id":"00000000000000b2/d8","kind":"direct","from":{"id":"00000000000000b2","name":"bob","addr":"127.0.0.1:7002"},"to":"ann","text":"psst","time":"2025-03-01T12:00:02.5Z"}`
+	legacyOutbox = `{"ring":"r1","msg":{"seq":0,"epoch":0,"lamport":0,"id":"00000000000000a1/42","kind":"chat","from":{"id":"00000000000000a1","name":"ann","addr":"127.0.0.1:7001"},"to":"","text":"queued","time":"2025-03-01T12:00:03Z"}}`
+)
+
+var (
+	ann = Node{ID: "00000000000000a1", Name: "ann", Addr: "127.0.0.1:7001"}
+	bob = Node{ID: "00000000000000b2", Name: "bob", Addr: "127.0.0.1:7002"}
+)
+
+// The records that the legacy ones hold.
+func legacyRecords() (system, chat, direct Record, outbox OutboxItem) {
+	system = Record{Seq: 1, Epoch: 3, Lamport: 10, OriginID: ann.ID, OriginCounter: 41, Kind: protocol.KindSystem,
+		FromName: ann.Name, FromAddr: ann.Addr, Text: "bob joined", Time: time.Unix(0, 1740830400123456789).UTC(),
+		About: bob, Presence: protocol.PresenceJoined, Members: []Node{ann, bob}}
+	chat = Record{Seq: 2, Epoch: 3, Lamport: 11, OriginID: bob.ID, OriginCounter: 7, Kind: protocol.KindChat,
+		FromName: bob.Name, FromAddr: bob.Addr, Text: `hello, "ann"`, Time: time.Unix(1740830401, 0).UTC()}
+	direct = Record{Lamport: 12, OriginID: bob.ID, OriginCounter: 8, Kind: protocol.KindDirect,
+		FromName: bob.Name, FromAddr: bob.Addr, To: "ann", Text: "psst", Time: time.Unix(1740830402, 5e8).UTC()}
+	outbox = OutboxItem{ID: 5, Ring: "r1", Msg: Record{OriginID: ann.ID, OriginCounter: 42, Kind: protocol.KindChat,
+		FromName: ann.Name, FromAddr: ann.Addr, Text: "queued", Time: time.Unix(1740830403, 0).UTC()}}
+	return
+}
+
+func TestDecodeLegacy(t *testing.T) {
+	system, chat, direct, _ := legacyRecords()
+	for _, c := range []struct {
+		stored string
+		want   Record
+	}{{legacySystem, system}, {legacyChat, chat}, {legacyDirect, direct}} {
+		got, err := decode([]byte(c.stored))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("decode(%s) =\n%+v\nwant\n%+v", c.stored, got, c.want)
+		}
+		if got.ID() != c.want.ID() {
+			t.Errorf("ID() = %q, want %q", got.ID(), c.want.ID())
+		}
+	}
+}
+
+// A record is stored in the legacy layout with the counter added after the
+// id, so that the same keys keep their meaning.
+func TestEncodeLayout(t *testing.T) {
+	system, chat, direct, _ := legacyRecords()
+	for _, c := range []struct {
+		r       Record
+		legacy  string
+		counter string
+	}{{system, legacySystem, "41"}, {chat, legacyChat, "7"}, {direct, legacyDirect, "8"}} {
+		got, err := encode(c.r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := `"id":"` + c.r.ID() + `",`
+		want := bytes.Replace([]byte(c.legacy), []byte(id), []byte(id+`"counter":`+c.counter+`,`), 1)
+		if !bytes.Equal(got, want) {
+			t.Errorf("encode =\n%s\nwant\n%s", got, want)
+		}
+	}
+}
+
+func TestRecordRoundTrip(t *testing.T) {
+	system, chat, direct, _ := legacyRecords()
+	noCounter := chat
+	noCounter.OriginCounter = 0 // stored as 0, not read back from the id
+	slash := chat
+	slash.OriginID = "x/y"
+	presenceOnly := system
+	presenceOnly.Members = nil
+	for _, r := range []Record{system, chat, direct, noCounter, slash, presenceOnly, {}} {
+		if got := stored(t, r); !reflect.DeepEqual(got, r) {
+			t.Errorf("decode(encode(r)) =\n%+v\nwant\n%+v", got, r)
+		}
+	}
+}
+
+// stored is r encoded and decoded again.
+func stored(t testing.TB, r Record) Record {
+	t.Helper()
+	b, err := encode(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return back
+}
+
+// The counter of a record without one is what follows the id's last '/'
+// (and the direct mark); an id that does not parse gives none.
+func TestLegacyCounter(t *testing.T) {
+	for id, want := range map[string]uint64{
+		"a/1": 1, "a/10": 10, "a/4294967301": 4294967301, "x/y/5": 5, "n2/d5": 5, "/8": 8,
+		"a/x": 0, "a/": 0, "a/-9": 0, "a/99999999999999999999": 0, "noslash": 0, "c/0": 0, "a/dx": 0,
+	} {
+		if got := legacyCounter(id); got != want {
+			t.Errorf("legacyCounter(%q) = %d, want %d", id, got, want)
+		}
+	}
+}
+
+// A file of the earlier version reads as it was written: its history, its
+// outbox, and the counters of the records TruncateAfter cuts.
+func TestLegacyFile(t *testing.T) {
+	system, chat, direct, outbox := legacyRecords()
+	path := filepath.Join(t.TempDir(), "ring.db")
+	s := openAt(t, path, Options{KeepUncommitted: true})
+	mustAppend(t, s, system, chat, direct)
+	if err := s.OutboxPut(outbox); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Every other bucket was and is written alike; put the records back as
+	// the earlier version stored them.
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		msgs := tx.Bucket(bucketMsgs)
+		for _, kv := range []struct {
+			k []byte
+			v string
+		}{{msgKey(1, 0), legacySystem}, {msgKey(2, 0), legacyChat}, {msgKey(2, 1), legacyDirect}} {
+			if msgs.Get(kv.k) == nil {
+				t.Fatalf("no record under %x", kv.k)
+			}
+			if err := msgs.Put(kv.k, []byte(kv.v)); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketOutbox).Put(u64(outbox.ID), []byte(legacyOutbox))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s = openAt(t, path, Options{KeepUncommitted: true})
+	if got, want := s.Last(-1), []Record{system, chat, direct}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Last(-1) =\n%+v\nwant\n%+v", got, want)
+	}
+	wantOutbox(t, s, outbox)
+	wantOrigins(t, s, map[string]uint64{ann.ID: 41, bob.ID: 7})
+	cut, err := s.TruncateAfter(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []Record{chat}; !reflect.DeepEqual(cut, want) {
+		t.Errorf("TruncateAfter(1) cut\n%+v\nwant\n%+v", cut, want)
+	}
+	wantOrigins(t, s, map[string]uint64{ann.ID: 41, bob.ID: 6})
+}
