@@ -19,25 +19,62 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// writeError answers a refusal of the HTTP layer, whose code follows from
+// its status (api.StatusCode).
 func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, api.Error{Error: msg})
+	writeRefusal(w, status, api.StatusCode(status), msg)
 }
 
-// writeNodeError maps an error of the node to an HTTP status.
+func writeRefusal(w http.ResponseWriter, status int, code api.Code, msg string) {
+	writeJSON(w, status, api.Error{Error: msg, Code: code})
+}
+
+// writeNodeError answers an error of the node (or a refusal) with its
+// status and code (refusalOf).
 func writeNodeError(w http.ResponseWriter, err error) {
+	status, code := refusalOf(err)
+	writeRefusal(w, status, code, strings.TrimSpace(err.Error()))
+}
+
+// refusal is an error the server words itself, with its code: a say-stream
+// line it cannot take.
+type refusal struct {
+	code api.Code
+	err  error
+}
+
+func (r *refusal) Error() string { return r.err.Error() }
+
+// refusalOf maps an error of the node, or a refusal, to an HTTP status and
+// a code: the one place that knows the node's errors.
+func refusalOf(err error) (int, api.Code) {
+	var own *refusal
 	var input *daemon.InputError
-	status := http.StatusInternalServerError
 	switch {
+	case errors.As(err, &own):
+		return http.StatusBadRequest, own.code
 	case errors.As(err, &input):
-		status = http.StatusBadRequest
-	case errors.Is(err, daemon.ErrNotImplemented):
-		status = http.StatusNotImplemented
-	case errors.Is(err, daemon.ErrDetached), errors.Is(err, daemon.ErrRefused):
-		status = http.StatusConflict
+		return http.StatusBadRequest, api.CodeInvalidInput
+	case errors.Is(err, daemon.ErrDetached):
+		return http.StatusConflict, api.CodeDetached
+	case errors.Is(err, daemon.ErrRefused):
+		return http.StatusConflict, api.CodeRefused
 	case errors.Is(err, daemon.ErrStopped):
-		status = http.StatusServiceUnavailable
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		status = http.StatusGatewayTimeout
+		return http.StatusServiceUnavailable, api.CodeStopped
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusGatewayTimeout, api.CodeTimeout
+	case errors.Is(err, context.Canceled):
+		return http.StatusGatewayTimeout, api.CodeCanceled
+	case errors.Is(err, daemon.ErrNoQuorum):
+		return http.StatusInternalServerError, api.CodeNoQuorum
+	case errors.Is(err, daemon.ErrWatcherTooSlow):
+		return http.StatusInternalServerError, api.CodeWatcherTooSlow
 	}
-	writeError(w, status, strings.TrimSpace(err.Error()))
+	return http.StatusInternalServerError, api.CodeFailed
+}
+
+// errorLine is the Error line that ends a stream because of err.
+func errorLine(msg string, err error) api.Error {
+	_, code := refusalOf(err)
+	return api.Error{Error: msg, Code: code}
 }
