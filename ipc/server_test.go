@@ -155,7 +155,7 @@ func TestClientRoundTrip(t *testing.T) {
 	}
 	_, err = c.Join(ctx, "127.0.0.1:1")
 	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusInternalServerError {
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusInternalServerError || !errors.Is(err, client.ErrFailed) {
 		t.Fatalf("join err %v", err)
 	}
 	// A failed join leaves a lone node leading a ring of its own again.
@@ -223,7 +223,8 @@ func TestSayStreamGoesOnPastNoQuorum(t *testing.T) {
 	sock, _ := serveFake(t, nil)
 	got, err := sayStream(sock, "a", "queued1", "b", "queued2")
 	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || !strings.Contains(apiErr.Message, "line 2: no quorum") || !strings.Contains(apiErr.Message, "line 4: no quorum") {
+	if !errors.As(err, &apiErr) || !strings.Contains(apiErr.Message, "line 2: no quorum") || !strings.Contains(apiErr.Message, "line 4: no quorum") ||
+		!errors.Is(err, client.ErrNoQuorum) {
 		t.Fatalf("err %v, want the no-quorum refusals of lines 2 and 4", err)
 	}
 	if len(got) != 2 {
@@ -235,7 +236,7 @@ func TestSayStreamKeepsOrderAndStopsAtRefusal(t *testing.T) {
 	sock, n, _ := serve(t)
 	got, err := sayStream(sock, "a", "b", "c", "bad\x1b", "never")
 	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || !strings.Contains(apiErr.Message, "line 4") {
+	if !errors.As(err, &apiErr) || !strings.Contains(apiErr.Message, "line 4") || !errors.Is(err, client.ErrInvalidInput) {
 		t.Fatalf("err %v, want a refusal naming line 4", err)
 	}
 	if len(got) != 3 || got[1].Seq != got[0].Seq+1 || got[2].Seq != got[1].Seq+1 {

@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/ringchat/ring/daemon"
 	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/ipc/client"
 )
@@ -69,8 +67,7 @@ func (f *followers) followNode(ctx context.Context, k int, n *node, tr *tracker)
 
 // isDropped says whether err is ringd dropping a follower that fell behind.
 func isDropped(err error) bool {
-	var api *client.APIError
-	return errors.As(err, &api) && strings.Contains(api.Message, daemon.ErrWatcherTooSlow.Error())
+	return errors.Is(err, client.ErrWatcherTooSlow)
 }
 
 func (f *followers) fail(err error) {
