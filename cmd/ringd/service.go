@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/kardianos/service"
+	"github.com/ringchat/ring/internal/cli"
 	"github.com/spf13/cobra"
 )
 
@@ -34,7 +35,7 @@ var serviceNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
 // names and unquoted shell words.
 func validateServiceName(name string) error {
 	if !serviceNameRE.MatchString(name) {
-		return usageError{fmt.Errorf("invalid --name %q: use 1 to 64 letters, digits, '-', '_', '.' or '@', starting with a letter or digit", name)}
+		return cli.Usagef("invalid --name %q: use 1 to 64 letters, digits, '-', '_', '.' or '@', starting with a letter or digit", name)
 	}
 	return nil
 }
@@ -58,20 +59,20 @@ func serviceArgs(configFile string) ([]string, error) {
 	}
 	abs, err := filepath.Abs(configFile)
 	if err != nil {
-		return nil, usageError{fmt.Errorf("config file %s: %w", configFile, err)}
+		return nil, cli.Usagef("config file %s: %w", configFile, err)
 	}
 	fi, err := os.Stat(abs)
 	var pe *fs.PathError
 	switch {
 	case errors.As(err, &pe):
-		return nil, usageError{fmt.Errorf("config file %s: %w", abs, pe.Err)}
+		return nil, cli.Usagef("config file %s: %w", abs, pe.Err)
 	case err != nil:
-		return nil, usageError{fmt.Errorf("config file %s: %w", abs, err)}
+		return nil, cli.Usagef("config file %s: %w", abs, err)
 	case !fi.Mode().IsRegular():
-		return nil, usageError{fmt.Errorf("config file %s is not a regular file", abs)}
+		return nil, cli.Usagef("config file %s is not a regular file", abs)
 	}
 	if err := checkScriptPath("config file", abs); err != nil {
-		return nil, usageError{err}
+		return nil, cli.Usage(err)
 	}
 	return []string{"run", "-c", abs}, nil
 }
@@ -324,7 +325,7 @@ type serviceVerb struct {
 	run                      func(*svcHandle, io.Writer) error
 }
 
-func newServiceCmds(ios streams) []*cobra.Command {
+func newServiceCmds(ios cli.Streams) []*cobra.Command {
 	verbs := []serviceVerb{
 		{"uninstall", "Stop the service if it is running, then remove it", "", "uninstalling", true, uninstallService},
 		{"start", "Start the installed service", "", "starting", true, startService},
@@ -341,7 +342,7 @@ func newServiceCmds(ios streams) []*cobra.Command {
 	return cmds
 }
 
-func newServiceVerbCmd(ios streams, v serviceVerb) *cobra.Command {
+func newServiceVerbCmd(ios cli.Streams, v serviceVerb) *cobra.Command {
 	var name string
 	cmd := &cobra.Command{
 		Use:   v.use + " [--name NAME]",
@@ -368,7 +369,7 @@ func newServiceVerbCmd(ios streams, v serviceVerb) *cobra.Command {
 	return cmd
 }
 
-func newInstallCmd(ios streams) *cobra.Command {
+func newInstallCmd(ios cli.Streams) *cobra.Command {
 	var name, configFile string
 	cmd := &cobra.Command{
 		Use:   "install [-c FILE] [--name NAME]",
