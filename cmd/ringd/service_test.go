@@ -109,6 +109,15 @@ func TestServiceConfig(t *testing.T) {
 	}
 }
 
+// The embedded script is a shell script that names its maker on its second
+// line, where state() looks for sysvMarker.
+func TestServiceSysvScriptHeader(t *testing.T) {
+	want := "#!/bin/sh\n" + sysvMarker + "; remove with `ringd uninstall --name {{DisplayName}}`.\n"
+	if !strings.HasPrefix(sysvScript, want) || !strings.HasSuffix(sysvScript, "esac\n") {
+		t.Fatalf("script starts %q, want %q, and ends %q", sysvScript[:min(len(sysvScript), len(want))], want, sysvScript[max(0, len(sysvScript)-10):])
+	}
+}
+
 // TestServiceSysvScriptKeys guards the template against keys kardianos' SysV
 // backend does not render, which would fail only at install time.
 func TestServiceSysvScriptKeys(t *testing.T) {
