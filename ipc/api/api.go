@@ -24,6 +24,13 @@ const (
 	PathMessages  = "/v1/messages" // GET ?n=&since=&follow= -> one chat.Message per line
 )
 
+// Parameters of GET PathMessages, each given at most once.
+const (
+	ParamN      = "n"      // the last N messages (default 20)
+	ParamSince  = "since"  // the messages after this sequence number
+	ParamFollow = "follow" // true: then every later one, until the client goes away
+)
+
 // Host is the Host header the typed client sends. The server answers to it,
 // to "localhost" (what curl --unix-socket and most tools send) and to a
 // request without Host (HTTP/1.0); any other Host is refused, so a browser

@@ -130,13 +130,13 @@ type Query struct {
 func (c *Client) Messages(ctx context.Context, q Query, fn func(chat.Message) error) error {
 	v := url.Values{}
 	if q.N >= 0 {
-		v.Set("n", strconv.Itoa(q.N))
+		v.Set(api.ParamN, strconv.Itoa(q.N))
 	}
 	if q.HasSince {
-		v.Set("since", strconv.FormatUint(q.Since, 10))
+		v.Set(api.ParamSince, strconv.FormatUint(q.Since, 10))
 	}
 	if q.Follow {
-		v.Set("follow", "true")
+		v.Set(api.ParamFollow, "true")
 	}
 	resp, err := c.send(ctx, http.MethodGet, api.PathMessages+"?"+v.Encode(), nil)
 	if err != nil {
