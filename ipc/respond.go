@@ -45,8 +45,25 @@ type refusal struct {
 
 func (r *refusal) Error() string { return r.err.Error() }
 
+// nodeErrors are the errors of the node that have a status and a code of
+// their own, in the order they are tested.
+var nodeErrors = []struct {
+	err    error
+	status int
+	code   api.Code
+}{
+	{daemon.ErrDetached, http.StatusConflict, api.CodeDetached},
+	{daemon.ErrRefused, http.StatusConflict, api.CodeRefused},
+	{daemon.ErrStopped, http.StatusServiceUnavailable, api.CodeStopped},
+	{context.DeadlineExceeded, http.StatusGatewayTimeout, api.CodeTimeout},
+	{context.Canceled, http.StatusGatewayTimeout, api.CodeCanceled},
+	{daemon.ErrNoQuorum, http.StatusInternalServerError, api.CodeNoQuorum},
+	{daemon.ErrWatcherTooSlow, http.StatusInternalServerError, api.CodeWatcherTooSlow},
+}
+
 // refusalOf maps an error of the node, or a refusal, to an HTTP status and
-// a code: the one place that knows the node's errors.
+// a code: the one place that knows the node's errors. What the node does
+// not name is a call that failed (500, failed).
 func refusalOf(err error) (int, api.Code) {
 	var own *refusal
 	var input *daemon.InputError
@@ -55,20 +72,11 @@ func refusalOf(err error) (int, api.Code) {
 		return http.StatusBadRequest, own.code
 	case errors.As(err, &input):
 		return http.StatusBadRequest, api.CodeInvalidInput
-	case errors.Is(err, daemon.ErrDetached):
-		return http.StatusConflict, api.CodeDetached
-	case errors.Is(err, daemon.ErrRefused):
-		return http.StatusConflict, api.CodeRefused
-	case errors.Is(err, daemon.ErrStopped):
-		return http.StatusServiceUnavailable, api.CodeStopped
-	case errors.Is(err, context.DeadlineExceeded):
-		return http.StatusGatewayTimeout, api.CodeTimeout
-	case errors.Is(err, context.Canceled):
-		return http.StatusGatewayTimeout, api.CodeCanceled
-	case errors.Is(err, daemon.ErrNoQuorum):
-		return http.StatusInternalServerError, api.CodeNoQuorum
-	case errors.Is(err, daemon.ErrWatcherTooSlow):
-		return http.StatusInternalServerError, api.CodeWatcherTooSlow
+	}
+	for _, e := range nodeErrors {
+		if errors.Is(err, e.err) {
+			return e.status, e.code
+		}
 	}
 	return http.StatusInternalServerError, api.CodeFailed
 }
