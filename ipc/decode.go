@@ -44,7 +44,7 @@ func decodeObject(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return describeJSONError(err, v)
+		return describeJSONError(err, b, v)
 	}
 	if len(bytes.TrimLeft(b[dec.InputOffset():], " \t\r\n")) > 0 {
 		return errors.New("more than one JSON value, or other data after the object")
@@ -52,7 +52,9 @@ func decodeObject(b []byte, v any) error {
 	return nil
 }
 
-func describeJSONError(err error, v any) error {
+// describeJSONError says what is wrong with b, which failed to decode
+// into v with err.
+func describeJSONError(err error, b []byte, v any) error {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
@@ -66,7 +68,9 @@ func describeJSONError(err error, v any) error {
 		return fmt.Errorf("expected a JSON object, got %s", typ.Value)
 	}
 	msg := strings.TrimPrefix(err.Error(), "json: ")
-	if strings.HasPrefix(msg, "unknown field") {
+	// encoding/json has no error value for an unknown field: the object
+	// decodes with unknown fields allowed only if that was the fault.
+	if json.NewDecoder(bytes.NewReader(b)).Decode(reflect.New(reflect.TypeOf(v).Elem()).Interface()) == nil {
 		msg += " (known: " + knownFields(v) + ")"
 	}
 	return errors.New(msg)

@@ -91,7 +91,7 @@ func checkAnswer(a answer) error {
 	case a.method == http.MethodHead && len(a.body) == 0:
 		return nil
 	case status >= 400:
-		_, err := jsonErrorMessage(a.body)
+		_, err := jsonError(a.body)
 		return err
 	case !json.Valid(a.body) || !bytes.HasSuffix(a.body, []byte("\n")):
 		return fmt.Errorf("%s: body %q is not JSON", a.resp.Status, a.body)

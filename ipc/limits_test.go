@@ -188,7 +188,7 @@ func TestSayStreamRefusesOverlongLine(t *testing.T) {
 	close(texts)
 	err := client.New(sock).SayStream(context.Background(), "", texts, func(chat.Receipt) error { return nil })
 	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || apiErr.Message != fmt.Sprintf("line 1: longer than %d bytes", defaultLimits.body) {
+	if !errors.As(err, &apiErr) || apiErr.Message != fmt.Sprintf("line 1: longer than %d bytes", defaultLimits.body) || !errors.Is(err, client.ErrTooLarge) {
 		t.Fatalf("err %v, want the overlong line refused", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/ringchat/ring/daemon/watch"
+	"github.com/ringchat/ring/ipc/api"
 )
 
 // parseQuery reads the parameters of GET /v1/messages: n, since and follow,
@@ -21,7 +22,7 @@ func parseQuery(r *http.Request) (watch.Query, bool, error) {
 	}
 	for _, key := range slices.Sorted(maps.Keys(v)) {
 		switch key {
-		case "n", "since", "follow":
+		case api.ParamN, api.ParamSince, api.ParamFollow:
 		default:
 			return q, false, fmt.Errorf("unknown parameter %q (known: n, since, follow)", key)
 		}
@@ -29,14 +30,14 @@ func parseQuery(r *http.Request) (watch.Query, bool, error) {
 			return q, false, fmt.Errorf("parameter %s given %d times", key, n)
 		}
 	}
-	if s := v.Get("n"); s != "" {
+	if s := v.Get(api.ParamN); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
 			return q, false, fmt.Errorf("parameter n: %q is not a count (0 or more)", s)
 		}
 		q.N = n
 	}
-	if s := v.Get("since"); s != "" {
+	if s := v.Get(api.ParamSince); s != "" {
 		seq, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
 			return q, false, fmt.Errorf("parameter since: %q is not a sequence number", s)
@@ -44,7 +45,7 @@ func parseQuery(r *http.Request) (watch.Query, bool, error) {
 		q.Since, q.HasSince = seq, true
 	}
 	follow := false
-	if s := v.Get("follow"); s != "" {
+	if s := v.Get(api.ParamFollow); s != "" {
 		b, err := strconv.ParseBool(s)
 		if err != nil {
 			return q, false, fmt.Errorf("parameter follow: %q is not true or false", s)

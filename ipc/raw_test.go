@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -100,8 +101,15 @@ type answer struct {
 }
 
 // wantJSONError fails unless the answer is status with a JSON error body,
-// and nothing else, whose message contains want.
+// and nothing else, whose message contains want and whose code is that of
+// status (api.StatusCode: a refusal of the HTTP layer).
 func wantJSONError(t testing.TB, resp *http.Response, body string, status int, want string) {
+	t.Helper()
+	wantJSONErrorCode(t, resp, body, status, api.StatusCode(status), want)
+}
+
+// wantJSONErrorCode is wantJSONError for a refusal with code code.
+func wantJSONErrorCode(t testing.TB, resp *http.Response, body string, status int, code api.Code, want string) {
 	t.Helper()
 	if resp.StatusCode != status {
 		t.Fatalf("status %d, want %d (body %q)", resp.StatusCode, status, body)
@@ -109,25 +117,30 @@ func wantJSONError(t testing.TB, resp *http.Response, body string, status int, w
 	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
 		t.Fatalf("Content-Type %q, want application/json (body %q)", ct, body)
 	}
-	msg, err := jsonErrorMessage([]byte(body))
+	e, err := jsonError([]byte(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(msg, want) {
-		t.Fatalf("error %q, want it to mention %q", msg, want)
+	if !strings.Contains(e.Error, want) {
+		t.Fatalf("error %q, want it to mention %q", e.Error, want)
+	}
+	if e.Code != code {
+		t.Fatalf("code %q, want %q (body %q)", e.Code, code, body)
 	}
 }
 
-// jsonErrorMessage returns the message of a body that is exactly one
-// non-empty {"error": "..."} object and a newline.
-func jsonErrorMessage(b []byte) (string, error) {
-	var e struct {
-		Error string `json:"error"`
-	}
+// jsonError returns the error of a body that is exactly one {"error":
+// "...", "code": "..."} object, with a message and a known code, and a
+// newline.
+func jsonError(b []byte) (api.Error, error) {
+	var e api.Error
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&e); err != nil || e.Error == "" || string(b[dec.InputOffset():]) != "\n" {
-		return "", fmt.Errorf("body is not one JSON error object: %q", b)
+	if err := dec.Decode(&e); err != nil || e.Error == "" || e.Queued || string(b[dec.InputOffset():]) != "\n" {
+		return e, fmt.Errorf("body is not one JSON error object: %q", b)
 	}
-	return e.Error, nil
+	if !slices.Contains(api.Codes, e.Code) {
+		return e, fmt.Errorf("error code %q is not one of api.Codes: %q", e.Code, b)
+	}
+	return e, nil
 }

@@ -155,7 +155,7 @@ func (c *refusalConn) refusalMessage(status int, detail string) string {
 }
 
 func jsonRefusal(status int, msg string) []byte {
-	body, _ := json.Marshal(api.Error{Error: msg})
+	body, _ := json.Marshal(api.Error{Error: msg, Code: api.StatusCode(status)})
 	body = append(body, '\n')
 	head := fmt.Sprintf("HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: %d\r\n\r\n",
 		status, http.StatusText(status), len(body))

@@ -3,6 +3,7 @@ package ipc
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,125 +34,174 @@ func (s *Server) handleSayStream(w http.ResponseWriter, r *http.Request) {
 	s.logCall(r, "say-stream")
 	w.Header().Set("Content-Type", api.ContentTypeStream)
 	w.WriteHeader(http.StatusOK)
-	// Receipts are encoded into buf and flushed together: all those ready
-	// when the writer would otherwise wait go out in one write.
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	flush := func() bool {
-		_ = rc.SetWriteDeadline(time.Now().Add(writeWait))
-		_, err := w.Write(buf.Bytes())
-		buf.Reset()
-		return err == nil && rc.Flush() == nil
+	sw := &sayWriter{
+		w: w, rc: rc, ctx: r.Context(),
+		queue: make(chan pending, sayStreamWindow), done: make(chan struct{}),
 	}
-	fail := func(line int, err error) {
-		if enc.Encode(api.Error{Error: fmt.Sprintf("line %d: %v", line, err)}) == nil {
-			flush()
-		}
-	}
-	if enc.Encode(struct{}{}) != nil || !flush() { // the first line: the stream is open
+	sw.enc = json.NewEncoder(&sw.buf)
+	if sw.enc.Encode(struct{}{}) != nil || !sw.flush() { // the first line: the stream is open
 		return
 	}
+	go sw.run()
+	defer func() { <-sw.done }()
+	defer close(sw.queue)
+	s.readSayLines(r, sw)
+}
 
-	type pending struct {
-		line   int
-		result <-chan node.SayResult
-		err    error // refused before it was queued
-	}
-	queue := make(chan pending, sayStreamWindow)
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		batched := 0 // receipts in buf
-		for {
-			var p pending
-			var ok bool
-			select {
-			case p, ok = <-queue:
-			default:
-				// Nothing more to take now: write what is ready, then wait.
-				if batched > 0 && !flush() {
-					return
-				}
-				batched = 0
-				p, ok = <-queue
-			}
-			if !ok {
-				if batched > 0 {
-					flush()
-				}
-				return
-			}
-			if p.err != nil {
-				fail(p.line, p.err)
-				return
-			}
-			var res node.SayResult
-			select {
-			case res = <-p.result:
-			default:
-				if batched > 0 && !flush() {
-					return
-				}
-				batched = 0
-				select {
-				case res = <-p.result:
-				case <-r.Context().Done():
-					return
-				}
-			}
-			if errors.Is(res.Err, node.ErrNoQuorum) {
-				// The message stays queued; the others are answered too.
-				if enc.Encode(api.Error{Error: fmt.Sprintf("line %d: %v", p.line, res.Err), Queued: true}) != nil {
-					return
-				}
-				batched++
-				continue
-			}
-			if res.Err != nil {
-				fail(p.line, res.Err)
-				return
-			}
-			if enc.Encode(res.Receipt) != nil {
-				return
-			}
-			if batched++; batched >= streamBatch {
-				if !flush() {
-					return
-				}
-				batched = 0
-			}
-		}
-	}()
-	defer func() { <-writerDone }()
-	defer close(queue)
-
+// readSayLines hands each line of the request to the node and its pending
+// result to the writer, until the body ends or a line is refused.
+func (s *Server) readSayLines(r *http.Request, sw *sayWriter) {
 	sc := bufio.NewScanner(r.Body)
 	sc.Buffer(make([]byte, 4096), int(s.lim.body))
 	line := 0
-	push := func(p pending) bool {
-		select {
-		case queue <- p:
-			return p.err == nil
-		case <-writerDone:
-			return false
-		}
-	}
 	for sc.Scan() {
 		line++
 		var req api.SayRequest
 		if err := decodeObject(sc.Bytes(), &req); err != nil {
-			push(pending{line: line, err: fmt.Errorf("malformed request: %w", err)})
+			sw.push(pending{line: line, err: &refusal{api.CodeBadRequest, fmt.Errorf("malformed request: %w", err)}})
 			return
 		}
 		result, err := s.node.SayAsync(r.Context(), req.Text, req.To)
-		if !push(pending{line: line, result: result, err: err}) {
+		if !sw.push(pending{line: line, result: result, err: err}) {
 			return
 		}
 	}
 	switch err := sc.Err(); {
 	case errors.Is(err, bufio.ErrTooLong):
-		push(pending{line: line + 1, err: fmt.Errorf("longer than %d bytes", s.lim.body)})
+		sw.push(pending{line: line + 1, err: &refusal{api.CodeTooLarge, fmt.Errorf("longer than %d bytes", s.lim.body)}})
 	case err != nil && r.Context().Err() == nil:
-		push(pending{line: line + 1, err: fmt.Errorf("reading the request: %w", err)})
+		sw.push(pending{line: line + 1, err: &refusal{api.CodeBadRequest, fmt.Errorf("reading the request: %w", err)}})
 	}
+}
+
+// pending is one line handed to the node, in the writer's queue.
+type pending struct {
+	line   int
+	result <-chan node.SayResult
+	err    error // refused before it was queued
+}
+
+// sayWriter answers the lines of one say stream in their order. Answers
+// are encoded into buf and flushed together: all those ready when the
+// writer would otherwise wait go out in one write.
+type sayWriter struct {
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	ctx     context.Context
+	buf     bytes.Buffer
+	enc     *json.Encoder
+	batched int // answers in buf
+	queue   chan pending
+	done    chan struct{} // closed when run returns
+}
+
+// push queues p for the writer; false when the stream is over or p is a
+// refusal.
+func (sw *sayWriter) push(p pending) bool {
+	select {
+	case sw.queue <- p:
+		return p.err == nil
+	case <-sw.done:
+		return false
+	}
+}
+
+// run writes the answer of every pending line until the queue is closed,
+// a line is refused or the stream breaks.
+func (sw *sayWriter) run() {
+	defer close(sw.done)
+	for {
+		p, ok := sw.take()
+		if !ok {
+			return
+		}
+		if p.err != nil {
+			sw.fail(p.line, p.err)
+			return
+		}
+		res, ok := sw.wait(p)
+		if !ok {
+			return
+		}
+		if errors.Is(res.Err, node.ErrNoQuorum) {
+			// The message stays queued; the others are answered too.
+			line := api.Error{Error: fmt.Sprintf("line %d: %v", p.line, res.Err), Code: api.CodeNoQuorum, Queued: true}
+			if sw.enc.Encode(line) != nil {
+				return
+			}
+			sw.batched++
+			continue
+		}
+		if res.Err != nil {
+			sw.fail(p.line, res.Err)
+			return
+		}
+		if sw.enc.Encode(res.Receipt) != nil {
+			return
+		}
+		if sw.batched++; sw.batched >= streamBatch && !sw.flushBatch() {
+			return
+		}
+	}
+}
+
+// take returns the next pending line; when none is waiting yet it first
+// writes the answers that are ready. false when the queue is closed (what
+// is ready written) or the stream broke.
+func (sw *sayWriter) take() (pending, bool) {
+	select {
+	case p, ok := <-sw.queue:
+		if !ok {
+			sw.flushBatch()
+		}
+		return p, ok
+	default:
+	}
+	if !sw.flushBatch() {
+		return pending{}, false
+	}
+	p, ok := <-sw.queue
+	return p, ok
+}
+
+// wait returns p's result; while it is not there yet, the answers that are
+// ready are written. false when the stream broke or the client went away.
+func (sw *sayWriter) wait(p pending) (node.SayResult, bool) {
+	select {
+	case res := <-p.result:
+		return res, true
+	default:
+	}
+	if !sw.flushBatch() {
+		return node.SayResult{}, false
+	}
+	select {
+	case res := <-p.result:
+		return res, true
+	case <-sw.ctx.Done():
+		return node.SayResult{}, false
+	}
+}
+
+// fail ends the stream with the error line of line.
+func (sw *sayWriter) fail(line int, err error) {
+	if sw.enc.Encode(errorLine(fmt.Sprintf("line %d: %v", line, err), err)) == nil {
+		sw.flush()
+	}
+}
+
+// flushBatch writes the answers in buf, if any.
+func (sw *sayWriter) flushBatch() bool {
+	if sw.batched == 0 {
+		return true
+	}
+	sw.batched = 0
+	return sw.flush()
+}
+
+func (sw *sayWriter) flush() bool {
+	_ = sw.rc.SetWriteDeadline(time.Now().Add(writeWait))
+	_, err := sw.w.Write(sw.buf.Bytes())
+	sw.buf.Reset()
+	return err == nil && sw.rc.Flush() == nil
 }

@@ -80,20 +80,21 @@ func TestRefusals(t *testing.T) {
 		req    *http.Request
 		status int
 		want   string
+		code   api.Code
 	}{
-		{"browser origin", mk("POST", "ringd", "/v1/say", `{"text":"x"}`, map[string]string{"Origin": "http://evil.example"}), 403, "Origin"},
-		{"foreign host", mk("GET", "evil.example", "/v1/status", "", nil), 403, "Host"},
-		{"unknown route", mk("GET", "ringd", "/v1/nope", "", nil), 404, "no such call"},
-		{"wrong method", mk("GET", "ringd", "/v1/say", "", nil), 405, "GET /v1/say: method not allowed; this call takes POST"},
-		{"unknown field", mk("POST", "ringd", "/v1/say", `{"text":"x","colour":"red"}`, nil), 400, "colour"},
-		{"not json", mk("POST", "ringd", "/v1/say", `text=x`, nil), 400, "malformed"},
-		{"two values", mk("POST", "ringd", "/v1/say", `{"text":"x"}{"text":"y"}`, nil), 400, "more than one"},
-		{"too big", mk("POST", "ringd", "/v1/say", `{"text":"`+strings.Repeat("x", maxBody)+`"}`, nil), 413, "over"},
-		{"bad text", mk("POST", "ringd", "/v1/say", `{"text":"\u001b[2J"}`, nil), 400, "control character"},
-		{"bad n", mk("GET", "ringd", "/v1/messages?n=-3", "", nil), 400, "parameter n"},
-		{"unknown param", mk("GET", "ringd", "/v1/messages?limit=3", "", nil), 400, "limit"},
-		{"join unreachable", mk("POST", "ringd", "/v1/join", `{"addr":"127.0.0.1:1"}`, nil), 500, "cannot reach 127.0.0.1:1"},
-		{"join self", mk("POST", "ringd", "/v1/join", `{"addr":"nohost"}`, nil), 400, "host:port"},
+		{"browser origin", mk("POST", "ringd", "/v1/say", `{"text":"x"}`, map[string]string{"Origin": "http://evil.example"}), 403, "Origin", api.CodeForbidden},
+		{"foreign host", mk("GET", "evil.example", "/v1/status", "", nil), 403, "Host", api.CodeForbidden},
+		{"unknown route", mk("GET", "ringd", "/v1/nope", "", nil), 404, "no such call", api.CodeNotFound},
+		{"wrong method", mk("GET", "ringd", "/v1/say", "", nil), 405, "GET /v1/say: method not allowed; this call takes POST", api.CodeMethodNotAllowed},
+		{"unknown field", mk("POST", "ringd", "/v1/say", `{"text":"x","colour":"red"}`, nil), 400, "colour", api.CodeBadRequest},
+		{"not json", mk("POST", "ringd", "/v1/say", `text=x`, nil), 400, "malformed", api.CodeBadRequest},
+		{"two values", mk("POST", "ringd", "/v1/say", `{"text":"x"}{"text":"y"}`, nil), 400, "more than one", api.CodeBadRequest},
+		{"too big", mk("POST", "ringd", "/v1/say", `{"text":"`+strings.Repeat("x", maxBody)+`"}`, nil), 413, "over", api.CodeTooLarge},
+		{"bad text", mk("POST", "ringd", "/v1/say", `{"text":"\u001b[2J"}`, nil), 400, "control character", api.CodeInvalidInput},
+		{"bad n", mk("GET", "ringd", "/v1/messages?n=-3", "", nil), 400, "parameter n", api.CodeBadRequest},
+		{"unknown param", mk("GET", "ringd", "/v1/messages?limit=3", "", nil), 400, "limit", api.CodeBadRequest},
+		{"join unreachable", mk("POST", "ringd", "/v1/join", `{"addr":"127.0.0.1:1"}`, nil), 500, "cannot reach 127.0.0.1:1", api.CodeFailed},
+		{"join self", mk("POST", "ringd", "/v1/join", `{"addr":"nohost"}`, nil), 400, "host:port", api.CodeInvalidInput},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -104,9 +105,9 @@ func TestRefusals(t *testing.T) {
 			if c.want == "" {
 				return
 			}
-			var e struct{ Error string }
-			if err := json.Unmarshal([]byte(body), &e); err != nil || !strings.Contains(e.Error, c.want) {
-				t.Fatalf("body %q, want a JSON error mentioning %q", body, c.want)
+			var e api.Error
+			if err := json.Unmarshal([]byte(body), &e); err != nil || !strings.Contains(e.Error, c.want) || e.Code != c.code {
+				t.Fatalf("body %q, want a JSON error mentioning %q with code %q", body, c.want, c.code)
 			}
 		})
 	}
@@ -155,7 +156,7 @@ func TestClientRoundTrip(t *testing.T) {
 	}
 	_, err = c.Join(ctx, "127.0.0.1:1")
 	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusInternalServerError {
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusInternalServerError || !errors.Is(err, client.ErrFailed) {
 		t.Fatalf("join err %v", err)
 	}
 	// A failed join leaves a lone node leading a ring of its own again.
@@ -223,7 +224,8 @@ func TestSayStreamGoesOnPastNoQuorum(t *testing.T) {
 	sock, _ := serveFake(t, nil)
 	got, err := sayStream(sock, "a", "queued1", "b", "queued2")
 	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || !strings.Contains(apiErr.Message, "line 2: no quorum") || !strings.Contains(apiErr.Message, "line 4: no quorum") {
+	if !errors.As(err, &apiErr) || !strings.Contains(apiErr.Message, "line 2: no quorum") || !strings.Contains(apiErr.Message, "line 4: no quorum") ||
+		!errors.Is(err, client.ErrNoQuorum) {
 		t.Fatalf("err %v, want the no-quorum refusals of lines 2 and 4", err)
 	}
 	if len(got) != 2 {
@@ -235,7 +237,7 @@ func TestSayStreamKeepsOrderAndStopsAtRefusal(t *testing.T) {
 	sock, n, _ := serve(t)
 	got, err := sayStream(sock, "a", "b", "c", "bad\x1b", "never")
 	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || !strings.Contains(apiErr.Message, "line 4") {
+	if !errors.As(err, &apiErr) || !strings.Contains(apiErr.Message, "line 4") || !errors.Is(err, client.ErrInvalidInput) {
 		t.Fatalf("err %v, want a refusal naming line 4", err)
 	}
 	if len(got) != 3 || got[1].Seq != got[0].Seq+1 || got[2].Seq != got[1].Seq+1 {
@@ -253,20 +255,23 @@ func TestSayStreamKeepsOrderAndStopsAtRefusal(t *testing.T) {
 func TestReformNeedsConfirm(t *testing.T) {
 	sock, _ := serveFake(t, nil)
 	for _, c := range []struct {
-		body string
-		code int
-		want string
+		body    string
+		code    int
+		want    string
+		errCode api.Code
 	}{
-		{"{}", http.StatusBadRequest, "reform forces a new view"},
-		{`{"confirm":false}`, http.StatusBadRequest, "reform forces a new view"},
-		{`{"confirm":"yes"}`, http.StatusBadRequest, "malformed request body"},
-		{`{"confirm":true}`, http.StatusConflict, "not in no-quorum"},
+		{"{}", http.StatusBadRequest, "reform forces a new view", api.CodeBadRequest},
+		{`{"confirm":false}`, http.StatusBadRequest, "reform forces a new view", api.CodeBadRequest},
+		{`{"confirm":"yes"}`, http.StatusBadRequest, "malformed request body", api.CodeBadRequest},
+		{`{"confirm":true}`, http.StatusConflict, "not in no-quorum", api.CodeRefused},
 	} {
 		req, _ := http.NewRequest(http.MethodPost, "http://ringd"+api.PathReform, strings.NewReader(c.body))
 		req.Header.Set("Content-Type", "application/json")
 		resp, body := rawRequest(t, sock, req)
-		if resp.StatusCode != c.code || !strings.Contains(body, c.want) {
-			t.Errorf("reform %s: %d %s, want %d with %q", c.body, resp.StatusCode, body, c.code, c.want)
+		var e api.Error
+		_ = json.Unmarshal([]byte(body), &e)
+		if resp.StatusCode != c.code || !strings.Contains(body, c.want) || e.Code != c.errCode {
+			t.Errorf("reform %s: %d %s, want %d with %q and code %q", c.body, resp.StatusCode, body, c.code, c.want, c.errCode)
 		}
 	}
 }

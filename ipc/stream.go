@@ -152,7 +152,7 @@ func (st *messageStream) writeError(err error) {
 	if st.bad {
 		return
 	}
-	if st.enc.Encode(api.Error{Error: err.Error()}) == nil {
+	if st.enc.Encode(errorLine(err.Error(), err)) == nil {
 		st.n++
 	}
 	st.flush()

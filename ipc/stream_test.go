@@ -295,7 +295,7 @@ func TestFollowStreamEndsWhenNodeStops(t *testing.T) {
 	stopNode()
 	err := receive(t, f.done, "the end of the stream")
 	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || apiErr.Message != node.ErrStopped.Error() {
+	if !errors.As(err, &apiErr) || apiErr.Message != node.ErrStopped.Error() || !errors.Is(err, client.ErrStopped) {
 		t.Fatalf("stream ended with %v, want the error line %q", err, node.ErrStopped)
 	}
 }
@@ -311,7 +311,7 @@ func TestSayStreamBatchesReceiptsInOrder(t *testing.T) {
 	}
 	got, err := sayStream(sock, append(texts, "bad\x1b", "never")...)
 	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || !strings.Contains(apiErr.Message, fmt.Sprintf("line %d", lines+1)) {
+	if !errors.As(err, &apiErr) || !strings.Contains(apiErr.Message, fmt.Sprintf("line %d", lines+1)) || !errors.Is(err, client.ErrInvalidInput) {
 		t.Fatalf("err %v, want a refusal naming line %d", err, lines+1)
 	}
 	if len(got) != lines {

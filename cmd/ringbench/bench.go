@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/ringchat/ring/internal/cli"
 )
 
 // bench is one run: the nodes, the tracker of said messages, the streams
@@ -79,7 +81,7 @@ func (b *bench) syncStreams(ctx context.Context) error {
 
 // run measures and writes the report; a failed phase ends the run with the
 // report of what was measured and the error.
-func run(ctx context.Context, opts *options, ios streams) error {
+func run(ctx context.Context, opts *options, ios cli.Streams) error {
 	prog := newProgress(ios.Err, opts.quiet)
 	rep := &Report{Nodes: opts.nodes, MessageBytes: opts.size, PhaseSeconds: opts.duration.Seconds(),
 		Secret: opts.secret, Phases: opts.phases}

@@ -2,10 +2,11 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+
+	"github.com/ringchat/ring/internal/cli"
 )
 
 // findRingd picks the ringd binary: the --ringd flag, else the one next to
@@ -13,7 +14,7 @@ import (
 func findRingd(flag string, executable func() (string, error), lookPath func(string) (string, error)) (string, error) {
 	if flag != "" {
 		if err := isExecutable(flag); err != nil {
-			return "", usageError{fmt.Errorf("--ringd %s: %w", flag, err)}
+			return "", cli.Usagef("--ringd %s: %w", flag, err)
 		}
 		return flag, nil
 	}
@@ -29,7 +30,7 @@ func findRingd(flag string, executable func() (string, error), lookPath func(str
 		return p, nil
 	}
 	tried = append(tried, "ringd on PATH")
-	return "", usageError{fmt.Errorf("no ringd binary found (tried %v); run `make build` (it puts ringd next to ringbench in bin/) or pass --ringd PATH", tried)}
+	return "", cli.Usagef("no ringd binary found (tried %v); run `make build` (it puts ringd next to ringbench in bin/) or pass --ringd PATH", tried)
 }
 
 func isExecutable(p string) error {

@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
-	ringnode "github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/ipc/client"
 )
@@ -28,7 +26,7 @@ type followers struct {
 }
 
 // follow opens every node's message stream (new messages only). A stream
-// that ringd drops because it fell behind (node.WatchBuffer messages) is
+// that ringd drops because it fell behind (watch.Buffer messages) is
 // reopened after the last sequence number it showed, like `tail -f --since`:
 // no message is missed, but those it fetches again count as arriving late.
 func follow(ctx context.Context, c *cluster, tr *tracker) *followers {
@@ -69,8 +67,7 @@ func (f *followers) followNode(ctx context.Context, k int, n *node, tr *tracker)
 
 // isDropped says whether err is ringd dropping a follower that fell behind.
 func isDropped(err error) bool {
-	var api *client.APIError
-	return errors.As(err, &api) && strings.Contains(api.Message, ringnode.ErrWatcherTooSlow.Error())
+	return errors.Is(err, client.ErrWatcherTooSlow)
 }
 
 func (f *followers) fail(err error) {

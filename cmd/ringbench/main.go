@@ -15,12 +15,13 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/ringchat/ring/internal/cli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	ios := streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}
-	code := execute(ctx, os.Args[1:], ios)
+	code := execute(ctx, os.Args[1:], cli.Std())
 	stop()
 	os.Exit(code)
 }

@@ -10,20 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ringchat/ring/internal/cli"
 	"github.com/spf13/cobra"
-)
-
-// streams are the standard files of the command, injected so tests need no terminal.
-type streams struct {
-	In       io.Reader
-	Out, Err io.Writer
-}
-
-// Exit codes, as ringctl's.
-const (
-	exitOK     = 0
-	exitFailed = 1
-	exitUsage  = 2
 )
 
 // Phases that can be chosen with --phases. Join time and memory are always
@@ -67,13 +55,7 @@ type options struct {
 	quiet    bool
 }
 
-// usageError marks bad usage: exit code 2.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
-
-func newRootCmd(ios streams) *cobra.Command {
+func newRootCmd(ios cli.Streams) *cobra.Command {
 	opts := &options{}
 	var phases string
 	cmd := &cobra.Command{
@@ -85,12 +67,10 @@ func newRootCmd(ios streams) *cobra.Command {
 			"to every member), delivery latency at a fixed offered rate, the time from a kill -9 of\n" +
 			"the leader to the next sequenced message, and each daemon's resident memory.\n" +
 			"Progress goes to stderr; the report to stdout (text, or JSON with -o json).",
-		Args:          cobra.NoArgs,
-		SilenceUsage:  true,
-		SilenceErrors: true,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.complete(cmd, phases); err != nil {
-				return usageError{err}
+				return cli.Usage(err)
 			}
 			if len(opts.sockets) == 0 {
 				var err error
@@ -101,10 +81,7 @@ func newRootCmd(ios streams) *cobra.Command {
 			return run(cmd.Context(), opts, ios)
 		},
 	}
-	cmd.SetIn(ios.In)
-	cmd.SetOut(ios.Out)
-	cmd.SetErr(ios.Err)
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	cli.Setup(cmd, ios)
 	f := cmd.Flags()
 	f.IntVarP(&opts.nodes, "nodes", "n", 5, "how many ringd processes to start")
 	f.StringArrayVarP(&opts.sockets, "socket", "s", nil, "attach to the running ringd at this socket instead of starting any (repeat for each node)")
@@ -184,26 +161,12 @@ func parsePhases(s string, attached bool) ([]string, error) {
 func (o *options) has(phase string) bool { return slices.Contains(o.phases, phase) }
 
 // execute runs the command line and maps its outcome to an exit code.
-func execute(ctx context.Context, args []string, ios streams) int {
-	root := newRootCmd(ios)
-	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return exitOK
+func execute(ctx context.Context, args []string, ios cli.Streams) int {
+	err := cli.Execute(ctx, newRootCmd(ios), args)
+	if err != nil {
+		fmt.Fprintln(ios.Err, "ringbench: "+err.Error())
 	}
-	fmt.Fprintln(ios.Err, "ringbench: "+err.Error())
-	var ue usageError
-	if errors.As(err, &ue) || isCobraUsage(err) {
-		return exitUsage
-	}
-	return exitFailed
-}
-
-// isCobraUsage recognises cobra's untyped argument errors.
-func isCobraUsage(err error) bool {
-	s := err.Error()
-	return strings.HasPrefix(s, "unknown command") || strings.HasPrefix(s, "accepts ") ||
-		strings.HasPrefix(s, "requires ") || strings.HasPrefix(s, "invalid argument")
+	return cli.ExitCode(err)
 }
 
 // isTerminal says whether w is a terminal (progress then rewrites one line).

@@ -8,12 +8,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ringchat/ring/internal/cli"
 )
 
 // runBench runs ringbench in-process and returns stdout, stderr and the exit code.
 func runBench(ctx context.Context, args ...string) (string, string, int) {
 	var out, errOut bytes.Buffer
-	code := execute(ctx, args, streams{In: strings.NewReader(""), Out: &out, Err: &errOut})
+	code := execute(ctx, args, cli.Streams{In: strings.NewReader(""), Out: &out, Err: &errOut})
 	return out.String(), errOut.String(), code
 }
 
@@ -37,7 +39,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--ringd", "/nonexistent/ringd"}, "--ringd /nonexistent/ringd"},
 	} {
 		out, errOut, code := runBench(context.Background(), c.args...)
-		if code != exitUsage || !strings.Contains(errOut, c.want) || out != "" {
+		if code != cli.ExitUsage || !strings.Contains(errOut, c.want) || out != "" {
 			t.Errorf("ringbench %v: exit %d, stdout %q, stderr %q; want exit 2 naming %q and no report", c.args, code, out, errOut, c.want)
 		}
 	}

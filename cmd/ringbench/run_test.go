@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ringchat/ring/internal/cli"
 )
 
 // ringdBin is a ringd built once for the package's tests.
@@ -56,7 +58,7 @@ func TestRunThreeNodes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	out, errOut, code := runBench(ctx, "-n", "3", "-d", "400ms", "--rate", "250", "--ringd", ringdBin, "-o", "json")
-	if code != exitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 	rep := decodeReport(t, out)
@@ -112,7 +114,7 @@ func TestAttach(t *testing.T) {
 	}
 	out, errOut, code := runBench(ctx, "--socket", c.nodes[0].socket, "--socket", c.nodes[1].socket,
 		"-d", "300ms", "--phases", "throughput", "-o", "json", "-q")
-	if code != exitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 	if errOut != "" {
@@ -135,7 +137,7 @@ func TestAttach(t *testing.T) {
 func TestAttachNoDaemon(t *testing.T) {
 	sock := filepath.Join(t.TempDir(), "none.sock")
 	out, errOut, code := runBench(context.Background(), "--socket", sock, "-q")
-	if code != exitFailed || !strings.Contains(errOut, "attach to "+sock) || !strings.Contains(out, "FAILED: attach to "+sock) {
+	if code != cli.ExitFailure || !strings.Contains(errOut, "attach to "+sock) || !strings.Contains(out, "FAILED: attach to "+sock) {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/internal/cli"
 	"github.com/ringchat/ring/ipc/client"
 )
 
@@ -393,7 +394,7 @@ func startChat(t *testing.T, sock string) *chatSession {
 	pr, pw := io.Pipe()
 	s := &chatSession{in: pw, out: &syncBuffer{}, done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
-	root := newRootCmd(streams{In: pr, Out: s.out, Err: s.out}, func(string) string { return "" })
+	root := newRootCmd(cli.Streams{In: pr, Out: s.out, Err: s.out}, func(string) string { return "" })
 	root.SetArgs([]string{"-s", sock, "chat"})
 	go func() {
 		err := root.ExecuteContext(ctx)
@@ -457,7 +458,7 @@ func TestChatEndsWithItsInput(t *testing.T) {
 	// A bare \n is Enter when the input is a pipe; the end of the input
 	// leaves once the line is sent.
 	_, errOut, code := runCtl(ctx, "piped line\n", "-s", n.socket, "chat")
-	if code != exitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 	if !historyHas(n.socket, "piped line") {

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ringchat/ring/daemon/discovery"
+	"github.com/ringchat/ring/internal/cli"
 )
 
 type discoverOptions struct {
@@ -74,10 +75,10 @@ func (l lanOptions) String() string {
 func (l *lanOptions) query() (discovery.Query, error) {
 	group, err := discovery.ParseGroup(l.group)
 	if err != nil {
-		return discovery.Query{}, usageError{fmt.Errorf("--group: %w", err)}
+		return discovery.Query{}, cli.Usagef("--group: %w", err)
 	}
 	if l.timeout <= 0 || l.timeout > discovery.MaxTimeout {
-		return discovery.Query{}, usageError{fmt.Errorf("--timeout must be positive and at most %v, not %v", discovery.MaxTimeout, l.timeout)}
+		return discovery.Query{}, cli.Usagef("--timeout must be positive and at most %v, not %v", discovery.MaxTimeout, l.timeout)
 	}
 	return discovery.Query{Group: group, Interface: l.iface, Timeout: l.timeout}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ringchat/ring/daemon/discovery"
+	"github.com/ringchat/ring/internal/cli"
 	"github.com/ringchat/ring/internal/testutil"
 )
 
@@ -107,13 +108,13 @@ func TestDiscoverBadFlags(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"--group", "10.0.0.1:7734"}, exitUsage, "not an IPv4 multicast address"},
-		{[]string{"--group", "239.255.77.33"}, exitUsage, "not host:port"},
-		{[]string{"--timeout", "0s"}, exitUsage, "--timeout must be positive"},
-		{[]string{"--timeout", "2m"}, exitUsage, "at most 1m0s"},
-		{[]string{"--timeout", "soon"}, exitUsage, "invalid argument"},
-		{[]string{"extra"}, exitUsage, "unknown command"},
-		{[]string{"--interface", "no-such-if0"}, exitFailed, "no-such-if0"},
+		{[]string{"--group", "10.0.0.1:7734"}, cli.ExitUsage, "not an IPv4 multicast address"},
+		{[]string{"--group", "239.255.77.33"}, cli.ExitUsage, "not host:port"},
+		{[]string{"--timeout", "0s"}, cli.ExitUsage, "--timeout must be positive"},
+		{[]string{"--timeout", "2m"}, cli.ExitUsage, "at most 1m0s"},
+		{[]string{"--timeout", "soon"}, cli.ExitUsage, "invalid argument"},
+		{[]string{"extra"}, cli.ExitUsage, "unknown command"},
+		{[]string{"--interface", "no-such-if0"}, cli.ExitFailure, "no-such-if0"},
 	} {
 		args := append([]string{"discover", "--group", l.group}, tc.args...)
 		_, errOut, code := runCtl(context.Background(), "", args...)

@@ -4,38 +4,30 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
+	"github.com/ringchat/ring/internal/cli"
 	"github.com/ringchat/ring/ipc/client"
 )
 
-// Exit codes of ringctl (SPEC §4).
-const (
-	exitOK       = 0
-	exitFailed   = 1
-	exitUsage    = 2
-	exitNoDaemon = 3
-)
+// exitNoDaemon is ringctl's own exit code (SPEC §4): no daemon answers at
+// the socket. The others are cli's: 0 ok, 1 the daemon refused or failed,
+// 2 bad usage.
+const exitNoDaemon = 3
 
-// usageError marks bad usage: flags, arguments or input the command refuses.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
-
-// exitCode is the one place where errors become exit codes.
+// exitCode is the one place where errors become exit codes. Every refusal
+// of the daemon exits 1, whatever its code (docs/API.md).
 func exitCode(err error) int {
-	var ue usageError
 	var nd *client.NoDaemonError
+	var refused *client.APIError
 	switch {
-	case err == nil:
-		return exitOK
 	case errors.As(err, &nd):
 		return exitNoDaemon
-	case errors.As(err, &ue), isCobraUsage(err):
-		return exitUsage
+	case cli.IsUsage(err):
+		return cli.ExitUsage
+	case errors.As(err, &refused):
+		return cli.ExitFailure
 	default:
-		return exitFailed
+		return cli.ExitCode(err)
 	}
 }
 
@@ -52,13 +44,6 @@ func errorText(err error) string {
 		return "ringctl: ringd refused: " + api.Message
 	}
 	return "ringctl: " + err.Error()
-}
-
-// isCobraUsage recognises cobra's untyped argument errors.
-func isCobraUsage(err error) bool {
-	s := err.Error()
-	return strings.HasPrefix(s, "unknown command") || strings.HasPrefix(s, "accepts ") ||
-		strings.HasPrefix(s, "requires ") || strings.HasPrefix(s, "invalid argument")
 }
 
 func isCancel(err error) bool {

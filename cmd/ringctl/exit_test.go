@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ringchat/ring/internal/cli"
 )
 
 func TestNoDaemonExitsThree(t *testing.T) {
@@ -22,7 +24,7 @@ func TestNoDaemonExitsThree(t *testing.T) {
 
 func TestSocketFromEnv(t *testing.T) {
 	sock := filepath.Join(t.TempDir(), "env.sock")
-	ios := streams{In: strings.NewReader(""), Out: &syncBuffer{}, Err: &syncBuffer{}}
+	ios := cli.Streams{In: strings.NewReader(""), Out: &syncBuffer{}, Err: &syncBuffer{}}
 	errOut := ios.Err.(*syncBuffer)
 	code := execute(context.Background(), []string{"status"}, ios, func(k string) string {
 		if k == "RING_SOCKET" {
@@ -37,14 +39,14 @@ func TestSocketFromEnv(t *testing.T) {
 
 func TestBadOutputFlag(t *testing.T) {
 	_, errOut, code := runCtl(context.Background(), "", "-o", "yaml", "status")
-	if code != exitUsage || !strings.Contains(errOut, "--output") {
+	if code != cli.ExitUsage || !strings.Contains(errOut, "--output") {
 		t.Fatalf("exit %d stderr %q", code, errOut)
 	}
 }
 
 func TestUnknownCommand(t *testing.T) {
 	_, _, code := runCtl(context.Background(), "", "frobnicate")
-	if code != exitUsage {
-		t.Fatalf("exit %d, want %d", code, exitUsage)
+	if code != cli.ExitUsage {
+		t.Fatalf("exit %d, want %d", code, cli.ExitUsage)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/daemon/discovery"
+	"github.com/ringchat/ring/internal/cli"
 )
 
 type joinOptions struct {
@@ -34,7 +35,7 @@ func newJoinCmd(f *factory) *cobra.Command {
 			}
 			opts.addr = args[0]
 			if _, _, err := net.SplitHostPort(opts.addr); err != nil {
-				return usageError{fmt.Errorf("join: %q is not host:port", opts.addr)}
+				return cli.Usagef("join: %q is not host:port", opts.addr)
 			}
 			return opts.join(cmd.Context())
 		},

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ringchat/ring/daemon/discovery"
+	"github.com/ringchat/ring/internal/cli"
 )
 
 // stdinIsTerminal says whether the user can be asked a question on in;
@@ -26,10 +27,10 @@ var errAnswerTooLong = errors.New("answer too long")
 
 // chooseRing asks on the terminal which of several rings to join. Without a
 // terminal there is nobody to ask: it fails, listing the rings.
-func chooseRing(ctx context.Context, ios streams, rings []discovery.Ring) (discovery.Ring, error) {
+func chooseRing(ctx context.Context, ios cli.Streams, rings []discovery.Ring) (discovery.Ring, error) {
 	if !stdinIsTerminal(ios.In) {
-		return discovery.Ring{}, usageError{fmt.Errorf("%d rings answered on the LAN; choose one and give the address "+
-			"of one of its members: ringctl join HOST:PORT\n%s", len(rings), ringList(rings))}
+		return discovery.Ring{}, cli.Usagef("%d rings answered on the LAN; choose one and give the address "+
+			"of one of its members: ringctl join HOST:PORT\n%s", len(rings), ringList(rings))
 	}
 	fmt.Fprintf(ios.Err, "%d rings answered on the LAN:\n", len(rings))
 	_ = printRings(ios.Err, rings, true)
@@ -41,7 +42,7 @@ func chooseRing(ctx context.Context, ios streams, rings []discovery.Ring) (disco
 		case ctx.Err() != nil:
 			return discovery.Ring{}, errors.New("interrupted before a ring was chosen")
 		case errors.Is(err, io.EOF) && line == "":
-			return discovery.Ring{}, usageError{errors.New("no ring chosen (end of input)")}
+			return discovery.Ring{}, cli.Usage(errors.New("no ring chosen (end of input)"))
 		case err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, errAnswerTooLong):
 			return discovery.Ring{}, fmt.Errorf("reading the choice: %w", err)
 		}
@@ -50,7 +51,7 @@ func chooseRing(ctx context.Context, ios streams, rings []discovery.Ring) (disco
 		}
 		fmt.Fprintf(ios.Err, "please answer with a number from 1 to %d\n", len(rings))
 	}
-	return discovery.Ring{}, usageError{fmt.Errorf("no ring chosen after %d answers", chooseAttempts)}
+	return discovery.Ring{}, cli.Usagef("no ring chosen after %d answers", chooseAttempts)
 }
 
 // readAnswer reads one line, trimmed, giving up when ctx ends (the read

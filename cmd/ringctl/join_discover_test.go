@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/internal/cli"
 )
 
 // asTerminal makes join take stdin for a terminal until the test ends.
@@ -53,12 +54,12 @@ func TestJoinWithoutAddressFindsNone(t *testing.T) {
 	l := newLAN(t)
 	b := startTestNode(t, "bob")
 	_, errOut, code := joinLAN(t, l, b, "")
-	if code != exitFailed || !strings.Contains(errOut, "no ring answered on the LAN") || !strings.Contains(errOut, "ringctl join HOST:PORT") {
+	if code != cli.ExitFailure || !strings.Contains(errOut, "no ring answered on the LAN") || !strings.Contains(errOut, "ringctl join HOST:PORT") {
 		t.Fatalf("nobody answering: exit %d, stderr %q", code, errOut)
 	}
 	l.announce(t, b)
 	_, errOut, code = joinLAN(t, l, b, "")
-	if code != exitFailed || !strings.Contains(errOut, "no ring other than this node's own answered") {
+	if code != cli.ExitFailure || !strings.Contains(errOut, "no ring other than this node's own answered") {
 		t.Fatalf("only its own ring answering: exit %d, stderr %q", code, errOut)
 	}
 	if st := b.node.Status(); st.Members != 1 || st.Leader.ID != st.ID {
@@ -79,7 +80,7 @@ func TestJoinWithoutAddressSeveralNoTerminal(t *testing.T) {
 	l := newLAN(t)
 	a, b, c := startRings(t, l)
 	_, errOut, code := joinLAN(t, l, b, "1\n")
-	if code != exitUsage || !strings.Contains(errOut, "2 rings answered on the LAN") ||
+	if code != cli.ExitUsage || !strings.Contains(errOut, "2 rings answered on the LAN") ||
 		!strings.Contains(errOut, "alice("+a.node.Self().Addr+")") || !strings.Contains(errOut, "carol("+c.node.Self().Addr+")") ||
 		!strings.Contains(errOut, "ringctl join HOST:PORT") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
@@ -117,7 +118,7 @@ func TestJoinWithoutAddressSeveralNoAnswer(t *testing.T) {
 		"x\ny\n0\n1\n": "no ring chosen after 3 answers",
 	} {
 		_, errOut, code := joinLAN(t, l, b, stdin)
-		if code != exitUsage || !strings.Contains(errOut, want) {
+		if code != cli.ExitUsage || !strings.Contains(errOut, want) {
 			t.Errorf("stdin %q: exit %d, stderr %q; want %q", stdin, code, errOut, want)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/internal/cli"
 )
 
 func TestJoinUsage(t *testing.T) {
@@ -16,8 +17,8 @@ func TestJoinUsage(t *testing.T) {
 		{"join", "--group", "10.0.0.1:1"}, {"join", "--timeout", "-1s"},
 	} {
 		_, _, code := runCtl(context.Background(), "", append([]string{"-s", "/nonexistent/sock"}, args...)...)
-		if code != exitUsage {
-			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
+		if code != cli.ExitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, cli.ExitUsage)
 		}
 	}
 }
@@ -61,7 +62,7 @@ func TestJoinThenSayReachesBoth(t *testing.T) {
 func TestJoinUnreachableFails(t *testing.T) {
 	n := startTestNode(t, "alice")
 	_, errOut, code := runCtl(context.Background(), "", "-s", n.socket, "join", "127.0.0.1:1")
-	if code != exitFailed || !strings.Contains(errOut, "127.0.0.1:1") {
+	if code != cli.ExitFailure || !strings.Contains(errOut, "127.0.0.1:1") {
 		t.Fatalf("exit %d stderr %q", code, errOut)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/internal/cli"
 )
 
 func TestLeaveDetachesAndSayIsRefused(t *testing.T) {
@@ -26,10 +27,10 @@ func TestLeaveDetachesAndSayIsRefused(t *testing.T) {
 	}
 	waitFor(t, 5*time.Second, "alice sees bob gone", func() bool { return a.node.Status().Members == 1 })
 	_, errOut, code = runCtl(context.Background(), "", "-s", b.socket, "say", "anyone?")
-	if code != exitFailed || !strings.Contains(errOut, "join") {
+	if code != cli.ExitFailure || !strings.Contains(errOut, "join") {
 		t.Fatalf("say while detached: exit %d stderr %q", code, errOut)
 	}
-	if _, errOut, code := runCtl(context.Background(), "", "-s", b.socket, "leave"); code != exitFailed || !strings.Contains(errOut, "not a member") {
+	if _, errOut, code := runCtl(context.Background(), "", "-s", b.socket, "leave"); code != cli.ExitFailure || !strings.Contains(errOut, "not a member") {
 		t.Fatalf("second leave: exit %d stderr %q", code, errOut)
 	}
 }

@@ -7,12 +7,13 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/ringchat/ring/internal/cli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	ios := streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}
-	code := execute(ctx, os.Args[1:], ios, os.Getenv)
+	code := execute(ctx, os.Args[1:], cli.Std(), os.Getenv)
 	stop()
 	os.Exit(code)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 
+	"github.com/ringchat/ring/internal/cli"
 	"github.com/spf13/cobra"
 )
 
@@ -35,7 +36,7 @@ system message in the chat names who forced the view and whom it dropped.`,
 
 func (o *reformOptions) run(cmd *cobra.Command) error {
 	if !o.yes {
-		return usageError{errors.New("reform forces a new view and may lose what only the dropped members hold; run it again with --yes to confirm")}
+		return cli.Usage(errors.New("reform forces a new view and may lose what only the dropped members hold; run it again with --yes to confirm"))
 	}
 	st, err := o.f.client().Reform(cmd.Context())
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ringchat/ring/internal/cli"
 )
 
 // TestReformNeedsYes: without --yes the command refuses as bad usage and
@@ -13,8 +15,8 @@ func TestReformNeedsYes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_, errOut, code := runCtl(ctx, "", "-s", "/nonexistent/ringd.sock", "reform")
-	if code != exitUsage || !strings.Contains(errOut, "--yes") {
-		t.Fatalf("reform without --yes: exit %d, stderr %q; want exit %d naming --yes", code, errOut, exitUsage)
+	if code != cli.ExitUsage || !strings.Contains(errOut, "--yes") {
+		t.Fatalf("reform without --yes: exit %d, stderr %q; want exit %d naming --yes", code, errOut, cli.ExitUsage)
 	}
 }
 
@@ -25,7 +27,7 @@ func TestReformRefusedWithQuorum(t *testing.T) {
 	defer cancel()
 	n := startTestNode(t, "solo")
 	_, errOut, code := runCtl(ctx, "", "-s", n.socket, "reform", "--yes")
-	if code != exitFailed || !strings.Contains(errOut, "not in no-quorum") {
-		t.Fatalf("reform on a leader: exit %d, stderr %q; want exit %d saying it is not in no-quorum", code, errOut, exitFailed)
+	if code != cli.ExitFailure || !strings.Contains(errOut, "not in no-quorum") {
+		t.Fatalf("reform on a leader: exit %d, stderr %q; want exit %d saying it is not in no-quorum", code, errOut, cli.ExitFailure)
 	}
 }

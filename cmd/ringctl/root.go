@@ -3,23 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 
+	"github.com/ringchat/ring/internal/cli"
 	"github.com/ringchat/ring/internal/paths"
 	"github.com/ringchat/ring/ipc/client"
 	"github.com/spf13/cobra"
 )
 
-// streams are the standard files of a command, injected so tests need no terminal.
-type streams struct {
-	In       io.Reader
-	Out, Err io.Writer
-}
-
 // factory carries what every command needs: its streams, the global flags
 // and a way to reach the daemon.
 type factory struct {
-	ios    streams
+	ios    cli.Streams
 	socket string
 	output string
 }
@@ -28,32 +22,27 @@ func (f *factory) client() *client.Client { return client.New(f.socket) }
 
 func (f *factory) jsonOutput() bool { return f.output == "json" }
 
-func newRootCmd(ios streams, getenv func(string) string) *cobra.Command {
+func newRootCmd(ios cli.Streams, getenv func(string) string) *cobra.Command {
 	f := &factory{ios: ios}
 	defSocket := getenv("RING_SOCKET")
 	if defSocket == "" {
 		defSocket = paths.DefaultSocket()
 	}
 	root := &cobra.Command{
-		Use:           "ringctl",
-		Short:         "Talk to the local ring chat daemon",
-		Long:          "ringctl attaches to the local ringd over its Unix socket to join a ring,\nsay things, tail the chat, list members and leave; `discover` finds rings on the LAN.",
-		SilenceUsage:  true,
-		SilenceErrors: true,
+		Use:   "ringctl",
+		Short: "Talk to the local ring chat daemon",
+		Long:  "ringctl attaches to the local ringd over its Unix socket to join a ring,\nsay things, tail the chat, list members and leave; `discover` finds rings on the LAN.",
 		PersistentPreRunE: func(*cobra.Command, []string) error {
 			if f.output != "text" && f.output != "json" {
-				return usageError{fmt.Errorf("--output must be text or json, not %q", f.output)}
+				return cli.Usagef("--output must be text or json, not %q", f.output)
 			}
 			if f.socket == "" {
-				return usageError{fmt.Errorf("--socket must not be empty")}
+				return cli.Usagef("--socket must not be empty")
 			}
 			return nil
 		},
 	}
-	root.SetIn(ios.In)
-	root.SetOut(ios.Out)
-	root.SetErr(ios.Err)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	cli.Setup(root, ios)
 	root.PersistentFlags().StringVarP(&f.socket, "socket", "s", defSocket, "ringd's local socket (env RING_SOCKET)")
 	root.PersistentFlags().StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	root.AddCommand(
@@ -71,13 +60,11 @@ func newRootCmd(ios streams, getenv func(string) string) *cobra.Command {
 }
 
 // execute runs the command line and maps its outcome to an exit code.
-func execute(ctx context.Context, args []string, ios streams, getenv func(string) string) int {
-	root := newRootCmd(ios, getenv)
-	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+func execute(ctx context.Context, args []string, ios cli.Streams, getenv func(string) string) int {
+	err := cli.Execute(ctx, newRootCmd(ios, getenv), args)
 	if err != nil && ctx.Err() != nil && isCancel(err) {
 		// Interrupted while following: a normal way to stop.
-		return exitOK
+		return cli.ExitOK
 	}
 	if err != nil {
 		fmt.Fprintln(ios.Err, errorText(err))

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/internal/cli"
 	"github.com/spf13/cobra"
 )
 
@@ -55,7 +56,7 @@ func newSayCmd(f *factory) *cobra.Command {
 // daemon, which answers with its own (exit 1).
 func (o *sayOptions) runOne(ctx context.Context) error {
 	if err := chat.CheckText(o.text); err != nil {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	rc, err := o.f.client().Say(ctx, o.text, o.to)
 	if err != nil {
@@ -92,7 +93,7 @@ func (o *sayOptions) runStdin(ctx context.Context) error {
 				continue
 			}
 			if err := chat.CheckText(text); err != nil {
-				readErr <- usageError{fmt.Errorf("stdin line %d: %w", line, err)}
+				readErr <- cli.Usagef("stdin line %d: %w", line, err)
 				return
 			}
 			select {
@@ -103,9 +104,9 @@ func (o *sayOptions) runStdin(ctx context.Context) error {
 		}
 		switch err := sc.Err(); {
 		case errors.Is(err, bufio.ErrTooLong):
-			readErr <- usageError{fmt.Errorf("stdin line %d: longer than %d bytes, the most a message may be", line+1, chat.MaxText)}
+			readErr <- cli.Usagef("stdin line %d: longer than %d bytes, the most a message may be", line+1, chat.MaxText)
 		case err != nil:
-			readErr <- usageError{fmt.Errorf("stdin line %d: %w", line+1, err)}
+			readErr <- cli.Usagef("stdin line %d: %w", line+1, err)
 		}
 	}()
 	err := o.f.client().SayStream(ctx, o.to, texts, o.printReceipt)

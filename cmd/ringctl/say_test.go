@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/internal/cli"
 )
 
 func TestSayReturnsReceipt(t *testing.T) {
@@ -37,12 +38,12 @@ func TestSayReturnsReceipt(t *testing.T) {
 func TestSayRefusesControlCharacters(t *testing.T) {
 	n := startTestNode(t, "alice")
 	_, errOut, code := runCtl(context.Background(), "", "-s", n.socket, "say", "bad\x1b[2J")
-	if want := "ringctl: message carries control character U+001B at byte 3\n"; code != exitUsage || errOut != want {
-		t.Fatalf("exit %d stderr %q, want %d %q", code, errOut, exitUsage, want)
+	if want := "ringctl: message carries control character U+001B at byte 3\n"; code != cli.ExitUsage || errOut != want {
+		t.Fatalf("exit %d stderr %q, want %d %q", code, errOut, cli.ExitUsage, want)
 	}
 	_, errOut, code = runCtl(context.Background(), "", "-s", n.socket, "say", "bad\xff")
-	if want := "ringctl: message is not valid UTF-8\n"; code != exitUsage || errOut != want {
-		t.Fatalf("invalid UTF-8: exit %d stderr %q, want %d %q", code, errOut, exitUsage, want)
+	if want := "ringctl: message is not valid UTF-8\n"; code != cli.ExitUsage || errOut != want {
+		t.Fatalf("invalid UTF-8: exit %d stderr %q, want %d %q", code, errOut, cli.ExitUsage, want)
 	}
 	for _, m := range n.node.History(daemonLast(100)) {
 		if strings.HasPrefix(m.Text, "bad") {
@@ -92,7 +93,7 @@ func TestSayStdinKeepsInputOrder(t *testing.T) {
 func TestSayStdinRefusesBadLine(t *testing.T) {
 	n := startTestNode(t, "alice")
 	_, errOut, code := runCtl(context.Background(), "ok\nbad \x07 bell\n", "-s", n.socket, "say", "-")
-	if code != exitUsage || !strings.Contains(errOut, "line 2") {
+	if code != cli.ExitUsage || !strings.Contains(errOut, "line 2") {
 		t.Fatalf("exit %d stderr %q, want 2 naming line 2", code, errOut)
 	}
 }
@@ -100,15 +101,15 @@ func TestSayStdinRefusesBadLine(t *testing.T) {
 func TestSayDirectToUnknownMember(t *testing.T) {
 	n := startTestNode(t, "alice")
 	_, errOut, code := runCtl(context.Background(), "", "-s", n.socket, "say", "--to", "bob", "hi")
-	if code != exitFailed || !strings.Contains(errOut, `no member of the ring is named "bob"`) {
+	if code != cli.ExitFailure || !strings.Contains(errOut, `no member of the ring is named "bob"`) {
 		t.Fatalf("exit %d stderr %q", code, errOut)
 	}
 }
 
 func TestSayNeedsText(t *testing.T) {
 	_, _, code := runCtl(context.Background(), "", "-s", "/nonexistent/sock", "say")
-	if code != exitUsage {
-		t.Fatalf("exit %d, want %d", code, exitUsage)
+	if code != cli.ExitUsage {
+		t.Fatalf("exit %d, want %d", code, cli.ExitUsage)
 	}
 }
 
@@ -122,8 +123,8 @@ func TestSayRefusesBadTextWithoutDaemon(t *testing.T) {
 		{strings.Repeat("x", chat.MaxText+1), fmt.Sprintf("ringctl: message of %d bytes, the limit is %d\n", chat.MaxText+1, chat.MaxText)},
 	} {
 		_, errOut, code := runCtl(context.Background(), "", "-s", "/nonexistent/ringd.sock", "say", tt.text)
-		if code != exitUsage || errOut != tt.want {
-			t.Errorf("say %.20q: exit %d stderr %q, want %d %q", tt.text, code, errOut, exitUsage, tt.want)
+		if code != cli.ExitUsage || errOut != tt.want {
+			t.Errorf("say %.20q: exit %d stderr %q, want %d %q", tt.text, code, errOut, cli.ExitUsage, tt.want)
 		}
 	}
 }
@@ -136,8 +137,8 @@ func TestSayOverDaemonLimit(t *testing.T) {
 	_, errOut, code := runCtl(context.Background(), "", "-s", n.socket, "say", long)
 	want := fmt.Sprintf("ringctl: ringd refused: invalid text: message of %d bytes, the limit is %d (limits.max_text of this ringd)\n",
 		chat.DefaultMaxText+1, chat.DefaultMaxText)
-	if code != exitFailed || errOut != want {
-		t.Fatalf("exit %d stderr %q, want %d %q", code, errOut, exitFailed, want)
+	if code != cli.ExitFailure || errOut != want {
+		t.Fatalf("exit %d stderr %q, want %d %q", code, errOut, cli.ExitFailure, want)
 	}
 	if _, errOut, code := runCtl(context.Background(), "", "-s", n.socket, "say", long[1:]); code != 0 {
 		t.Fatalf("a message at the limit: exit %d stderr %q", code, errOut)
@@ -153,7 +154,7 @@ func TestSayStdinOverDaemonLimit(t *testing.T) {
 	n := startTestNode(t, "alice")
 	in := "first\n" + strings.Repeat("x", chat.DefaultMaxText+1) + "\nthird\n"
 	out, errOut, code := runCtl(context.Background(), in, "-s", n.socket, "-o", "json", "say", "-")
-	if code != exitFailed || !strings.Contains(errOut, "line 2") || !strings.Contains(errOut, "limits.max_text") {
+	if code != cli.ExitFailure || !strings.Contains(errOut, "line 2") || !strings.Contains(errOut, "limits.max_text") {
 		t.Fatalf("exit %d stderr %q, want 1 naming line 2 and limits.max_text", code, errOut)
 	}
 	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 1 {
@@ -166,7 +167,7 @@ func TestSayStdinLineTooLong(t *testing.T) {
 	in := strings.Repeat("x", chat.MaxText+3) + "\n"
 	_, errOut, code := runCtl(context.Background(), in, "-s", n.socket, "say", "-")
 	want := fmt.Sprintf("stdin line 1: longer than %d bytes", chat.MaxText)
-	if code != exitUsage || !strings.Contains(errOut, want) {
-		t.Fatalf("exit %d stderr %q, want %d %q", code, errOut, exitUsage, want)
+	if code != cli.ExitUsage || !strings.Contains(errOut, want) {
+		t.Fatalf("exit %d stderr %q, want %d %q", code, errOut, cli.ExitUsage, want)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/internal/cli"
 	"github.com/ringchat/ring/ipc/client"
 	"github.com/spf13/cobra"
 )
@@ -25,12 +26,12 @@ func newTailCmd(f *factory) *cobra.Command {
 			q := client.Query{N: opts.n, Follow: opts.follow}
 			if cmd.Flags().Changed("since") {
 				if cmd.Flags().Changed("lines") {
-					return usageError{fmt.Errorf("-n and --since do not go together: choose the last N or those after SEQ")}
+					return cli.Usagef("-n and --since do not go together: choose the last N or those after SEQ")
 				}
 				q.Since, q.HasSince = opts.since, true
 			}
 			if opts.n < 0 {
-				return usageError{fmt.Errorf("-n must be 0 or more, not %d", opts.n)}
+				return cli.Usagef("-n must be 0 or more, not %d", opts.n)
 			}
 			return opts.f.client().Messages(cmd.Context(), q, opts.print)
 		},

@@ -7,11 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/daemon/watch"
+	"github.com/ringchat/ring/internal/cli"
 )
 
-func daemonLast(n int) node.Query { return node.Query{N: n} }
+func daemonLast(n int) watch.Query { return watch.Query{N: n} }
 
 func decodeMessages(t *testing.T, out string) []chat.Message {
 	t.Helper()
@@ -73,7 +74,7 @@ func TestTailFollowSeesNewMessages(t *testing.T) {
 	out := &syncBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		ios := streams{In: strings.NewReader(""), Out: out, Err: &syncBuffer{}}
+		ios := cli.Streams{In: strings.NewReader(""), Out: out, Err: &syncBuffer{}}
 		done <- execute(ctx, []string{"-s", n.socket, "tail", "-f", "-n", "1"}, ios, func(string) string { return "" })
 	}()
 	waitFor(t, 5*time.Second, "backlog printed", func() bool { return strings.Contains(out.String(), "before") })
@@ -101,8 +102,8 @@ func TestTailUsageErrors(t *testing.T) {
 		{"tail", "extra"},
 	} {
 		_, _, code := runCtl(context.Background(), "", append([]string{"-s", "/nonexistent/sock"}, args...)...)
-		if code != exitUsage {
-			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
+		if code != cli.ExitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, cli.ExitUsage)
 		}
 	}
 }

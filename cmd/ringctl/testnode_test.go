@@ -11,6 +11,7 @@ import (
 
 	"github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/internal/cli"
 	"github.com/ringchat/ring/internal/testutil"
 	"github.com/ringchat/ring/ipc"
 	"github.com/ringchat/ring/ipc/client"
@@ -55,7 +56,7 @@ var waitFor = testutil.WaitFor
 // stderr and the exit code.
 func runCtl(ctx context.Context, stdin string, args ...string) (string, string, int) {
 	var out, errOut bytes.Buffer
-	ios := streams{In: strings.NewReader(stdin), Out: &out, Err: &errOut}
+	ios := cli.Streams{In: strings.NewReader(stdin), Out: &out, Err: &errOut}
 	code := execute(ctx, args, ios, func(string) string { return "" })
 	return out.String(), errOut.String(), code
 }

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 
 	"github.com/ringchat/ring/daemon/discovery"
+	"github.com/ringchat/ring/internal/cli"
 	"github.com/ringchat/ring/internal/config"
 )
 
@@ -18,7 +19,7 @@ func listenDiscovery(cfg *config.Config, logger *slog.Logger) (*discovery.Respon
 	}
 	group, err := discovery.ParseGroup(cfg.Discovery.Group)
 	if err != nil {
-		return nil, usageError{err} // config.Load has checked it already
+		return nil, cli.Usage(err) // config.Load has checked it already
 	}
 	log := logger.With("component", "discovery")
 	addr := cfg.Advertise

@@ -6,16 +6,17 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/ringchat/ring/internal/cli"
 	"github.com/ringchat/ring/protocol/secure"
 	"github.com/spf13/cobra"
 )
 
 type keygenOptions struct {
 	out string
-	ios streams
+	ios cli.Streams
 }
 
-func newKeygenCmd(ios streams) *cobra.Command {
+func newKeygenCmd(ios cli.Streams) *cobra.Command {
 	opts := &keygenOptions{ios: ios}
 	cmd := &cobra.Command{
 		Use:   "keygen [-o FILE]",
@@ -41,7 +42,7 @@ func keygen(opts *keygenOptions) error {
 	}
 	f, err := os.OpenFile(opts.out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return usageError{fmt.Errorf("%s exists; refusing to overwrite a secret", opts.out)}
+		return cli.Usagef("%s exists; refusing to overwrite a secret", opts.out)
 	}
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ringchat/ring/internal/cli"
 	"github.com/ringchat/ring/protocol/secure"
 )
 
@@ -15,7 +16,7 @@ func TestKeygenPrintsAFreshKey(t *testing.T) {
 	var keys []string
 	for range 2 {
 		var out, errb bytes.Buffer
-		if code := execute(context.Background(), []string{"keygen"}, streams{Out: &out, Err: &errb}); code != 0 {
+		if code := execute(context.Background(), []string{"keygen"}, cli.Streams{Out: &out, Err: &errb}); code != 0 {
 			t.Fatalf("exit %d: %s", code, errb.String())
 		}
 		if _, err := secure.ParseKey(out.String()); err != nil {
@@ -31,7 +32,7 @@ func TestKeygenPrintsAFreshKey(t *testing.T) {
 func TestKeygenWritesPrivateFileOnce(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "secret")
 	var out, errb bytes.Buffer
-	if code := execute(context.Background(), []string{"keygen", "-o", p}, streams{Out: &out, Err: &errb}); code != 0 {
+	if code := execute(context.Background(), []string{"keygen", "-o", p}, cli.Streams{Out: &out, Err: &errb}); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	keys, err := secure.LoadKeys(p) // refuses files others can read
@@ -40,7 +41,7 @@ func TestKeygenWritesPrivateFileOnce(t *testing.T) {
 	}
 	before, _ := os.ReadFile(p)
 	errb.Reset()
-	if code := execute(context.Background(), []string{"keygen", "-o", p}, streams{Out: &out, Err: &errb}); code != 2 {
+	if code := execute(context.Background(), []string{"keygen", "-o", p}, cli.Streams{Out: &out, Err: &errb}); code != 2 {
 		t.Fatalf("second keygen -o on the same file: exit %d, want 2", code)
 	}
 	if !strings.Contains(errb.String(), "refusing to overwrite") {

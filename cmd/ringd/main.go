@@ -5,10 +5,11 @@ package main
 import (
 	"context"
 	"os"
+
+	"github.com/ringchat/ring/internal/cli"
 )
 
 func main() {
 	tuneGC()
-	ios := streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}
-	os.Exit(execute(context.Background(), os.Args[1:], ios))
+	os.Exit(execute(context.Background(), os.Args[1:], cli.Std()))
 }

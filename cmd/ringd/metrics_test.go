@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringchat/ring/internal/cli"
 	"github.com/ringchat/ring/internal/testutil"
 )
 
@@ -69,7 +70,7 @@ func TestRunServesMetrics(t *testing.T) {
 	defer cancel()
 	exited := make(chan int, 1)
 	go func() {
-		exited <- execute(ctx, []string{"run", "-c", cfg}, streams{In: strings.NewReader(""), Out: &logs, Err: &logs})
+		exited <- execute(ctx, []string{"run", "-c", cfg}, cli.Streams{In: strings.NewReader(""), Out: &logs, Err: &logs})
 	}()
 
 	var addr, id string
@@ -155,8 +156,8 @@ func TestRunMetricsAddressInUse(t *testing.T) {
 	dir := testutil.ShortTempDir(t)
 	cfg, socket := writeRunConfig(t, dir, "metrics:", "  listen: "+busy.Addr().String())
 	_, errOut, code := runRingd(t, "run", "-c", cfg)
-	if code != exitFailure {
-		t.Fatalf("exit %d, want %d:\n%s", code, exitFailure, errOut)
+	if code != cli.ExitFailure {
+		t.Fatalf("exit %d, want %d:\n%s", code, cli.ExitFailure, errOut)
 	}
 	if !strings.Contains(errOut, "metrics.listen "+busy.Addr().String()) || !strings.Contains(errOut, "address already in use") {
 		t.Fatalf("message should name metrics.listen, %s and why:\n%s", busy.Addr(), errOut)

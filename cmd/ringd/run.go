@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/signal"
 	"sync"
 	"syscall"
 
 	"github.com/ringchat/ring/daemon/node"
+	"github.com/ringchat/ring/internal/cli"
 	"github.com/ringchat/ring/internal/config"
 	"github.com/ringchat/ring/internal/logging"
 	"github.com/ringchat/ring/ipc"
@@ -21,10 +21,10 @@ type runOptions struct {
 	configFile string
 	flags      *pflag.FlagSet
 	environ    []string
-	ios        streams
+	ios        cli.Streams
 }
 
-func newRunCmd(ios streams) *cobra.Command {
+func newRunCmd(ios cli.Streams) *cobra.Command {
 	opts := &runOptions{ios: ios}
 	cmd := &cobra.Command{
 		Use:   "run [-c FILE]",
@@ -54,7 +54,7 @@ func runNode(parent context.Context, opts *runOptions) error {
 		Level: cfg.Log.Level, Format: cfg.Log.Format, File: cfg.Log.File, Stderr: opts.ios.Err,
 	})
 	if err != nil {
-		return usageError{fmt.Errorf("log: %w", err)}
+		return cli.Usagef("log: %w", err)
 	}
 	defer closeLog()
 	keys, err := loadKeys(cfg.SecretFile, logger, cfg.Listen)

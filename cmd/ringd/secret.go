@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/ringchat/ring/internal/cli"
 	"github.com/ringchat/ring/protocol/secure"
 )
 
@@ -17,7 +18,7 @@ func loadKeys(path string, logger *slog.Logger, listen string) ([]secure.Key, er
 	}
 	keys, err := secure.LoadKeys(path)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, cli.Usage(err)
 	}
 	logger.Info("peers must hold the cluster secret", "secret_file", path, "keys", len(keys))
 	return keys, nil

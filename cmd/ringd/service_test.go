@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/kardianos/service"
+	"github.com/ringchat/ring/internal/cli"
 )
 
 func TestServiceNameValidation(t *testing.T) {
@@ -43,8 +44,8 @@ func TestServiceNameValidation(t *testing.T) {
 		if (err == nil) != tc.ok {
 			t.Errorf("validateServiceName(%q) = %v, want ok=%v", tc.name, err, tc.ok)
 		}
-		if err != nil && exitCode(err) != exitUsage {
-			t.Errorf("validateServiceName(%q): exit code %d, want %d", tc.name, exitCode(err), exitUsage)
+		if err != nil && exitCode(err) != cli.ExitUsage {
+			t.Errorf("validateServiceName(%q): exit code %d, want %d", tc.name, exitCode(err), cli.ExitUsage)
 		}
 	}
 }
@@ -79,7 +80,7 @@ func TestServiceArgs(t *testing.T) {
 		t.Run(tc.desc, func(t *testing.T) {
 			got, err := serviceArgs(tc.file)
 			if tc.want == nil {
-				if err == nil || exitCode(err) != exitUsage {
+				if err == nil || exitCode(err) != cli.ExitUsage {
 					t.Fatalf("serviceArgs(%q) = %q, %v; want a usage error", tc.file, got, err)
 				}
 				return
@@ -105,6 +106,15 @@ func TestServiceConfig(t *testing.T) {
 		if set && !strings.Contains(script, sysvMarker) {
 			t.Errorf("%s: script lacks the marker %q", platform, sysvMarker)
 		}
+	}
+}
+
+// The embedded script is a shell script that names its maker on its second
+// line, where state() looks for sysvMarker.
+func TestServiceSysvScriptHeader(t *testing.T) {
+	want := "#!/bin/sh\n" + sysvMarker + "; remove with `ringd uninstall --name {{DisplayName}}`.\n"
+	if !strings.HasPrefix(sysvScript, want) || !strings.HasSuffix(sysvScript, "esac\n") {
+		t.Fatalf("script starts %q, want %q, and ends %q", sysvScript[:min(len(sysvScript), len(want))], want, sysvScript[max(0, len(sysvScript)-10):])
 	}
 }
 
@@ -170,8 +180,8 @@ func TestServiceStatusMapping(t *testing.T) {
 			continue
 		}
 		if err != nil {
-			if exitCode(err) != exitFailure {
-				t.Errorf("%s: exit code %d, want %d", tc.desc, exitCode(err), exitFailure)
+			if exitCode(err) != cli.ExitFailure {
+				t.Errorf("%s: exit code %d, want %d", tc.desc, exitCode(err), cli.ExitFailure)
 			}
 			continue
 		}
@@ -184,7 +194,7 @@ func TestServiceStatusMapping(t *testing.T) {
 func runRingd(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code = execute(context.Background(), args, streams{In: strings.NewReader(""), Out: &out, Err: &errOut})
+	code = execute(context.Background(), args, cli.Streams{In: strings.NewReader(""), Out: &out, Err: &errOut})
 	return out.String(), errOut.String(), code
 }
 
@@ -202,8 +212,8 @@ func TestServiceCommandUsage(t *testing.T) {
 		{[]string{"restart", "--config", "x"}, "unknown flag"},
 	} {
 		_, errOut, code := runRingd(t, tc.args...)
-		if code != exitUsage || !strings.Contains(errOut, tc.wantErr) {
-			t.Errorf("ringd %q: exit %d, stderr %q; want exit %d and %q", tc.args, code, errOut, exitUsage, tc.wantErr)
+		if code != cli.ExitUsage || !strings.Contains(errOut, tc.wantErr) {
+			t.Errorf("ringd %q: exit %d, stderr %q; want exit %d and %q", tc.args, code, errOut, cli.ExitUsage, tc.wantErr)
 		}
 	}
 }
@@ -211,7 +221,7 @@ func TestServiceCommandUsage(t *testing.T) {
 func TestServiceStatusNotInstalled(t *testing.T) {
 	name := fmt.Sprintf("ringd-unit-%d", os.Getpid())
 	out, errOut, code := runRingd(t, "status", "--name", name)
-	if code != exitOK || out != "not installed\n" {
+	if code != cli.ExitOK || out != "not installed\n" {
 		t.Fatalf("status: exit %d, stdout %q, stderr %q; want exit 0 and \"not installed\"", code, out, errOut)
 	}
 }

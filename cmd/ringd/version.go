@@ -4,10 +4,11 @@ import (
 	"fmt"
 
 	"github.com/ringchat/ring/internal/buildinfo"
+	"github.com/ringchat/ring/internal/cli"
 	"github.com/spf13/cobra"
 )
 
-func newVersionCmd(ios streams) *cobra.Command {
+func newVersionCmd(ios cli.Streams) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print version, commit and Go version",

@@ -17,7 +17,7 @@ import (
 )
 
 // Source is what the metrics are read from: a node's view of itself and its
-// ring. *daemon.Node is one.
+// ring. *node.Node is one.
 type Source interface {
 	Status() chat.Status
 }

@@ -29,8 +29,18 @@ type Client struct {
 	hc     *http.Client
 }
 
+// Option changes how a Client reaches the daemon.
+type Option func(*Client)
+
+// WithTransport makes the client send its requests through rt instead of
+// dialling the socket, for tests: an in-memory http.RoundTripper, or an
+// httptest server's transport. The socket is then only named in errors.
+func WithTransport(rt http.RoundTripper) Option {
+	return func(c *Client) { c.hc = &http.Client{Transport: rt} }
+}
+
 // New returns a client for the daemon listening on socket.
-func New(socket string) *Client {
+func New(socket string, opts ...Option) *Client {
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer
@@ -39,7 +49,11 @@ func New(socket string) *Client {
 		MaxIdleConnsPerHost: 64,
 		DisableCompression:  true,
 	}
-	return &Client{socket: socket, hc: &http.Client{Transport: tr}}
+	c := &Client{socket: socket, hc: &http.Client{Transport: tr}}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
 }
 
 // Socket is the path the client dials.
@@ -56,14 +70,6 @@ func (e *NoDaemonError) Error() string {
 }
 
 func (e *NoDaemonError) Unwrap() error { return e.Err }
-
-// APIError is a refusal or failure reported by the daemon.
-type APIError struct {
-	StatusCode int
-	Message    string
-}
-
-func (e *APIError) Error() string { return e.Message }
 
 // Status returns the node's view of its ring.
 func (c *Client) Status(ctx context.Context) (chat.Status, error) {
@@ -124,13 +130,13 @@ type Query struct {
 func (c *Client) Messages(ctx context.Context, q Query, fn func(chat.Message) error) error {
 	v := url.Values{}
 	if q.N >= 0 {
-		v.Set("n", strconv.Itoa(q.N))
+		v.Set(api.ParamN, strconv.Itoa(q.N))
 	}
 	if q.HasSince {
-		v.Set("since", strconv.FormatUint(q.Since, 10))
+		v.Set(api.ParamSince, strconv.FormatUint(q.Since, 10))
 	}
 	if q.Follow {
-		v.Set("follow", "true")
+		v.Set(api.ParamFollow, "true")
 	}
 	resp, err := c.send(ctx, http.MethodGet, api.PathMessages+"?"+v.Encode(), nil)
 	if err != nil {
@@ -144,7 +150,7 @@ func (c *Client) Messages(ctx context.Context, q Query, fn func(chat.Message) er
 		if bytes.Contains(line, []byte(`"error"`)) {
 			var e api.Error
 			if json.Unmarshal(line, &e) == nil && e.Error != "" {
-				return &APIError{StatusCode: http.StatusOK, Message: e.Error}
+				return newAPIError(http.StatusOK, e)
 			}
 		}
 		var m chat.Message
@@ -211,9 +217,9 @@ func (c *Client) sendBody(ctx context.Context, method, path string, rd io.Reader
 		var e api.Error
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		if json.Unmarshal(b, &e) != nil || e.Error == "" {
-			e.Error = fmt.Sprintf("ringd answered %s", resp.Status)
+			e = api.Error{Error: fmt.Sprintf("ringd answered %s", resp.Status)}
 		}
-		return nil, &APIError{StatusCode: resp.StatusCode, Message: e.Error}
+		return nil, newAPIError(resp.StatusCode, e)
 	}
 	return resp, nil
 }

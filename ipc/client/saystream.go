@@ -19,7 +19,7 @@ import (
 // is acknowledged, or at the first refusal (an *APIError naming the line).
 // A text the node could not commit for want of a quorum stays queued there
 // and does not end the stream; those lines come back together, one per
-// line of the *APIError, once the others are answered.
+// line of the *APIError (ErrNoQuorum), once the others are answered.
 func (c *Client) SayStream(ctx context.Context, to string, texts <-chan string, fn func(chat.Receipt) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -62,21 +62,17 @@ func (c *Client) SayStream(ctx context.Context, to string, texts <-chan string, 
 	got := 0
 	var queued []string // lines refused for want of a quorum, their messages queued
 	for sc.Scan() {
-		var line struct {
-			chat.Receipt
-			Error  string `json:"error"`
-			Queued bool   `json:"queued"`
-		}
+		var line api.SayLine
 		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
 			return fmt.Errorf("say stream: bad line from ringd: %w", err)
 		}
-		if line.Error != "" && line.Queued {
+		if line.Error.Error != "" && line.Queued {
 			got++
-			queued = append(queued, line.Error)
+			queued = append(queued, line.Error.Error)
 			continue
 		}
-		if line.Error != "" {
-			return &APIError{StatusCode: http.StatusOK, Message: line.Error}
+		if line.Error.Error != "" {
+			return newAPIError(http.StatusOK, line.Error)
 		}
 		got++
 		if err := fn(line.Receipt); err != nil {
@@ -93,7 +89,7 @@ func (c *Client) SayStream(ctx context.Context, to string, texts <-chan string, 
 		return fmt.Errorf("say stream: %d messages sent but %d acknowledged", n, got)
 	}
 	if len(queued) > 0 {
-		return &APIError{StatusCode: http.StatusOK, Message: strings.Join(queued, "\n")}
+		return &APIError{StatusCode: http.StatusOK, Code: api.CodeNoQuorum, Message: strings.Join(queued, "\n")}
 	}
 	return nil
 }
