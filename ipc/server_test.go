@@ -34,7 +34,7 @@ func serve(t *testing.T) (sock string, n *node.Node, logs *lockedBuf) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err = node.New(node.Options{Name: "alice", Listen: "127.0.0.1:0", DataDir: filepath.Join(dir, "data")})
+	n, err = node.New(node.Options{Settings: node.Settings{Name: "alice", Listen: "127.0.0.1:0", DataDir: filepath.Join(dir, "data")}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -178,8 +178,10 @@ func serveNode(t *testing.T) (sock string, n *node.Node, stopNode func(), nodeLo
 		t.Fatal(err)
 	}
 	nodeLogs, apiLogs = &lockedBuf{}, &lockedBuf{}
-	n, err = node.New(node.Options{Name: "alice", Listen: "127.0.0.1:0", DataDir: filepath.Join(dir, "data"),
-		Logger: slog.New(slog.NewJSONHandler(nodeLogs, nil))})
+	n, err = node.New(node.Options{
+		Settings: node.Settings{Name: "alice", Listen: "127.0.0.1:0", DataDir: filepath.Join(dir, "data")},
+		Logger:   slog.New(slog.NewJSONHandler(nodeLogs, nil)),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

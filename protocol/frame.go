@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/ringchat/ring/internal/limits"
 )
 
 // DefaultMaxFrameSize is the largest frame payload accepted when a caller
 // passes a non-positive limit.
-const DefaultMaxFrameSize = 1 << 20
+const DefaultMaxFrameSize = limits.MaxFrame
 
 const (
 	frameHeaderLen = 4

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/internal/cli"
 	"github.com/ringchat/ring/internal/testutil"
 	"github.com/ringchat/ring/ipc"
@@ -31,7 +31,7 @@ func startTestNode(t *testing.T, name string) *testNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	node, err := node.New(node.Options{Name: name, Listen: "127.0.0.1:0", DataDir: filepath.Join(dir, "data")})
+	node, err := node.New(node.Options{Settings: node.Settings{Name: name, Listen: "127.0.0.1:0", DataDir: filepath.Join(dir, "data")}})
 	if err != nil {
 		ln.Close()
 		t.Fatal(err)

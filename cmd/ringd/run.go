@@ -87,13 +87,9 @@ func runNode(parent context.Context, opts *runOptions) error {
 		return err
 	}
 	node, err := node.New(node.Options{
-		Name: cfg.Name, Listen: cfg.Listen, Advertise: cfg.Advertise, DataDir: cfg.DataDir,
-		Join: cfg.Join, HeartbeatInterval: cfg.HeartbeatInterval, FailureTimeout: cfg.FailureTimeout,
-		RetainCount: cfg.History.RetainCount, RetainAge: cfg.History.RetainAge, ReapAfter: cfg.Members.ReapAfter,
-		MaxFrame: cfg.Limits.MaxFrame, MaxText: cfg.Limits.MaxText, Handshakes: cfg.Limits.Handshakes,
-		PeerQueue: cfg.Limits.PeerQueue, JoinRate: cfg.Limits.JoinRate, JoinBurst: cfg.Limits.JoinBurst,
-		Logger: logger, // the node names its parts: node, store, transport
-		Keys:   keys,
+		Settings: cfg.Settings,
+		Logger:   logger, // the node names its parts: node, store, transport, watch
+		Keys:     keys,
 	})
 	if err != nil {
 		ln.Close()

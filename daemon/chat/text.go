@@ -6,12 +6,13 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/ringchat/ring/internal/limits"
 	"github.com/ringchat/ring/protocol"
 )
 
 const (
 	// DefaultMaxText is the default of ringd's limits.max_text.
-	DefaultMaxText = 4096
+	DefaultMaxText = limits.MaxText
 	// MaxText is the most any node's limits.max_text may be: what peers
 	// accept in one message.
 	MaxText = protocol.MaxTextLen

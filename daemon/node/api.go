@@ -18,7 +18,7 @@ import (
 func (n *Node) Status() chat.Status {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.status
+	return n.pub.status
 }
 
 // sayWait is a say waiting for its message to be committed.
@@ -37,7 +37,7 @@ func (n *Node) sayPatience() time.Duration {
 // expireSays answers the says that waited too long without a quorum: their
 // messages stay queued and are delivered once the ring heals.
 func (n *Node) expireSays() {
-	if len(n.says) == 0 {
+	if len(n.drv.says) == 0 {
 		return
 	}
 	m := n.machine
@@ -45,11 +45,11 @@ func (n *Node) expireSays() {
 		return // committing, only slowly
 	}
 	now := time.Now()
-	for token, w := range n.says {
+	for token, w := range n.drv.says {
 		if now.Sub(w.at) < n.sayPatience() {
 			continue
 		}
-		delete(n.says, token)
+		delete(n.drv.says, token)
 		w.c <- SayResult{Err: &NoQuorumError{ID: w.id, Reachable: m.Reachable(), Members: len(m.View().Members), Quorum: m.Quorum()}}
 	}
 }
@@ -69,7 +69,7 @@ func (n *Node) SayAsync(ctx context.Context, text, to string) (<-chan SayResult,
 		return nil, err
 	}
 	n.mu.Lock()
-	stopped, state := n.stopped, n.status.State
+	stopped, state := n.pub.stopped, n.pub.status.State
 	n.mu.Unlock()
 	switch {
 	case stopped:
@@ -85,7 +85,7 @@ func (n *Node) SayAsync(ctx context.Context, text, to string) (<-chan SayResult,
 		}
 		token := n.machine.Submit(protocol.KindChat, "", text)
 		origin, counter := n.machine.LastSubmitted()
-		n.says[token] = &sayWait{c: c, at: time.Now(), id: origin + "/" + strconv.FormatUint(counter, 10)}
+		n.drv.says[token] = &sayWait{c: c, at: time.Now(), id: origin + "/" + strconv.FormatUint(counter, 10)}
 	}); err != nil {
 		return nil, err
 	}
@@ -128,7 +128,7 @@ func (n *Node) Join(ctx context.Context, addr string) (chat.Status, error) {
 	defer cancel()
 	c := make(chan error, 1)
 	if err := n.do(ctx, func() {
-		n.joins = append(n.joins, c)
+		n.drv.joins = append(n.drv.joins, c)
 		n.machine.Join(protocol.NodeInfo{Addr: addr})
 	}); err != nil {
 		return chat.Status{}, err
@@ -151,7 +151,7 @@ func (n *Node) Join(ctx context.Context, addr string) (chat.Status, error) {
 func (n *Node) Leave(ctx context.Context) (chat.Status, error) {
 	c := make(chan error, 1)
 	if err := n.do(ctx, func() {
-		n.leaves = append(n.leaves, c)
+		n.drv.leaves = append(n.drv.leaves, c)
 		n.machine.Leave()
 	}); err != nil {
 		return chat.Status{}, err

@@ -6,56 +6,38 @@ import (
 	"time"
 
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/daemon/direct"
 	"github.com/ringchat/ring/daemon/store"
 	"github.com/ringchat/ring/daemon/transport"
+	"github.com/ringchat/ring/internal/idset"
 	"github.com/ringchat/ring/protocol"
 )
 
-// Direct messages go from the author's node to the recipient's node over
-// the same authenticated connections as the ring's traffic, but not
-// through the leader: they are never sequenced. The recipient stores the
-// message and acknowledges it; the author stores it on that ack and only
-// then answers `say --to`. A recipient that is not a member of the ring
-// right now is an error, not a queue: the author learns at once that
-// nobody got the message.
-
-// directSend is a direct message waiting for its recipient's ack.
-type directSend struct {
-	entry  protocol.Entry
-	to     protocol.NodeInfo
-	reply  chan SayResult
-	until  time.Time
-	resend time.Time // sent again then, unless acknowledged
-}
-
-// directs is the driver's state of direct messages: those this node sent
-// and waits on, and the ids of those it stored as recipient lately, so
-// that one sent again (its ack was lost) is acknowledged, not stored twice.
-type directs struct {
-	pending map[uint64]*directSend // by origin counter
-	last    uint64                 // the last origin counter used
-	stored  map[string]bool
-	order   []string // stored, oldest first
-}
+// The author's side of direct messages is package direct; this file sends
+// what it says, stores and answers what it completes, and is the
+// recipient's side: it stores a message addressed to this node and
+// acknowledges it, once, however often it comes.
 
 // directsRemembered bounds the ids a recipient keeps to recognise a
-// message sent again.
+// message sent again (its ack was lost).
 const directsRemembered = 4096
 
-func (d *directs) remember(id string) {
-	if d.stored == nil {
-		d.stored = map[string]bool{}
-	}
-	d.stored[id] = true
-	d.order = append(d.order, id)
-	if len(d.order) > directsRemembered {
-		delete(d.stored, d.order[0])
-		d.order = d.order[1:]
-	}
+// directState is the driver's state of direct messages.
+type directState struct {
+	out     *direct.Outbox
+	replies map[uint64]chan SayResult // by origin counter, the callers waiting
+	stored  *idset.Set                // the ids stored as recipient lately
 }
 
-// directWait is how long the author waits for the recipient's ack.
-func (n *Node) directWait() time.Duration { return max(2*n.opts.FailureTimeout, 2*time.Second) }
+func newDirectState(failureTimeout time.Duration) directState {
+	// The ack wait: two failure timeouts, so that a message survives one
+	// reconnection, and never less than 2 s.
+	return directState{
+		out:     direct.NewOutbox(max(2*failureTimeout, 2*time.Second), failureTimeout),
+		replies: map[uint64]chan SayResult{},
+		stored:  idset.New(directsRemembered),
+	}
+}
 
 // sayDirect runs on the driver: it finds the recipient among the members
 // and sends it the message.
@@ -65,28 +47,39 @@ func (n *Node) sayDirect(to, text string, reply chan SayResult) {
 		reply <- SayResult{Err: err}
 		return
 	}
-	if n.dm.pending == nil {
-		n.dm.pending = map[uint64]*directSend{}
-	}
-	// Counters of direct messages are apart from the ring's (those must
-	// have no gaps); taken from the clock, they stay unique across
-	// restarts without being stored.
-	n.dm.last = max(n.dm.last+1, uint64(n.now().UnixNano()))
+	now := n.now()
 	e := protocol.Entry{
-		OriginID: n.self.ID, OriginCounter: n.dm.last, Lamport: n.machine.Stamp(),
+		OriginID: n.self.ID, OriginCounter: n.drv.dm.out.NextCounter(now), Lamport: n.machine.Stamp(),
 		Kind: protocol.KindDirect, FromName: n.self.Name, FromAddr: n.self.Addr,
-		To: peer.Name, Text: text, TimeUnixNano: n.now().UnixNano(),
+		To: peer.Name, Text: text, TimeUnixNano: now.UnixNano(),
 	}
-	p := &directSend{entry: e, to: peer, reply: reply, until: n.now().Add(n.directWait())}
-	n.dm.pending[e.OriginCounter] = p
-	n.sendDirect(p)
+	m := direct.Message{Entry: e, To: peer}
+	n.drv.dm.out.Add(m, now)
+	n.drv.dm.replies[e.OriginCounter] = reply
+	n.sendDirect(m)
 }
 
-// sendDirect sends p (again), and sets when to send it once more should no
-// ack come: a lost connection loses what it carried.
-func (n *Node) sendDirect(p *directSend) {
-	p.resend = n.now().Add(n.opts.FailureTimeout)
-	n.tr.Send(p.to, n.machine.Lamport(), n.machine.Epoch(), protocol.Direct{Entry: p.entry})
+func (n *Node) sendDirect(m direct.Message) {
+	n.tr.Send(m.To, n.machine.Lamport(), n.machine.Epoch(), protocol.Direct{Entry: m.Entry})
+}
+
+// finishDirect answers the caller of a message the outbox is done with.
+func (n *Node) finishDirect(out direct.Outcome) {
+	reply := n.drv.dm.replies[out.Entry.OriginCounter]
+	delete(n.drv.dm.replies, out.Entry.OriginCounter)
+	if reply == nil {
+		return
+	}
+	if out.Err != nil {
+		reply <- SayResult{Err: out.Err}
+		return
+	}
+	if !n.storeDirect(out.Entry) {
+		reply <- SayResult{Err: ErrStopped}
+		return
+	}
+	m := messageOf(out.Entry)
+	reply <- SayResult{Receipt: chat.Receipt{Seq: 0, Lamport: m.Lamport, ID: m.ID}}
 }
 
 // recipient finds the member that to names: its node id, else its name.
@@ -159,32 +152,20 @@ func (n *Node) receiveDirect(from string, e protocol.Entry) {
 	}
 	// The author speaks under the name and address it joined with.
 	e.FromName, e.FromAddr = author.Name, author.Addr
-	if id := messageOf(e).ID; !n.dm.stored[id] {
+	if id := messageOf(e).ID; !n.drv.dm.stored.Has(id) {
 		if !n.storeDirect(e) {
 			return
 		}
-		n.dm.remember(id)
+		n.drv.dm.stored.Add(id)
 	}
 	n.tr.Send(author, n.machine.Stamp(), n.machine.Epoch(), protocol.DirectAck{Counter: e.OriginCounter})
 }
 
 // directAcked completes a direct message this node sent.
 func (n *Node) directAcked(from string, ack protocol.DirectAck) {
-	p := n.dm.pending[ack.Counter]
-	if p == nil || p.to.ID != from {
-		return
+	if out, ok := n.drv.dm.out.Acked(from, ack); ok {
+		n.finishDirect(out)
 	}
-	delete(n.dm.pending, ack.Counter)
-	if ack.Error != "" {
-		p.reply <- SayResult{Err: fmt.Errorf("%s refused the direct message: %s", p.to.Name, ack.Error)}
-		return
-	}
-	if !n.storeDirect(p.entry) {
-		p.reply <- SayResult{Err: ErrStopped}
-		return
-	}
-	m := messageOf(p.entry)
-	p.reply <- SayResult{Receipt: chat.Receipt{Seq: 0, Lamport: m.Lamport, ID: m.ID}}
 }
 
 // storeDirect writes a direct message to the history and shows it to the
@@ -192,7 +173,7 @@ func (n *Node) directAcked(from string, ack protocol.DirectAck) {
 func (n *Node) storeDirect(e protocol.Entry) bool {
 	m := messageOf(e)
 	if err := n.st.Append(store.RecordOf(e)); err != nil {
-		n.storeErr = err
+		n.drv.storeErr = err
 		n.log.Error("history store failed", "err", err)
 		return false
 	}
@@ -204,39 +185,31 @@ func (n *Node) storeDirect(e protocol.Entry) bool {
 // connection failed again at the next tick, on a new connection; a peer no
 // longer in the ring fails them.
 func (n *Node) directPeerDown(peer protocol.NodeInfo) {
-	for c, p := range n.dm.pending {
-		if p.to.ID != peer.ID && p.to.Addr != peer.Addr {
-			continue
-		}
-		if _, ok := n.machine.View().Member(p.to.ID); ok {
-			p.resend = n.now()
-			continue
-		}
-		delete(n.dm.pending, c)
-		p.reply <- SayResult{Err: fmt.Errorf("%s went offline before it acknowledged the direct message", p.to.Name)}
+	inView := func(id string) bool {
+		_, ok := n.machine.View().Member(id)
+		return ok
+	}
+	for _, out := range n.drv.dm.out.PeerDown(peer, inView, n.now()) {
+		n.finishDirect(out)
 	}
 }
 
 // expireDirects sends again the direct messages whose ack is late, and
 // fails those not acknowledged in time.
 func (n *Node) expireDirects() {
-	now := n.now()
-	for c, p := range n.dm.pending {
-		switch {
-		case now.After(p.until):
-			delete(n.dm.pending, c)
-			n.log.Info("direct message not acknowledged", "to", p.to.Name)
-			p.reply <- SayResult{Err: fmt.Errorf("no answer from %s within %v; it may still have got the message", p.to.Name, n.directWait())}
-		case !now.Before(p.resend):
-			n.sendDirect(p)
-		}
+	resend, expired := n.drv.dm.out.Tick(n.now())
+	for _, m := range resend {
+		n.sendDirect(m)
+	}
+	for _, out := range expired {
+		n.log.Info("direct message not acknowledged", "to", out.To.Name)
+		n.finishDirect(out)
 	}
 }
 
 // failDirects ends every direct message still waiting, with err.
 func (n *Node) failDirects(err error) {
-	for c, p := range n.dm.pending {
-		delete(n.dm.pending, c)
-		p.reply <- SayResult{Err: err}
+	for _, out := range n.drv.dm.out.FailAll(err) {
+		n.finishDirect(out)
 	}
 }

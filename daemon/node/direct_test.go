@@ -134,7 +134,7 @@ func TestDirectMessageRefusedByRecipient(t *testing.T) {
 	// A direct message bob's limit refuses: alice's own limit is larger.
 	logs := &testutil.SyncBuffer{}
 	bobLog := slog.New(slog.NewTextHandler(logs, nil))
-	ns := directRingOf(t, Options{Name: "alice"}, Options{Name: "bob", MaxText: 8, Logger: bobLog})
+	ns := directRingOf(t, Options{Settings: Settings{Name: "alice"}}, Options{Settings: Settings{Name: "bob", Limits: Limits{MaxText: 8}}, Logger: bobLog})
 	alice, bob := ns[0], ns[1]
 	_, err := alice.Say(context.Background(), "longer than eight", "bob")
 	if err == nil || !strings.Contains(err.Error(), "bob refused the direct message") {

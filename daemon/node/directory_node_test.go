@@ -17,7 +17,7 @@ import (
 // and clock, until the test ends or stop is called.
 func startDirNode(t *testing.T, dataDir, name string, reap time.Duration, now func() time.Time) (*Node, func()) {
 	t.Helper()
-	n, err := New(Options{Name: name, Listen: "127.0.0.1:0", DataDir: dataDir, ReapAfter: reap, Now: now})
+	n, err := New(Options{Settings: Settings{Name: name, Listen: "127.0.0.1:0", DataDir: dataDir, Members: Members{ReapAfter: reap}}, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

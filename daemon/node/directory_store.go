@@ -10,14 +10,14 @@ const directoryBatch = 1024
 func (n *Node) loadDirectory() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.dir.Reset(n.machine.Saved().RingID)
+	n.pub.dir.Reset(n.machine.Saved().RingID)
 	for after := uint64(0); ; {
 		ms := n.st.After(after, directoryBatch)
 		if len(ms) == 0 || ms[len(ms)-1].Seq <= after {
 			return
 		}
 		for _, m := range ms {
-			n.dir.Apply(messageOfRecord(m))
+			n.pub.dir.Apply(messageOfRecord(m))
 		}
 		after = ms[len(ms)-1].Seq
 	}

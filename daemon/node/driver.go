@@ -80,32 +80,32 @@ func (n *Node) handle(ev ring.Event) {
 	case ring.Delivered, ring.Acked:
 		if d, ok := ev.(ring.Delivered); ok && d.Entry.Presence != "" {
 			n.mu.Lock()
-			n.dir.Apply(messageOf(d.Entry))
+			n.pub.dir.Apply(messageOf(d.Entry))
 			n.mu.Unlock()
 		}
 		n.hold(ev)
 	case ring.StateChanged:
 		n.ringLog(slog.LevelInfo, "state changed", "state", string(ev.State))
-		if ev.State == ring.NoQuorum && !n.quorumLost {
-			n.quorumLost = true
+		if ev.State == ring.NoQuorum && !n.drv.quorumLost {
+			n.drv.quorumLost = true
 			m := n.machine
 			n.ringLog(slog.LevelWarn, "no quorum", "reachable", m.Reachable(), "members", len(m.View().Members), "quorum", m.Quorum())
 			n.notice(fmt.Sprintf("no quorum: this node reaches %d of %d members, %d are needed; what is said here waits until the ring heals",
 				m.Reachable(), len(m.View().Members), m.Quorum()))
 		}
 		if ev.State == ring.Detached {
-			n.quorumLost = false
+			n.drv.quorumLost = false
 		}
 	case ring.LeaderChanged:
 		n.ringLog(slog.LevelInfo, "leader", "leader", ev.Leader.Name, "leader_id", ev.Leader.ID, "epoch", ev.Epoch)
-		if n.quorumLost {
-			n.quorumLost = false
+		if n.drv.quorumLost {
+			n.drv.quorumLost = false
 			n.notice(fmt.Sprintf("quorum regained: %s leads epoch %d", ev.Leader.Display(), ev.Epoch))
 		}
 	case ring.ViewChanged:
 		n.ringLog(slog.LevelInfo, "view", "version", ev.View.Version, "epoch", ev.View.Epoch, "members", len(ev.View.Members))
 		n.mu.Lock()
-		n.dir.SetView(ev.View, n.now())
+		n.pub.dir.SetView(ev.View, n.now())
 		n.mu.Unlock()
 	case ring.PeerGone:
 		n.ringLog(slog.LevelWarn, "peer gone", "peer", ev.Peer.Name, "peer_id", ev.Peer.ID, "why", ev.Why)
@@ -130,10 +130,10 @@ func (n *Node) handle(ev ring.Event) {
 		if ev.Err != "" {
 			err = errors.New(ev.Err)
 		}
-		for _, c := range n.leaves {
+		for _, c := range n.drv.leaves {
 			c <- err
 		}
-		n.leaves = nil
+		n.drv.leaves = nil
 	}
 }
 
@@ -141,9 +141,9 @@ func (n *Node) handle(ev ring.Event) {
 // (quorum lost and regained): it is no part of the ring's history, so it
 // has no sequence number and is not stored.
 func (n *Node) notice(text string) {
-	n.notices++
+	n.drv.notices++
 	m := chat.Message{
-		ID:   n.self.ID + "/n" + strconv.FormatUint(n.notices, 10),
+		ID:   n.self.ID + "/n" + strconv.FormatUint(n.drv.notices, 10),
 		Kind: chat.KindSystem, From: n.self, Text: text, Time: n.now().UTC(),
 		Lamport: n.machine.Lamport(),
 	}
@@ -151,10 +151,10 @@ func (n *Node) notice(text string) {
 }
 
 func (n *Node) finishJoins(err error) {
-	for _, c := range n.joins {
+	for _, c := range n.drv.joins {
 		c <- err
 	}
-	n.joins = nil
+	n.drv.joins = nil
 }
 
 // snapshot copies the machine's view for Status and Members, which other
@@ -184,8 +184,8 @@ func (n *Node) snapshot() {
 	}
 	unreachable := m.Unreachable()
 	n.mu.Lock()
-	n.status = st
-	n.unreachable = unreachable
+	n.pub.status = st
+	n.pub.unreachable = unreachable
 	n.mu.Unlock()
 }
 
@@ -196,7 +196,7 @@ func (n *Node) observePresence() {
 	m := n.machine
 	gone, watched := m.Gone(), m.Watched()
 	n.mu.Lock()
-	n.dir.Observe(m.Leader().ID, gone, watched, n.now())
+	n.pub.dir.Observe(m.Leader().ID, gone, watched, n.now())
 	n.mu.Unlock()
 }
 
@@ -215,16 +215,16 @@ func changesPresence(events []ring.Event) bool {
 func (n *Node) Members() []chat.Member {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.status.State == string(ring.Detached) || n.status.State == string(ring.Joining) {
+	if n.pub.status.State == string(ring.Detached) || n.pub.status.State == string(ring.Joining) {
 		return []chat.Member{}
 	}
-	ms, reaped := n.dir.List(n.now(), n.lastSeen, n.self.ID)
+	ms, reaped := n.pub.dir.List(n.now(), n.pub.lastSeen, n.self.ID)
 	for _, id := range reaped {
-		delete(n.lastSeen, id)
+		delete(n.pub.lastSeen, id)
 	}
 	for i := range ms {
 		ms[i].Reachable = (ms[i].State == chat.PresenceAlive || ms[i].State == chat.PresenceSuspect) &&
-			!slices.Contains(n.unreachable, ms[i].ID)
+			!slices.Contains(n.pub.unreachable, ms[i].ID)
 	}
 	return ms
 }

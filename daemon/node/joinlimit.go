@@ -6,12 +6,6 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Defaults of limits.join_rate and limits.join_burst.
-const (
-	defaultJoinRate  = 10
-	defaultJoinBurst = 20
-)
-
 // joinReportEvery spaces the log records about dropped join requests, so
 // that a flood of them does not become a flood of log lines.
 const joinReportEvery = time.Second

@@ -95,7 +95,7 @@ func (p *fakePeer) awaitJoinReply(t *testing.T, from string) protocol.JoinReply 
 }
 
 func TestSayUsesConfiguredTextLimit(t *testing.T) {
-	small := startNode(t, Options{Name: "small", MaxText: 10})
+	small := startNode(t, Options{Settings: Settings{Name: "small", Limits: Limits{MaxText: 10}}})
 	if _, err := small.Say(context.Background(), strings.Repeat("x", 10), ""); err != nil {
 		t.Fatalf("Say at the limit: %v", err)
 	}
@@ -105,7 +105,7 @@ func TestSayUsesConfiguredTextLimit(t *testing.T) {
 		t.Fatalf("Say over the limit: err = %v, want an InputError naming limits.max_text", err)
 	}
 
-	dflt := startNode(t, Options{Name: "default"})
+	dflt := startNode(t, Options{Settings: Settings{Name: "default"}})
 	if _, err := dflt.Say(context.Background(), strings.Repeat("x", chat.DefaultMaxText), ""); err != nil {
 		t.Fatalf("Say at the default limit: %v", err)
 	}
@@ -113,7 +113,7 @@ func TestSayUsesConfiguredTextLimit(t *testing.T) {
 		t.Fatalf("Say over the default limit: err = %v, want InputError", err)
 	}
 
-	big := startNode(t, Options{Name: "big", MaxText: chat.MaxText, MaxFrame: 16 << 20})
+	big := startNode(t, Options{Settings: Settings{Name: "big", Limits: Limits{MaxText: chat.MaxText, MaxFrame: 16 << 20}}})
 	if _, err := big.Say(context.Background(), strings.Repeat("x", chat.MaxText), ""); err != nil {
 		t.Fatalf("Say at the protocol limit: %v", err)
 	}
@@ -126,8 +126,9 @@ func TestJoinRequestsOverRateAreDropped(t *testing.T) {
 	clk := testutil.NewClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	logs := &testutil.SyncBuffer{}
 	leader := startNode(t, Options{
-		Name: "leader", JoinRate: 1, JoinBurst: 1, Now: clk.Now,
-		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
+		Settings: Settings{Name: "leader", Limits: Limits{JoinRate: 1, JoinBurst: 1}},
+		Now:      clk.Now,
+		Logger:   slog.New(slog.NewJSONHandler(logs, nil)),
 	})
 	lead := info(leader.Self())
 	joiner := newFakePeer(t, "f00df00df00df00d", true)
@@ -162,9 +163,9 @@ func TestJoinRequestsOverRateAreDropped(t *testing.T) {
 func TestStuckMemberDroppedLeaderGoesOn(t *testing.T) {
 	const queue = 16
 	logs := &testutil.SyncBuffer{}
-	slow := Options{HeartbeatInterval: 100 * time.Millisecond, FailureTimeout: time.Minute}
+	slow := Options{Settings: Settings{HeartbeatInterval: 100 * time.Millisecond, FailureTimeout: time.Minute}}
 	aOpts := slow
-	aOpts.Name, aOpts.PeerQueue = "a", queue
+	aOpts.Name, aOpts.Limits.PeerQueue = "a", queue
 	aOpts.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a := startNode(t, aOpts)
 	bOpts := slow

@@ -17,40 +17,7 @@ import (
 	"github.com/ringchat/ring/daemon/transport"
 	"github.com/ringchat/ring/daemon/watch"
 	"github.com/ringchat/ring/protocol"
-	"github.com/ringchat/ring/protocol/secure"
 )
-
-// Options configure a Node.
-type Options struct {
-	Name      string
-	Listen    string // TCP address for peers; port 0 picks a free one
-	Advertise string // address peers dial; empty means the bound listen address
-	DataDir   string
-	// Join lists members to join at start-up, tried in order and retried
-	// with backoff; empty means the node founds a new ring.
-	Join              []string
-	HeartbeatInterval time.Duration // default 200ms
-	FailureTimeout    time.Duration // default 1s
-	Logger            *slog.Logger  // records get component=node, store or transport
-	// RetainCount and RetainAge bound the stored history (0 = unlimited).
-	RetainCount int
-	RetainAge   time.Duration
-	// ReapAfter is how long a dead or departed member stays in the member
-	// directory; 0 keeps it for ever.
-	ReapAfter time.Duration
-	// Now is the wall clock; nil means time.Now.
-	Now func() time.Time
-	// Keys are the cluster secret (SetKeys); none leaves the ring open.
-	Keys []secure.Key
-
-	// Limits, the limits.* keys of the config; 0 selects the default.
-	MaxFrame   int // bytes of one peer frame either way; 0 = protocol.DefaultMaxFrameSize
-	MaxText    int // bytes of a chat message said on this node; 0 = chat.DefaultMaxText
-	Handshakes int // inbound peer connections in handshake at once; 0 = 64
-	PeerQueue  int // frames waiting for one peer before it is dropped; 0 = 4096
-	JoinRate   int // join requests from peers handled per second; 0 = 10
-	JoinBurst  int // join requests handled at once before JoinRate applies; 0 = 20
-}
 
 // Node is one member of a ring: the ring machine driven over TCP, its
 // history, and the watchers following it. Its methods are safe for
@@ -65,24 +32,35 @@ type Node struct {
 	tr      *transport.Transport
 	machine *ring.Machine
 	self    chat.NodeRef
+	hub     *watch.Hub // the watchers; they read the history with readForWatch
 
-	reqs    chan func()
-	done    chan struct{} // closed when Run returns
-	lamport atomic.Uint64
-
-	joinLimit    *joinLimiter  // owned by the run goroutine
+	reqs         chan func()
+	done         chan struct{} // closed when Run returns
+	lamport      atomic.Uint64
 	joinsDropped atomic.Uint64 // join requests over the rate, since start
 
-	mu          sync.Mutex
+	mu  sync.Mutex
+	pub published // guarded by mu
+
+	drv driverState // owned by the run goroutine
+
+	afterSubscribe func() // tests: runs in Watch between subscribing and reading the history
+}
+
+// published is what the run goroutine shows the other goroutines.
+type published struct {
 	status      chat.Status
 	dir         *directory.Directory // the member directory
 	lastSeen    map[string]time.Time // when each peer was last heard from
 	unreachable []string             // members the machine does not hear (snapshot)
 	stopped     bool
+}
 
-	// Owned by the run goroutine.
+// driverState is what only the run goroutine touches.
+type driverState struct {
+	joinLimit *joinLimiter
 	says      map[uint64]*sayWait
-	dm        directs // direct messages waiting for their recipient's ack
+	dm        directState // direct messages waiting for their recipient's ack
 	joins     []chan error
 	leaves    []chan error
 	held      []heldEvent // Delivered and Acked events waiting for the store
@@ -93,35 +71,12 @@ type Node struct {
 	// notices counts the notices given.
 	quorumLost bool
 	notices    uint64
-
-	hub            *watch.Hub // the watchers; they read the history with readForWatch
-	afterSubscribe func()     // tests: runs in Watch between subscribing and reading the history
 }
 
 // New loads (or creates) the node's identity in opts.DataDir and binds its
 // peer listener. Run starts it.
 func New(opts Options) (*Node, error) {
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.HeartbeatInterval <= 0 {
-		opts.HeartbeatInterval = 200 * time.Millisecond
-	}
-	if opts.FailureTimeout <= 0 {
-		opts.FailureTimeout = time.Second
-	}
-	if opts.MaxText <= 0 {
-		opts.MaxText = chat.DefaultMaxText
-	}
-	if opts.JoinRate <= 0 {
-		opts.JoinRate = defaultJoinRate
-	}
-	if opts.JoinBurst <= 0 {
-		opts.JoinBurst = defaultJoinBurst
-	}
+	opts = opts.withDefaults()
 	id, err := loadOrCreateID(opts.DataDir)
 	if err != nil {
 		return nil, err
@@ -129,8 +84,8 @@ func New(opts Options) (*Node, error) {
 	st, err := store.Open(store.Options{
 		Path:            filepath.Join(opts.DataDir, historyFile),
 		KeepUncommitted: true,
-		RetainCount:     opts.RetainCount,
-		RetainAge:       opts.RetainAge,
+		RetainCount:     opts.History.RetainCount,
+		RetainAge:       opts.History.RetainAge,
 		Logger:          opts.Logger.With("component", "store"),
 		Now:             opts.Now,
 	})
@@ -161,9 +116,9 @@ func New(opts Options) (*Node, error) {
 			Logger: opts.Logger.With("component", "transport"),
 			Keys:   opts.Keys,
 
-			MaxFrame:      opts.MaxFrame,
-			QueueLen:      opts.PeerQueue,
-			MaxHandshakes: opts.Handshakes,
+			MaxFrame:      opts.Limits.MaxFrame,
+			QueueLen:      opts.Limits.PeerQueue,
+			MaxHandshakes: opts.Limits.Handshakes,
 		}),
 		machine: ring.New(ring.Config{
 			Self:         self,
@@ -171,17 +126,21 @@ func New(opts Options) (*Node, error) {
 			FailureTicks: max(failureTicks, 2),
 			Now:          func() int64 { return opts.Now().UnixNano() },
 		}),
-		self:     chat.NodeRef{ID: id, Name: opts.Name, Addr: addr},
-		reqs:     make(chan func()),
-		done:     make(chan struct{}),
-		lastSeen: map[string]time.Time{},
-		dir:      directory.New(opts.ReapAfter, opts.FailureTimeout/2),
-		says:     map[uint64]*sayWait{},
-
-		joinLimit: newJoinLimiter(opts.JoinRate, opts.JoinBurst),
+		self: chat.NodeRef{ID: id, Name: opts.Name, Addr: addr},
+		reqs: make(chan func()),
+		done: make(chan struct{}),
+		pub: published{
+			lastSeen: map[string]time.Time{},
+			dir:      directory.New(opts.Members.ReapAfter, opts.FailureTimeout/2),
+		},
+		drv: driverState{
+			says:      map[uint64]*sayWait{},
+			dm:        newDirectState(opts.FailureTimeout),
+			joinLimit: newJoinLimiter(opts.Limits.JoinRate, opts.Limits.JoinBurst),
+		},
 	}
 	hist.onDurable = n.durable
-	n.hub = watch.New(n.readForWatch, 0, n.log)
+	n.hub = watch.New(n.readForWatch, 0, opts.Logger.With("component", "watch"))
 	if err := n.restore(); err != nil {
 		_ = ln.Close()
 		_ = st.Close()
@@ -235,19 +194,19 @@ func (n *Node) Run(ctx context.Context) error {
 
 	ticker := time.NewTicker(n.opts.HeartbeatInterval)
 	defer ticker.Stop()
-	for ctx.Err() == nil && n.storeErr == nil {
+	for ctx.Err() == nil && n.drv.storeErr == nil {
 		n.step(ctx.Done(), ticker.C)
 	}
-	if n.storeErr == nil {
+	if n.drv.storeErr == nil {
 		n.shutdown(ticker.C)
 	} else {
 		n.stopWaiters()
 	}
-	if err := n.st.Close(); err != nil && n.storeErr == nil {
-		n.storeErr = err
+	if err := n.st.Close(); err != nil && n.drv.storeErr == nil {
+		n.drv.storeErr = err
 	}
-	if n.storeErr != nil {
-		return fmt.Errorf("history store: %w", n.storeErr)
+	if n.drv.storeErr != nil {
+		return fmt.Errorf("history store: %w", n.drv.storeErr)
 	}
 	return nil
 }
@@ -276,7 +235,7 @@ func (n *Node) step(done <-chan struct{}, tick <-chan time.Time) {
 		f()
 	case err := <-n.hist.next():
 		n.hist.completed(err)
-		if n.storeErr != nil {
+		if n.drv.storeErr != nil {
 			return
 		}
 		n.machine.Stored() // a member tells its leader, a leader may commit
@@ -302,10 +261,10 @@ func (n *Node) step(done <-chan struct{}, tick <-chan time.Time) {
 // take its peers for dead.
 func (n *Node) tick() {
 	now := time.Now() // the transport's clock, not Options.Now: HeardSince compares with it
-	for _, id := range n.tr.HeardSince(n.lastTick) {
+	for _, id := range n.tr.HeardSince(n.drv.lastTick) {
 		n.machine.Heard(id)
 	}
-	n.lastTick = now
+	n.drv.lastTick = now
 	n.machine.Tick()
 	n.expireDirects()
 	n.expireSays()
@@ -317,7 +276,7 @@ func (n *Node) receive(in transport.Inbound) {
 		return
 	}
 	n.mu.Lock()
-	n.lastSeen[in.Header.From] = n.now()
+	n.pub.lastSeen[in.Header.From] = n.now()
 	n.mu.Unlock()
 	if n.onDirect(in) {
 		return
@@ -336,7 +295,7 @@ func (n *Node) shutdown(tick <-chan time.Time) {
 	if st := n.machine.State(); st == ring.Member || st == ring.Electing {
 		n.ringLog(slog.LevelInfo, "leaving the ring before stopping")
 		left := make(chan error, 1)
-		n.leaves = append(n.leaves, left)
+		n.drv.leaves = append(n.drv.leaves, left)
 		n.machine.Leave()
 		n.process()
 		dctx, cancel := context.WithTimeout(context.Background(), leaveGrace)
@@ -370,13 +329,13 @@ func (n *Node) shutdown(tick <-chan time.Time) {
 func (n *Node) stopWaiters() {
 	n.hist.settle() // what is acknowledged now is stored
 	n.mu.Lock()
-	n.stopped = true
+	n.pub.stopped = true
 	n.mu.Unlock()
 	n.hub.Stop(ErrStopped)
-	for _, w := range n.says {
+	for _, w := range n.drv.says {
 		w.c <- SayResult{Err: ErrStopped}
 	}
-	clear(n.says)
+	clear(n.drv.says)
 	n.failDirects(ErrStopped)
 	n.finishJoins(ErrStopped)
 }
@@ -384,7 +343,7 @@ func (n *Node) stopWaiters() {
 // do runs f on the run goroutine, or fails if the node stops first.
 func (n *Node) do(ctx context.Context, f func()) error {
 	n.mu.Lock()
-	stopped := n.stopped
+	stopped := n.pub.stopped
 	n.mu.Unlock()
 	if stopped {
 		return ErrStopped

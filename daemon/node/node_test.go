@@ -18,7 +18,7 @@ import (
 
 func newTestNode(t *testing.T, dataDir string) (*Node, context.CancelFunc) {
 	t.Helper()
-	n, err := New(Options{Name: "alice", Listen: "127.0.0.1:0", DataDir: dataDir})
+	n, err := New(Options{Settings: Settings{Name: "alice", Listen: "127.0.0.1:0", DataDir: dataDir}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestCorruptIdentityIsAnError(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, idFile), []byte("not-an-id"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err := New(Options{Name: "a", Listen: "127.0.0.1:0", DataDir: dir})
+	_, err := New(Options{Settings: Settings{Name: "a", Listen: "127.0.0.1:0", DataDir: dir}})
 	if err == nil || !strings.Contains(err.Error(), "not a node id") {
 		t.Fatalf("err = %v", err)
 	}

@@ -59,7 +59,7 @@ func (n *Node) restore() error {
 		saved.Members = append(saved.Members, protocol.NodeInfo{ID: m.ID, Name: m.Name, Addr: m.Addr})
 	}
 	outbox := make([]ring.Pending, 0, len(items))
-	n.persisted.outbox = map[uint64]outboxSlot{}
+	n.drv.persisted.outbox = map[uint64]outboxSlot{}
 	for _, it := range items {
 		e := it.Msg.Entry()
 		e.Seq, e.Epoch = 0, 0
@@ -67,12 +67,12 @@ func (n *Node) restore() error {
 			return fmt.Errorf("history store: outbox item %d is not a message of this node (%q)", it.ID, it.Msg.ID())
 		}
 		outbox = append(outbox, ring.Pending{ID: it.ID, Ring: it.Ring, Entry: e})
-		n.persisted.outbox[it.ID] = outboxSlot{key: outboxKey{e.OriginCounter, it.Ring}}
+		n.drv.persisted.outbox[it.ID] = outboxSlot{key: outboxKey{e.OriginCounter, it.Ring}}
 	}
 	n.machine.Restore(saved, outbox)
-	n.persisted.state, n.persisted.stateSaved = st, true
-	n.persisted.outboxVer = n.machine.OutboxVersion()
-	n.persisted.commit = n.st.Commit()
+	n.drv.persisted.state, n.drv.persisted.stateSaved = st, true
+	n.drv.persisted.outboxVer = n.machine.OutboxVersion()
+	n.drv.persisted.commit = n.st.Commit()
 	if len(outbox) > 0 || st.RingID != "" {
 		n.log.Info("restored from the store", "ring", st.RingID, "left", st.Left, "outbox", len(outbox), "last_seq", n.st.LastSeq())
 	}
@@ -83,19 +83,19 @@ func (n *Node) restore() error {
 // writes queue behind the history's, in order; a failure is logged by the
 // store.
 func (n *Node) persist(events []ring.Event) {
-	if v := n.machine.OutboxVersion(); v != n.persisted.outboxVer {
-		n.persisted.outboxVer = v
+	if v := n.machine.OutboxVersion(); v != n.drv.persisted.outboxVer {
+		n.drv.persisted.outboxVer = v
 		n.syncOutbox()
 	}
-	if c := n.machine.Commit(); c > n.persisted.commit {
-		n.persisted.commit = c
+	if c := n.machine.Commit(); c > n.drv.persisted.commit {
+		n.drv.persisted.commit = c
 		n.st.SaveCommitAsync(c)
 	}
 	for _, ev := range events {
 		switch ev.(type) {
 		case ring.ViewChanged, ring.StateChanged, ring.LeaveDone, ring.LeaderChanged: // a vote: persistVote
-			if st := stateOf(n.machine.Saved()); !n.persisted.stateSaved || !sameState(st, n.persisted.state) {
-				n.persisted.state, n.persisted.stateSaved = st, true
+			if st := stateOf(n.machine.Saved()); !n.drv.persisted.stateSaved || !sameState(st, n.drv.persisted.state) {
+				n.drv.persisted.state, n.drv.persisted.stateSaved = st, true
 				n.st.SaveStateAsync(st)
 			}
 			return
@@ -111,7 +111,7 @@ func (n *Node) persistVote(events []ring.Event) bool {
 	for _, ev := range events {
 		if _, ok := ev.(ring.Voted); ok {
 			if err := n.saveState(n.machine.Saved()); err != nil {
-				n.storeErr = err
+				n.drv.storeErr = err
 				return false
 			}
 			return true
@@ -142,7 +142,7 @@ func (n *Node) saveState(s ring.Saved) error {
 		n.ringLog(slog.LevelError, "saving the ring state failed", "err", err)
 		return err
 	}
-	n.persisted.state, n.persisted.stateSaved = st, true
+	n.drv.persisted.state, n.drv.persisted.stateSaved = st, true
 	return nil
 }
 
@@ -150,7 +150,7 @@ func (n *Node) saveState(s ring.Saved) error {
 // what is new or changed is put, what is gone is deleted. A message
 // submitted and sequenced within one driver cycle is never written.
 func (n *Node) syncOutbox() {
-	p := &n.persisted
+	p := &n.drv.persisted
 	p.mark++
 	var puts []store.OutboxItem
 	n.machine.EachPending(func(x ring.Pending) {
@@ -179,11 +179,11 @@ func (n *Node) syncOutbox() {
 // batches written since.
 func (n *Node) hold(ev ring.Event) {
 	seq := eventSeq(ev)
-	if len(n.held) == 0 && seq <= n.st.LastSeq() {
+	if len(n.drv.held) == 0 && seq <= n.st.LastSeq() {
 		n.release(ev)
 		return
 	}
-	n.held = append(n.held, heldEvent{ev: ev, seq: seq})
+	n.drv.held = append(n.drv.held, heldEvent{ev: ev, seq: seq})
 }
 
 func eventSeq(ev ring.Event) uint64 {
@@ -199,8 +199,8 @@ func eventSeq(ev ring.Event) uint64 {
 // durable hears from the history that a batch is written (or failed).
 func (n *Node) durable(err error) {
 	if err != nil {
-		if n.storeErr == nil {
-			n.storeErr = err
+		if n.drv.storeErr == nil {
+			n.drv.storeErr = err
 			n.ringLog(slog.LevelError, "writing the history failed; stopping", "err", err)
 		}
 		return
@@ -208,10 +208,10 @@ func (n *Node) durable(err error) {
 	n.snapshot() // last_seq: a caller told its message is stored sees it counted
 	stored := n.st.LastSeq()
 	i := 0
-	for ; i < len(n.held) && n.held[i].seq <= stored; i++ {
-		n.release(n.held[i].ev)
+	for ; i < len(n.drv.held) && n.drv.held[i].seq <= stored; i++ {
+		n.release(n.drv.held[i].ev)
 	}
-	n.held = slices.Delete(n.held, 0, i)
+	n.drv.held = slices.Delete(n.drv.held, 0, i)
 }
 
 // release acts on an event whose entry is stored.
@@ -221,8 +221,8 @@ func (n *Node) release(ev ring.Event) {
 		m := messageOf(ev.Entry)
 		n.hub.Publish(m)
 	case ring.Acked:
-		if w, ok := n.says[ev.Token]; ok {
-			delete(n.says, ev.Token)
+		if w, ok := n.drv.says[ev.Token]; ok {
+			delete(n.drv.says, ev.Token)
 			m := messageOf(ev.Entry)
 			w.c <- SayResult{Receipt: chat.Receipt{Seq: m.Seq, Lamport: m.Lamport, ID: m.ID}}
 		}

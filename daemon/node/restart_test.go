@@ -79,7 +79,7 @@ func TestLeftNodeStaysDetachedAfterRestart(t *testing.T) {
 func startDetached(t *testing.T, dir string) *Node {
 	t.Helper()
 	var logs testutil.SyncBuffer
-	n, err := New(Options{Name: "alice", Listen: "127.0.0.1:0", DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	n, err := New(Options{Settings: Settings{Name: "alice", Listen: "127.0.0.1:0", DataDir: dir}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

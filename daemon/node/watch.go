@@ -9,7 +9,7 @@ import (
 // what a majority does not hold yet is not shown (it may still be cut).
 func (n *Node) History(q watch.Query) []chat.Message {
 	n.mu.Lock()
-	shown := n.status.CommitSeq
+	shown := n.pub.status.CommitSeq
 	n.mu.Unlock()
 	if q.HasSince {
 		return committedOnly(messagesOf(n.st.Since(q.Since)), shown)

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/ringchat/ring/internal/limits"
 	"github.com/ringchat/ring/protocol"
 	"github.com/ringchat/ring/protocol/secure"
 )
@@ -16,10 +17,10 @@ type Options struct {
 	// authenticated and encrypted (package secure); the first is used to
 	// connect, all are accepted. None: the ring is open. See SetKeys.
 	Keys []secure.Key
-	// MaxFrame bounds frame payloads both ways; 0 = protocol.DefaultMaxFrameSize.
+	// MaxFrame bounds frame payloads both ways; 0 = limits.MaxFrame.
 	MaxFrame int
 	// QueueLen is how many frames may wait per peer before that peer is
-	// dropped; 0 = 4096.
+	// dropped; 0 = limits.PeerQueue.
 	QueueLen         int
 	DialTimeout      time.Duration // 0 = 2s
 	HandshakeTimeout time.Duration // 0 = 5s
@@ -30,7 +31,7 @@ type Options struct {
 	// long; 0 = 5s.
 	WriteTimeout time.Duration
 	// MaxHandshakes bounds the inbound connections in handshake at once;
-	// beyond it new connections are closed at once. 0 = 64.
+	// beyond it new connections are closed at once. 0 = limits.Handshakes.
 	MaxHandshakes int
 	// MaxHandshakesPerHost bounds the inbound handshakes in progress from
 	// one IP address, so that one host cannot hold every handshake slot and
@@ -56,10 +57,10 @@ func (o Options) withDefaults() Options {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.MaxFrame <= 0 {
-		o.MaxFrame = protocol.DefaultMaxFrameSize
+		o.MaxFrame = limits.MaxFrame
 	}
 	if o.QueueLen <= 0 {
-		o.QueueLen = 4096
+		o.QueueLen = limits.PeerQueue
 	}
 	if o.DialTimeout <= 0 {
 		o.DialTimeout = 2 * time.Second
@@ -74,7 +75,7 @@ func (o Options) withDefaults() Options {
 		o.WriteTimeout = 5 * time.Second
 	}
 	if o.MaxHandshakes <= 0 {
-		o.MaxHandshakes = 64
+		o.MaxHandshakes = limits.Handshakes
 	}
 	if o.MaxHandshakesPerHost <= 0 {
 		o.MaxHandshakesPerHost = 16

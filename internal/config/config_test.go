@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/internal/paths"
 )
 
@@ -46,23 +47,14 @@ func load(t *testing.T, in input) (*Config, string, error) {
 
 func defaultConfig() *Config {
 	return &Config{
-		Name:              defaultName(),
-		Listen:            "127.0.0.1:7733",
-		Advertise:         "127.0.0.1:7733",
-		Socket:            paths.DefaultSocket(),
-		DataDir:           paths.DefaultDataDir(),
-		Join:              []string{},
-		HeartbeatInterval: 200 * time.Millisecond,
-		FailureTimeout:    time.Second,
-		Discovery:         Discovery{Group: "239.255.77.33:7734"},
-		History:           History{RetainCount: 100000},
-		Members:           Members{ReapAfter: 24 * time.Hour},
-		Limits:            testDefaultLimits,
-		Log:               Log{Level: "info", Format: "auto"},
+		Settings:  node.Settings{Name: defaultName(), Listen: "127.0.0.1:7733", Advertise: "127.0.0.1:7733", DataDir: paths.DefaultDataDir(), Join: []string{}, HeartbeatInterval: 200 * time.Millisecond, FailureTimeout: time.Second, History: node.History{RetainCount: 100000}, Members: node.Members{ReapAfter: 24 * time.Hour}, Limits: testDefaultLimits},
+		Socket:    paths.DefaultSocket(),
+		Discovery: Discovery{Group: "239.255.77.33:7734"},
+		Log:       Log{Level: "info", Format: "auto"},
 	}
 }
 
-var testDefaultLimits = Limits{
+var testDefaultLimits = node.Limits{
 	MaxFrame: 1 << 20, MaxText: 4096, MaxName: 64, Handshakes: 64, JoinRate: 10, JoinBurst: 20, PeerQueue: 4096,
 }
 
@@ -102,23 +94,14 @@ log:
 func TestLoad(t *testing.T) {
 	fromFile := func() *Config {
 		return &Config{
-			Name:              "bob",
-			Listen:            "0.0.0.0:8000",
-			Advertise:         "bob.example:8000",
-			Socket:            "run/ringd.sock",
-			DataDir:           "state",
-			Join:              []string{"a.example:7733", "[2001:db8::1]:7733"},
-			HeartbeatInterval: 100 * time.Millisecond,
-			FailureTimeout:    2 * time.Second,
-			Discovery:         Discovery{Enabled: true, Group: "239.255.77.33:7734"},
-			SecretFile:        "/etc/ringd/secret",
-			History:           History{RetainCount: 500, RetainAge: 720 * time.Hour},
-			Members:           Members{ReapAfter: time.Hour},
-			Limits: Limits{
+			Settings: node.Settings{Name: "bob", Listen: "0.0.0.0:8000", Advertise: "bob.example:8000", DataDir: "state", Join: []string{"a.example:7733", "[2001:db8::1]:7733"}, HeartbeatInterval: 100 * time.Millisecond, FailureTimeout: 2 * time.Second, History: node.History{RetainCount: 500, RetainAge: 720 * time.Hour}, Members: node.Members{ReapAfter: time.Hour}, Limits: node.Limits{
 				MaxFrame: 2 << 20, MaxText: 8192, MaxName: 32, Handshakes: 16, JoinRate: 5, JoinBurst: 7, PeerQueue: 1024,
-			},
-			Metrics: Metrics{Listen: "127.0.0.1:9100"},
-			Log:     Log{Level: "debug", Format: "json", File: "/var/log/ringd.log"},
+			}},
+			Socket:     "run/ringd.sock",
+			Discovery:  Discovery{Enabled: true, Group: "239.255.77.33:7734"},
+			SecretFile: "/etc/ringd/secret",
+			Metrics:    Metrics{Listen: "127.0.0.1:9100"},
+			Log:        Log{Level: "debug", Format: "json", File: "/var/log/ringd.log"},
 		}
 	}
 	tests := []struct {
@@ -192,7 +175,7 @@ func TestLoad(t *testing.T) {
 				c.Discovery.Enabled = false
 				c.Join = []string{"b.example:1", "c.example:2"}
 				c.FailureTimeout = 3 * time.Second
-				c.History = History{}
+				c.History = node.History{}
 				return c
 			},
 		},
@@ -217,7 +200,7 @@ func TestLoad(t *testing.T) {
 				c.Discovery.Enabled = false
 				c.HeartbeatInterval = 50 * time.Millisecond
 				c.Metrics.Listen = ""
-				c.History = History{RetainCount: 42}
+				c.History = node.History{RetainCount: 42}
 				return c
 			},
 		},
@@ -235,15 +218,14 @@ func TestLoad(t *testing.T) {
 			}},
 			want: func() *Config {
 				return &Config{
-					Name: "gus", Listen: "[::1]:1", Advertise: "[::1]:2", Socket: "s", DataDir: "d",
-					Join: []string{"h:3"}, HeartbeatInterval: time.Second, FailureTimeout: time.Minute,
-					Discovery: Discovery{Enabled: true, Group: "224.0.0.9:9", Interface: "eth9"}, SecretFile: "sf", Metrics: Metrics{Listen: ":9"},
-					Log:     Log{Level: "error", Format: "text", File: "lf"},
-					History: History{RetainCount: 0, RetainAge: 90 * time.Minute},
-					Members: Members{ReapAfter: 90 * time.Second},
-					Limits: Limits{
+					Settings: node.Settings{Name: "gus", Listen: "[::1]:1", Advertise: "[::1]:2", DataDir: "d", Join: []string{"h:3"}, HeartbeatInterval: time.Second, FailureTimeout: time.Minute, History: node.History{RetainCount: 0, RetainAge: 90 * time.Minute}, Members: node.Members{ReapAfter: 90 * time.Second}, Limits: node.Limits{
 						MaxFrame: 4 << 20, MaxText: 16384, MaxName: 128, Handshakes: 1, JoinRate: 100, JoinBurst: 1, PeerQueue: 64,
-					},
+					}},
+					Socket:     "s",
+					Discovery:  Discovery{Enabled: true, Group: "224.0.0.9:9", Interface: "eth9"},
+					SecretFile: "sf",
+					Metrics:    Metrics{Listen: ":9"},
+					Log:        Log{Level: "error", Format: "text", File: "lf"},
 				}
 			},
 		},
@@ -267,38 +249,38 @@ func TestHistory(t *testing.T) {
 	tests := []struct {
 		name string
 		in   input
-		want History
+		want node.History
 	}{
-		{"default", input{}, History{RetainCount: 100000}},
-		{"empty section", input{file: "history:\n"}, History{RetainCount: 100000}},
-		{"file count zero", input{file: "history:\n  retain_count: 0\n"}, History{}},
-		{"file count", input{file: "history:\n  retain_count: 250\n"}, History{RetainCount: 250}},
-		{"file count as digits string", input{file: "history:\n  retain_count: \"250\"\n"}, History{RetainCount: 250}},
-		{"file count null keeps default", input{file: "history:\n  retain_count:\n"}, History{RetainCount: 100000}},
-		{"file age", input{file: "history:\n  retain_age: 720h\n"}, History{RetainCount: 100000, RetainAge: 720 * time.Hour}},
-		{"file age 0s", input{file: "history:\n  retain_age: 0s\n"}, History{RetainCount: 100000}},
-		{"file age bare 0", input{file: "history:\n  retain_age: 0\n"}, History{RetainCount: 100000}},
-		{"file age string 0", input{file: "history:\n  retain_age: \"0\"\n"}, History{RetainCount: 100000}},
-		{"file flow mapping", input{file: "history: {retain_count: 1, retain_age: 1m}\n"}, History{RetainCount: 1, RetainAge: time.Minute}},
-		{"env count", input{env: []string{"RINGD_HISTORY_RETAIN_COUNT=12"}}, History{RetainCount: 12, RetainAge: 0}},
-		{"env count leading zeros", input{env: []string{"RINGD_HISTORY_RETAIN_COUNT=0012"}}, History{RetainCount: 12}},
-		{"env count zero", input{env: []string{"RINGD_HISTORY_RETAIN_COUNT=0"}}, History{}},
-		{"env age", input{env: []string{"RINGD_HISTORY_RETAIN_AGE=36h"}}, History{RetainCount: 100000, RetainAge: 36 * time.Hour}},
-		{"env age zero", input{env: []string{"RINGD_HISTORY_RETAIN_AGE=0"}}, History{RetainCount: 100000}},
+		{"default", input{}, node.History{RetainCount: 100000}},
+		{"empty section", input{file: "history:\n"}, node.History{RetainCount: 100000}},
+		{"file count zero", input{file: "history:\n  retain_count: 0\n"}, node.History{}},
+		{"file count", input{file: "history:\n  retain_count: 250\n"}, node.History{RetainCount: 250}},
+		{"file count as digits string", input{file: "history:\n  retain_count: \"250\"\n"}, node.History{RetainCount: 250}},
+		{"file count null keeps default", input{file: "history:\n  retain_count:\n"}, node.History{RetainCount: 100000}},
+		{"file age", input{file: "history:\n  retain_age: 720h\n"}, node.History{RetainCount: 100000, RetainAge: 720 * time.Hour}},
+		{"file age 0s", input{file: "history:\n  retain_age: 0s\n"}, node.History{RetainCount: 100000}},
+		{"file age bare 0", input{file: "history:\n  retain_age: 0\n"}, node.History{RetainCount: 100000}},
+		{"file age string 0", input{file: "history:\n  retain_age: \"0\"\n"}, node.History{RetainCount: 100000}},
+		{"file flow mapping", input{file: "history: {retain_count: 1, retain_age: 1m}\n"}, node.History{RetainCount: 1, RetainAge: time.Minute}},
+		{"env count", input{env: []string{"RINGD_HISTORY_RETAIN_COUNT=12"}}, node.History{RetainCount: 12, RetainAge: 0}},
+		{"env count leading zeros", input{env: []string{"RINGD_HISTORY_RETAIN_COUNT=0012"}}, node.History{RetainCount: 12}},
+		{"env count zero", input{env: []string{"RINGD_HISTORY_RETAIN_COUNT=0"}}, node.History{}},
+		{"env age", input{env: []string{"RINGD_HISTORY_RETAIN_AGE=36h"}}, node.History{RetainCount: 100000, RetainAge: 36 * time.Hour}},
+		{"env age zero", input{env: []string{"RINGD_HISTORY_RETAIN_AGE=0"}}, node.History{RetainCount: 100000}},
 		{"env empty keeps file", input{file: "history:\n  retain_count: 5\n", env: []string{"RINGD_HISTORY_RETAIN_COUNT="}},
-			History{RetainCount: 5}},
+			node.History{RetainCount: 5}},
 		{"env over file", input{
 			file: "history:\n  retain_count: 5\n  retain_age: 1h\n",
 			env:  []string{"RINGD_HISTORY_RETAIN_COUNT=6", "RINGD_HISTORY_RETAIN_AGE=2h"},
-		}, History{RetainCount: 6, RetainAge: 2 * time.Hour}},
-		{"flag count", input{args: []string{"--history-retain-count=3"}}, History{RetainCount: 3}},
-		{"flag count separate", input{args: []string{"--history-retain-count", "1000000"}}, History{RetainCount: 1000000}},
-		{"flag age", input{args: []string{"--history-retain-age=24h"}}, History{RetainCount: 100000, RetainAge: 24 * time.Hour}},
+		}, node.History{RetainCount: 6, RetainAge: 2 * time.Hour}},
+		{"flag count", input{args: []string{"--history-retain-count=3"}}, node.History{RetainCount: 3}},
+		{"flag count separate", input{args: []string{"--history-retain-count", "1000000"}}, node.History{RetainCount: 1000000}},
+		{"flag age", input{args: []string{"--history-retain-age=24h"}}, node.History{RetainCount: 100000, RetainAge: 24 * time.Hour}},
 		{"flag over env and file", input{
 			file: "history:\n  retain_count: 5\n  retain_age: 1h\n",
 			env:  []string{"RINGD_HISTORY_RETAIN_COUNT=6", "RINGD_HISTORY_RETAIN_AGE=2h"},
 			args: []string{"--history-retain-count=0", "--history-retain-age=0"},
-		}, History{}},
+		}, node.History{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -307,7 +289,7 @@ func TestHistory(t *testing.T) {
 				t.Fatalf("Load: %v", err)
 			}
 			if c.History != tt.want {
-				t.Errorf("History = %+v, want %+v", c.History, tt.want)
+				t.Errorf("node.History = %+v, want %+v", c.History, tt.want)
 			}
 		})
 	}

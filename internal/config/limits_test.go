@@ -5,11 +5,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/protocol"
 )
 
 func TestLimits(t *testing.T) {
-	with := func(f func(*Limits)) Limits {
+	with := func(f func(*node.Limits)) node.Limits {
 		l := testDefaultLimits
 		f(&l)
 		return l
@@ -17,22 +18,22 @@ func TestLimits(t *testing.T) {
 	tests := []struct {
 		name string
 		in   input
-		want Limits
+		want node.Limits
 	}{
 		{"default", input{}, testDefaultLimits},
 		{"empty section", input{file: "limits:\n"}, testDefaultLimits},
 		{"file", input{file: "limits:\n  max_text: 100\n  join_rate: 1\n"},
-			with(func(l *Limits) { l.MaxText, l.JoinRate = 100, 1 })},
+			with(func(l *node.Limits) { l.MaxText, l.JoinRate = 100, 1 })},
 		{"env", input{env: []string{"RINGD_LIMITS_PEER_QUEUE=64", "RINGD_LIMITS_HANDSHAKES=4096"}},
-			with(func(l *Limits) { l.PeerQueue, l.Handshakes = 64, 4096 })},
+			with(func(l *node.Limits) { l.PeerQueue, l.Handshakes = 64, 4096 })},
 		{"flag over env over file", input{
 			file: "limits:\n  join_burst: 3\n  max_name: 10\n",
 			env:  []string{"RINGD_LIMITS_JOIN_BURST=4"},
 			args: []string{"--limits-join-burst=5"},
-		}, with(func(l *Limits) { l.JoinBurst, l.MaxName = 5, 10 })},
+		}, with(func(l *node.Limits) { l.JoinBurst, l.MaxName = 5, 10 })},
 		{"largest text with a frame to carry it", input{
 			args: []string{"--limits-max-text=65536", "--limits-max-frame=8519680"},
-		}, with(func(l *Limits) { l.MaxText, l.MaxFrame = 65536, 8519680 })},
+		}, with(func(l *node.Limits) { l.MaxText, l.MaxFrame = 65536, 8519680 })},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -41,7 +42,7 @@ func TestLimits(t *testing.T) {
 				t.Fatalf("Load: %v", err)
 			}
 			if c.Limits != tt.want {
-				t.Errorf("Limits = %+v, want %+v", c.Limits, tt.want)
+				t.Errorf("node.Limits = %+v, want %+v", c.Limits, tt.want)
 			}
 		})
 	}
