@@ -34,15 +34,13 @@ type Query struct {
 	Logger    *slog.Logger   // answers ignored, at debug level; nil: no logs
 }
 
-// Discover sends a query to the group on every interface to use, collects
-// the answers until the timeout (or q.MaxNodes answering nodes), and returns
-// the rings they announce, grouped by ring id. Finding none is no error.
-func Discover(ctx context.Context, q Query) ([]Ring, error) {
+// withDefaults fills in the zero fields of q and checks the others.
+func (q Query) withDefaults() (Query, error) {
 	if !q.Group.IsValid() {
 		q.Group, _ = ParseGroup(DefaultGroup)
 	}
 	if !q.Group.Addr().Is4() || !q.Group.Addr().IsMulticast() || q.Group.Port() == 0 {
-		return nil, fmt.Errorf("discovery group %s is not an IPv4 multicast address and port", q.Group)
+		return q, fmt.Errorf("discovery group %s is not an IPv4 multicast address and port", q.Group)
 	}
 	if q.Timeout == 0 {
 		q.Timeout = DefaultTimeout
@@ -51,12 +49,23 @@ func Discover(ctx context.Context, q Query) ([]Ring, error) {
 		q.MaxNodes = MaxNodes
 	}
 	if q.Timeout < 0 || q.Timeout > MaxTimeout {
-		return nil, fmt.Errorf("discovery timeout %v must be positive and at most %v", q.Timeout, MaxTimeout)
+		return q, fmt.Errorf("discovery timeout %v must be positive and at most %v", q.Timeout, MaxTimeout)
+	}
+	if q.Logger == nil {
+		q.Logger = slog.New(slog.DiscardHandler)
+	}
+	return q, nil
+}
+
+// Discover sends a query to the group on every interface to use, collects
+// the answers until the timeout (or q.MaxNodes answering nodes), and returns
+// the rings they announce, grouped by ring id. Finding none is no error.
+func Discover(ctx context.Context, q Query) ([]Ring, error) {
+	q, err := q.withDefaults()
+	if err != nil {
+		return nil, err
 	}
 	log := q.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	ifs, err := interfaces(q.Interface)
 	if err != nil {
 		return nil, fmt.Errorf("discovery: %w", err)

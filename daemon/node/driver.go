@@ -1,17 +1,143 @@
 package node
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"log/slog"
-	"slices"
-	"strconv"
+	"sync"
+	"time"
 
-	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/daemon/ring"
 	"github.com/ringchat/ring/daemon/transport"
 	"github.com/ringchat/ring/protocol"
 )
+
+// leaveGrace bounds the graceful leave when the node stops.
+const leaveGrace = 3 * time.Second
+
+// Run drives the node until ctx is cancelled, then leaves the ring
+// gracefully, ends every watcher and releases the listener.
+func (n *Node) Run(ctx context.Context) error {
+	defer close(n.done)
+	trCtx, stopTransport := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = n.tr.Run(trCtx) })
+	defer func() {
+		stopTransport()
+		wg.Wait()
+	}()
+
+	n.ringLog(slog.LevelInfo, "node started", "id", n.self.ID, "addr", n.self.Addr, "last_seq", n.st.LastSeq())
+	resumed := n.machine.Resume() // it may find its leave committed: then Saved says it left
+	switch saved := n.machine.Saved(); {
+	case resumed:
+		n.ringLog(slog.LevelInfo, "going back to the ring this node was in", "ring", saved.RingID, "members", len(saved.Members))
+	case saved.Left:
+		n.ringLog(slog.LevelInfo, "this node left its ring: it stays detached until `ringctl join`")
+	case len(n.opts.Join) == 0:
+		n.machine.Found()
+	default:
+		wg.Go(func() { n.joinAtStart(ctx) })
+	}
+	n.process()
+
+	ticker := time.NewTicker(n.opts.HeartbeatInterval)
+	defer ticker.Stop()
+	for ctx.Err() == nil && n.drv.storeErr == nil {
+		n.step(ctx.Done(), ticker.C)
+	}
+	if n.drv.storeErr == nil {
+		n.shutdown(ticker.C)
+	} else {
+		n.stopWaiters()
+	}
+	if err := n.st.Close(); err != nil && n.drv.storeErr == nil {
+		n.drv.storeErr = err
+	}
+	if n.drv.storeErr != nil {
+		return fmt.Errorf("history store: %w", n.drv.storeErr)
+	}
+	return nil
+}
+
+// cycleInputs bounds the inputs of one driver cycle. What the machine
+// produces for all of them is sent and stored together (process): under
+// load a leader sends one Deliver per member for many messages, and every
+// node commits them in one transaction.
+const cycleInputs = 256
+
+// step waits for one input, then takes the inputs that are already waiting
+// (peers' messages and local requests, up to cycleInputs, until the machine
+// has news other than deliveries), and acts on what the machine produced.
+func (n *Node) step(done <-chan struct{}, tick <-chan time.Time) {
+	select {
+	case <-done:
+		return
+	case in := <-n.tr.Receive():
+		n.receive(in)
+	case d := <-n.tr.Down():
+		n.directPeerDown(d.Peer)
+		n.machine.PeerDown(d.Peer, d.Err.Error())
+	case <-tick:
+		n.tick()
+	case f := <-n.reqs:
+		f()
+	case err := <-n.hist.next():
+		n.hist.completed(err)
+		if n.drv.storeErr != nil {
+			return
+		}
+		n.machine.Stored() // a member tells its leader, a leader may commit
+	}
+	for i := 1; i < cycleInputs && !n.machine.HasNews(); i++ {
+		select {
+		case in := <-n.tr.Receive():
+			n.receive(in)
+			continue
+		case f := <-n.reqs:
+			f()
+			continue
+		default:
+		}
+		break
+	}
+	n.process()
+}
+
+// tick advances the machine's clock. Peers whose frames were read since
+// the last tick are alive even if their frames still wait in the receive
+// queue: under load, heartbeats queue behind chat, and a busy node must not
+// take its peers for dead.
+func (n *Node) tick() {
+	now := time.Now() // the transport's clock, not Options.Now: HeardSince compares with it
+	for _, id := range n.tr.HeardSince(n.drv.lastTick) {
+		n.machine.Heard(id)
+	}
+	n.drv.lastTick = now
+	n.machine.Tick()
+	n.expireDirects()
+	n.expireSays()
+}
+
+// receive feeds one peer message to the machine, or to the direct messages.
+func (n *Node) receive(in transport.Inbound) {
+	if !n.admitJoinRequest(in) {
+		return
+	}
+	n.mu.Lock()
+	n.pub.lastSeen[in.Header.From] = n.now()
+	n.mu.Unlock()
+	if n.onDirect(in) {
+		return
+	}
+	switch m := in.Msg.(type) {
+	case protocol.Election:
+		n.log.Debug("candidacy", "from", in.Header.From, "candidate", m.Candidate.NodeID, "epoch", m.Epoch, "voters", len(m.Voters), "hops", m.Hops)
+	case protocol.Elected:
+		n.log.Debug("announcement", "from", in.Header.From, "leader", m.Leader.Name, "epoch", m.NewEpoch, "votes", len(m.Ring))
+	}
+	n.machine.Step(in.Header, in.Msg)
+}
 
 // process sends what the machine produced and acts on its events.
 func (n *Node) process() {
@@ -75,156 +201,70 @@ func (n *Node) send(msgs []ring.Outgoing) {
 	}
 }
 
-func (n *Node) handle(ev ring.Event) {
-	switch ev := ev.(type) {
-	case ring.Delivered, ring.Acked:
-		if d, ok := ev.(ring.Delivered); ok && d.Entry.Presence != "" {
-			n.mu.Lock()
-			n.pub.dir.Apply(messageOf(d.Entry))
-			n.mu.Unlock()
+// shutdown leaves the ring (bounded by leaveGrace) and ends every waiter.
+func (n *Node) shutdown(tick <-chan time.Time) {
+	if st := n.machine.State(); st == ring.Member || st == ring.Electing {
+		n.ringLog(slog.LevelInfo, "leaving the ring before stopping")
+		left := make(chan error, 1)
+		n.drv.leaves = append(n.drv.leaves, left)
+		n.machine.Leave()
+		n.process()
+		dctx, cancel := context.WithTimeout(context.Background(), leaveGrace)
+	wait:
+		for {
+			select {
+			case err := <-left:
+				if err != nil {
+					n.ringLog(slog.LevelWarn, "leave failed", "err", err)
+				}
+				break wait
+			case <-dctx.Done():
+				n.ringLog(slog.LevelWarn, "leave did not finish in time")
+				break wait
+			default:
+				n.step(dctx.Done(), tick)
+			}
 		}
-		n.hold(ev)
-	case ring.StateChanged:
-		n.ringLog(slog.LevelInfo, "state changed", "state", string(ev.State))
-		if ev.State == ring.NoQuorum && !n.drv.quorumLost {
-			n.drv.quorumLost = true
-			m := n.machine
-			n.ringLog(slog.LevelWarn, "no quorum", "reachable", m.Reachable(), "members", len(m.View().Members), "quorum", m.Quorum())
-			n.notice(fmt.Sprintf("no quorum: this node reaches %d of %d members, %d are needed; what is said here waits until the ring heals",
-				m.Reachable(), len(m.View().Members), m.Quorum()))
-		}
-		if ev.State == ring.Detached {
-			n.drv.quorumLost = false
-		}
-	case ring.LeaderChanged:
-		n.ringLog(slog.LevelInfo, "leader", "leader", ev.Leader.Name, "leader_id", ev.Leader.ID, "epoch", ev.Epoch)
-		if n.drv.quorumLost {
-			n.drv.quorumLost = false
-			n.notice(fmt.Sprintf("quorum regained: %s leads epoch %d", ev.Leader.Display(), ev.Epoch))
-		}
-	case ring.ViewChanged:
-		n.ringLog(slog.LevelInfo, "view", "version", ev.View.Version, "epoch", ev.View.Epoch, "members", len(ev.View.Members))
-		n.mu.Lock()
-		n.pub.dir.SetView(ev.View, n.now())
-		n.mu.Unlock()
-	case ring.PeerGone:
-		n.ringLog(slog.LevelWarn, "peer gone", "peer", ev.Peer.Name, "peer_id", ev.Peer.ID, "why", ev.Why)
-		// A dead peer's connection was dropped in process, before the batch was sent.
-	case ring.ElectionStarted:
-		n.ringLog(slog.LevelInfo, "election started", "epoch", ev.Epoch, "why", ev.Why)
-	case ring.ElectionLost:
-		n.ringLog(slog.LevelInfo, "election lost", "epoch", ev.Epoch, "why", ev.Why)
-	case ring.SteppedDown:
-		n.ringLog(slog.LevelWarn, "stepped down as leader", "why", ev.Why)
-	case ring.HistoryYielded:
-		n.ringLog(slog.LevelWarn, "committed history cut after a forced view (ringctl reform)", "from_seq", ev.From, "to_seq", ev.To)
-	case ring.JoinDone:
-		var err error
-		if ev.Err != "" {
-			err = errors.New(ev.Err)
-			n.ringLog(slog.LevelWarn, "join failed", "err", ev.Err)
-		}
-		n.finishJoins(err)
-	case ring.LeaveDone:
-		var err error
-		if ev.Err != "" {
-			err = errors.New(ev.Err)
-		}
-		for _, c := range n.drv.leaves {
-			c <- err
-		}
-		n.drv.leaves = nil
+		cancel()
+		n.tr.Flush(time.Second) // the leave must reach the others before the connections close
+		// Stopping is no leave by the user: on start the node goes back.
+		saved := n.machine.Saved()
+		saved.Left = false
+		n.saveState(saved)
 	}
+	n.stopWaiters()
+	n.ringLog(slog.LevelInfo, "node stopped")
 }
 
-// notice shows this node's watchers a system message about the node itself
-// (quorum lost and regained): it is no part of the ring's history, so it
-// has no sequence number and is not stored.
-func (n *Node) notice(text string) {
-	n.drv.notices++
-	m := chat.Message{
-		ID:   n.self.ID + "/n" + strconv.FormatUint(n.drv.notices, 10),
-		Kind: chat.KindSystem, From: n.self, Text: text, Time: n.now().UTC(),
-		Lamport: n.machine.Lamport(),
-	}
-	n.hub.Publish(m)
-}
-
-func (n *Node) finishJoins(err error) {
-	for _, c := range n.drv.joins {
-		c <- err
-	}
-	n.drv.joins = nil
-}
-
-// snapshot copies the machine's view for Status and Members, which other
-// goroutines read.
-func (n *Node) snapshot() {
-	m := n.machine
-	ref := func(p protocol.NodeInfo) chat.NodeRef { return chat.NodeRef{ID: p.ID, Name: p.Name, Addr: p.Addr} }
-	st := chat.Status{
-		ID:        n.self.ID,
-		Name:      n.self.Name,
-		Addr:      n.self.Addr,
-		State:     string(m.State()),
-		Leader:    ref(m.Leader()),
-		Epoch:     m.Epoch(),
-		Members:   len(m.View().Members),
-		LastSeq:   n.st.LastSeq(),
-		CommitSeq: min(m.Commit(), n.st.LastSeq()),
-		Quorum:    m.Quorum(),
-		Reachable: m.Reachable(),
-		Lamport:   m.Lamport(),
-	}
-	if m.State() == ring.Detached || m.State() == ring.Joining {
-		st.Members, st.Quorum, st.Reachable = 0, 0, 0
-	} else {
-		st.Prev, st.Next = ref(m.Prev()), ref(m.Next())
-		st.Ring = m.View().RingID
-	}
-	unreachable := m.Unreachable()
+// stopWaiters ends every watcher and caller still waiting.
+func (n *Node) stopWaiters() {
+	n.hist.settle() // what is acknowledged now is stored
 	n.mu.Lock()
-	n.pub.status = st
-	n.pub.unreachable = unreachable
+	n.pub.stopped = true
 	n.mu.Unlock()
+	n.hub.Stop(ErrStopped)
+	for _, w := range n.drv.says {
+		w.c <- SayResult{Err: ErrStopped}
+	}
+	clear(n.drv.says)
+	n.failDirects(ErrStopped)
+	n.finishJoins(ErrStopped)
 }
 
-// observePresence tells the directory which peers are gone and which this
-// node watches. Both change only with the view, the leader, the state or
-// a peer gone, so it runs on those events, not on every message.
-func (n *Node) observePresence() {
-	m := n.machine
-	gone, watched := m.Gone(), m.Watched()
+// do runs f on the run goroutine, or fails if the node stops first.
+func (n *Node) do(ctx context.Context, f func()) error {
 	n.mu.Lock()
-	n.pub.dir.Observe(m.Leader().ID, gone, watched, n.now())
+	stopped := n.pub.stopped
 	n.mu.Unlock()
-}
-
-func changesPresence(events []ring.Event) bool {
-	for _, ev := range events {
-		switch ev.(type) {
-		case ring.ViewChanged, ring.LeaderChanged, ring.StateChanged, ring.PeerGone:
-			return true
-		}
+	if stopped {
+		return ErrStopped
 	}
-	return false
-}
-
-// Members lists the member directory (directory.go): every member the
-// ring has known, until reaped. A node in no ring lists none.
-func (n *Node) Members() []chat.Member {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.pub.status.State == string(ring.Detached) || n.pub.status.State == string(ring.Joining) {
-		return []chat.Member{}
+	select {
+	case n.reqs <- f:
+		return nil
+	case <-n.done:
+		return ErrStopped
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	ms, reaped := n.pub.dir.List(n.now(), n.pub.lastSeen, n.self.ID)
-	for _, id := range reaped {
-		delete(n.pub.lastSeen, id)
-	}
-	for i := range ms {
-		ms[i].Reachable = (ms[i].State == chat.PresenceAlive || ms[i].State == chat.PresenceSuspect) &&
-			!slices.Contains(n.pub.unreachable, ms[i].ID)
-	}
-	return ms
 }

@@ -1,18 +1,33 @@
 package node
 
+// Every call other goroutines make of a Node (the local API, ringd, tests)
+// is in this file; the run goroutine does the work (driver.go).
+
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/daemon/ring"
+	"github.com/ringchat/ring/daemon/watch"
 	"github.com/ringchat/ring/protocol"
+	"github.com/ringchat/ring/protocol/secure"
 )
+
+// Self returns this node's id, name and advertised address.
+func (n *Node) Self() chat.NodeRef { return n.self }
+
+// ListenAddr is the bound peer address.
+func (n *Node) ListenAddr() net.Addr { return n.ln.Addr() }
+
+// SetKeys replaces the cluster secret's keys for connections opened from
+// now on: the first to connect, all accepted from peers.
+func (n *Node) SetKeys(keys []secure.Key) { n.tr.SetKeys(keys) }
 
 // Status reports this node's view of the ring.
 func (n *Node) Status() chat.Status {
@@ -21,37 +36,61 @@ func (n *Node) Status() chat.Status {
 	return n.pub.status
 }
 
-// sayWait is a say waiting for its message to be committed.
-type sayWait struct {
-	c  chan SayResult
-	at time.Time
-	id string
+// Members lists the member directory (directory.go): every member the
+// ring has known, until reaped. A node in no ring lists none.
+func (n *Node) Members() []chat.Member {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.pub.status.State == string(ring.Detached) || n.pub.status.State == string(ring.Joining) {
+		return []chat.Member{}
+	}
+	ms, reaped := n.pub.dir.List(n.now(), n.pub.lastSeen, n.self.ID)
+	for _, id := range reaped {
+		delete(n.pub.lastSeen, id)
+	}
+	for i := range ms {
+		ms[i].Reachable = (ms[i].State == chat.PresenceAlive || ms[i].State == chat.PresenceSuspect) &&
+			!slices.Contains(n.pub.unreachable, ms[i].ID)
+	}
+	return ms
 }
 
-// sayPatience is how long a say waits while the node has no quorum before
-// it reports so: two failure timeouts and an election.
-func (n *Node) sayPatience() time.Duration {
-	return 2*n.opts.FailureTimeout + time.Duration(n.machine.ElectionTicks())*n.opts.HeartbeatInterval
+// History returns stored messages matching q, up to the commit point:
+// what a majority does not hold yet is not shown (it may still be cut).
+func (n *Node) History(q watch.Query) []chat.Message {
+	n.mu.Lock()
+	shown := n.pub.status.CommitSeq
+	n.mu.Unlock()
+	if q.HasSince {
+		return committedOnly(messagesOf(n.st.Since(q.Since)), shown)
+	}
+	k := q.N // negative: all of them
+	if last := n.st.LastSeq(); k >= 0 && last > shown {
+		k += int(last - shown) // the uncommitted ones are dropped below
+	}
+	msgs := committedOnly(messagesOf(n.st.Last(k)), shown)
+	if q.N >= 0 && len(msgs) > q.N {
+		msgs = msgs[len(msgs)-q.N:]
+	}
+	return msgs
 }
 
-// expireSays answers the says that waited too long without a quorum: their
-// messages stay queued and are delivered once the ring heals.
-func (n *Node) expireSays() {
-	if len(n.drv.says) == 0 {
-		return
+// Watch returns the stored messages matching q and, atomically with them, a
+// subscription to every later message (package watch).
+func (n *Node) Watch(q watch.Query) ([]chat.Message, *watch.Subscription, error) {
+	return n.hub.Watch(q)
+}
+
+// Follow is Watch for a stream that goes on when it falls behind
+// (watch.Follower). A stream that starts with the last messages resumes
+// after what was stored when it began, if it shows no sequenced message
+// before it falls behind.
+func (n *Node) Follow(q watch.Query) ([]chat.Message, *watch.Follower, error) {
+	floor := q.Since
+	if !q.HasSince {
+		floor = n.Status().LastSeq
 	}
-	m := n.machine
-	if m.State() == ring.Member && m.Reachable() >= m.Quorum() {
-		return // committing, only slowly
-	}
-	now := time.Now()
-	for token, w := range n.drv.says {
-		if now.Sub(w.at) < n.sayPatience() {
-			continue
-		}
-		delete(n.drv.says, token)
-		w.c <- SayResult{Err: &NoQuorumError{ID: w.id, Reachable: m.Reachable(), Members: len(m.View().Members), Quorum: m.Quorum()}}
-	}
+	return n.hub.Follow(q, floor)
 }
 
 // SayResult is the outcome of one message: its receipt once it is
@@ -205,29 +244,5 @@ func (n *Node) Reform(ctx context.Context) (chat.Status, error) {
 			return chat.Status{}, ErrStopped
 		case <-time.After(n.opts.HeartbeatInterval):
 		}
-	}
-}
-
-// joinAtStart joins through the configured members in order, retrying with
-// backoff until one admits this node or ctx ends.
-func (n *Node) joinAtStart(ctx context.Context) {
-	backoff := 200 * time.Millisecond
-	for attempt := 1; ctx.Err() == nil; attempt++ {
-		for _, addr := range n.opts.Join {
-			_, err := n.Join(ctx, addr)
-			if err == nil {
-				return
-			}
-			if errors.Is(err, ErrStopped) || ctx.Err() != nil {
-				return
-			}
-			n.ringLog(slog.LevelWarn, "join at start-up failed; will retry", "addr", addr, "attempt", attempt, "err", err)
-		}
-		select {
-		case <-time.After(backoff):
-		case <-ctx.Done():
-			return
-		}
-		backoff = min(2*backoff, 10*time.Second)
 	}
 }
