@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ringchat/ring/daemon/discovery"
+	"github.com/ringchat/ring/internal/limits"
 	"github.com/ringchat/ring/protocol"
 )
 
@@ -113,7 +114,9 @@ var keys = []key{
 	{
 		name:  "limits.max_frame",
 		field: func(c *Config) any { return &c.Limits.MaxFrame },
-		check: func(c *Config) string { return checkRange(c.Limits.MaxFrame, minFrame, maxFrame, " bytes") },
+		check: func(c *Config) string {
+			return checkRange(c.Limits.MaxFrame, limits.FrameMin, limits.FrameMax, " bytes")
+		},
 		usage: "largest peer frame sent or accepted, in bytes (default 1048576)",
 	},
 	{
@@ -131,25 +134,27 @@ var keys = []key{
 	{
 		name:  "limits.handshakes",
 		field: func(c *Config) any { return &c.Limits.Handshakes },
-		check: func(c *Config) string { return checkRange(c.Limits.Handshakes, 1, maxHandshakes, "") },
+		check: func(c *Config) string { return checkRange(c.Limits.Handshakes, 1, limits.HandshakesMax, "") },
 		usage: "inbound peer connections in handshake at once; more are closed (default 64)",
 	},
 	{
 		name:  "limits.join_rate",
 		field: func(c *Config) any { return &c.Limits.JoinRate },
-		check: func(c *Config) string { return checkRange(c.Limits.JoinRate, 1, maxJoinRate, " per second") },
+		check: func(c *Config) string { return checkRange(c.Limits.JoinRate, 1, limits.JoinRateMax, " per second") },
 		usage: "join requests from peers handled per second; more are dropped (default 10)",
 	},
 	{
 		name:  "limits.join_burst",
 		field: func(c *Config) any { return &c.Limits.JoinBurst },
-		check: func(c *Config) string { return checkRange(c.Limits.JoinBurst, 1, maxJoinRate, "") },
+		check: func(c *Config) string { return checkRange(c.Limits.JoinBurst, 1, limits.JoinRateMax, "") },
 		usage: "join requests handled at once before join_rate applies (default 20)",
 	},
 	{
 		name:  "limits.peer_queue",
 		field: func(c *Config) any { return &c.Limits.PeerQueue },
-		check: func(c *Config) string { return checkRange(c.Limits.PeerQueue, minPeerQueue, maxPeerQueue, " frames") },
+		check: func(c *Config) string {
+			return checkRange(c.Limits.PeerQueue, limits.PeerQueueMin, limits.PeerQueueMax, " frames")
+		},
 		usage: "frames waiting for one peer before it is dropped as stuck (default 4096)",
 	},
 	{

@@ -6,25 +6,9 @@ import (
 	"github.com/ringchat/ring/internal/limits"
 )
 
-// Bounds of the limits.* keys. The upper bounds of max_text and max_name
-// are what peers accept on the wire: a node must not say what others refuse.
-const (
-	minFrame      = 64 << 10
-	maxFrame      = 64 << 20
-	maxHandshakes = 4096
-	maxJoinRate   = 10000
-	minPeerQueue  = 64
-	maxPeerQueue  = 1 << 20
-)
-
-const (
-	frameEntries  = limits.FrameEntries
-	entryOverhead = limits.EntryOverhead
-)
-
 // frameFor is the smallest limits.max_frame that carries a full batch of
 // messages of maxText bytes.
-func frameFor(maxText int) int { return frameEntries * (maxText + entryOverhead) }
+func frameFor(maxText int) int { return limits.FrameEntries * (maxText + limits.EntryOverhead) }
 
 func checkRange(n, lo, hi int, unit string) string {
 	if n < lo || n > hi {
@@ -44,7 +28,7 @@ func checkLimits(c *Config, fromDefault func(key string) bool) (key, problem str
 		}
 		return key, fmt.Sprintf("limits.max_frame (%d bytes) cannot carry a batch of %d messages of "+
 			"limits.max_text (%d bytes); raise limits.max_frame to at least %d or lower limits.max_text",
-			l.MaxFrame, frameEntries, l.MaxText, need)
+			l.MaxFrame, limits.FrameEntries, l.MaxText, need)
 	}
 	if len(c.Name) > l.MaxName {
 		return "name", fmt.Sprintf("%q is %d bytes long, the maximum is %d (limits.max_name)",

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ringchat/ring/daemon/node"
+	"github.com/ringchat/ring/internal/limits"
 	"github.com/ringchat/ring/protocol"
 )
 
@@ -135,10 +136,10 @@ func TestFrameForHoldsWorstCaseBatch(t *testing.T) {
 			FromAddr: long(protocol.MaxAddrLen-5) + ":7733", To: long(protocol.MaxNameLen),
 			Text: long(text), TimeUnixNano: -1 << 63,
 		}
-		entries := make([]protocol.Entry, frameEntries)
+		entries := make([]protocol.Entry, limits.FrameEntries)
 		for i := range entries {
 			entries[i] = e
-			entries[i].Seq = 1<<64 - frameEntries + uint64(i)
+			entries[i].Seq = 1<<64 - limits.FrameEntries + uint64(i)
 		}
 		payload, err := protocol.Encode(1<<64-1, long(protocol.MaxIDLen), 1<<64-1, protocol.Deliver{Entries: entries})
 		if err != nil {

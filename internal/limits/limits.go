@@ -39,3 +39,15 @@ const (
 	FrameEntries  = 128
 	EntryOverhead = 1024
 )
+
+// Bounds of the limits.* keys, which config checks. The upper bounds of
+// max_text and max_name are the protocol's (protocol.MaxTextLen,
+// MaxNameLen): a node must not say what others refuse.
+const (
+	FrameMin      = 64 << 10
+	FrameMax      = 64 << 20
+	HandshakesMax = 4096
+	JoinRateMax   = 10000
+	PeerQueueMin  = 64
+	PeerQueueMax  = 1 << 20
+)
