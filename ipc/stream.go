@@ -3,10 +3,12 @@ package ipc
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/daemon/watch"
 	"github.com/ringchat/ring/ipc/api"
 )
 
@@ -55,7 +57,7 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 	for {
 		m, err := f.Next(ctx)
 		if err != nil {
-			if ctx.Err() == nil {
+			if ctx.Err() == nil && !errors.Is(err, watch.ErrClosed) {
 				st.writeError(err)
 			}
 			return

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ringchat/ring/internal/cli"
+	"github.com/ringchat/ring/internal/limits"
 	"github.com/spf13/cobra"
 )
 
@@ -27,8 +28,8 @@ var allPhases = []string{phaseThroughput, phaseLatency, phaseFailover}
 // Bounds of the flags.
 const (
 	maxNodes   = 100
-	minSize    = 32   // room for the tag that identifies a message
-	maxSize    = 4096 // ringd's default limits.max_text
+	minSize    = 32             // room for the tag that identifies a message
+	maxSize    = limits.MaxText // ringd's default limits.max_text
 	maxRate    = 1_000_000
 	maxPhase   = 10 * time.Minute
 	maxSenders = 256

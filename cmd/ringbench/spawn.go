@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/internal/limits"
 	"github.com/ringchat/ring/ipc/client"
 )
 
@@ -84,7 +85,7 @@ func spawn(ctx context.Context, ringd string, n int, secret, keep bool) (*cluste
 }
 
 // defaultJoinBurst is ringd's limits.join_burst.
-const defaultJoinBurst = 20
+const defaultJoinBurst = limits.JoinBurst
 
 // joinBurst is the limits.join_burst of an n-node bench ring, 0 for the
 // default. ringbench joins every node within a second or so; past the

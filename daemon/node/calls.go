@@ -76,7 +76,8 @@ func (n *Node) History(q watch.Query) []chat.Message {
 }
 
 // Watch returns the stored messages matching q and, atomically with them, a
-// subscription to every later message (package watch).
+// subscription to every later message (package watch). The local API uses
+// Follow; Watch is for callers that want to see a drop (tests, tools).
 func (n *Node) Watch(q watch.Query) ([]chat.Message, *watch.Subscription, error) {
 	return n.hub.Watch(q)
 }

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -196,5 +197,61 @@ func TestStopEndsWatchers(t *testing.T) {
 	}
 	if _, err := n.Say(context.Background(), "late", ""); !errors.Is(err, ErrStopped) {
 		t.Fatalf("Say after stop: %v", err)
+	}
+}
+
+// A follow stream that starts with the last messages (tail -f -n 0) and is
+// dropped before it showed any resumes after what was stored when it
+// began, not from the start: it shows every later message once, in order,
+// and none of the earlier ones. (It is dropped while it reads the history:
+// more than a watcher's buffer is said meanwhile.)
+func TestFollowResumesAfterWhatWasStoredAtItsStart(t *testing.T) {
+	n, _ := newTestNode(t, t.TempDir())
+	for _, text := range []string{"old 1", "old 2"} {
+		if _, err := n.Say(context.Background(), text, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := n.Status().LastSeq
+	const count = watch.Buffer + 50
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	n.afterSubscribe = func() {
+		var results []<-chan SayResult
+		for i := range count {
+			c, err := n.SayAsync(ctx, fmt.Sprintf("new %d", i), "")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			results = append(results, c)
+		}
+		for _, c := range results {
+			if r := <-c; r.Err != nil {
+				t.Error(r.Err)
+				return
+			}
+		}
+	}
+	backlog, f, err := n.Follow(watch.Query{N: 0})
+	n.afterSubscribe = nil
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if len(backlog) != 0 {
+		t.Fatalf("backlog %d messages, want none", len(backlog))
+	}
+	for i := range count {
+		m, err := f.Next(ctx)
+		if err != nil {
+			t.Fatalf("after %d messages: %v", i, err)
+		}
+		if m.Seq != start+1+uint64(i) || m.Text != fmt.Sprintf("new %d", i) {
+			t.Fatalf("message %d is #%d %q, want #%d %q", i, m.Seq, m.Text, start+1+uint64(i), fmt.Sprintf("new %d", i))
+		}
+	}
+	if m, ok := f.Ready(); ok {
+		t.Fatalf("and then #%d %q", m.Seq, m.Text)
 	}
 }

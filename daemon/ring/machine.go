@@ -1,6 +1,7 @@
 package ring
 
 import (
+	"github.com/ringchat/ring/internal/limits"
 	"github.com/ringchat/ring/protocol"
 )
 
@@ -46,10 +47,10 @@ type Machine struct {
 // New returns a detached machine.
 func New(cfg Config) *Machine {
 	if cfg.FailureTicks <= 0 {
-		cfg.FailureTicks = 5
+		cfg.FailureTicks = limits.FailureTicks
 	}
 	if cfg.ElectionTicks <= 0 {
-		cfg.ElectionTicks = 4 * cfg.FailureTicks
+		cfg.ElectionTicks = limits.ElectionFailures * cfg.FailureTicks
 	}
 	if cfg.Now == nil {
 		cfg.Now = func() int64 { return 0 }

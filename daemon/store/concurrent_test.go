@@ -45,34 +45,7 @@ func TestGroupCommit(t *testing.T) {
 		})
 	}
 	for range readers {
-		readWG.Go(func() {
-			var last uint64
-			for {
-				select {
-				case <-done:
-					return
-				default:
-				}
-				seq := s.LastSeq()
-				if seq < last {
-					t.Errorf("LastSeq went back from %d to %d", last, seq)
-					return
-				}
-				last = seq
-				if err := contiguous(s.After(seq/2, 100), seq/2+1); err != nil {
-					t.Error("After:", err)
-					return
-				}
-				if err := inOrder(s.Since(seq / 2)); err != nil {
-					t.Error("Since:", err)
-					return
-				}
-				if err := inOrder(s.Last(50)); err != nil {
-					t.Error("Last:", err)
-					return
-				}
-			}
-		})
+		readWG.Go(func() { readWhileWriting(t, s, done) })
 	}
 	wg.Wait()
 	close(done)
@@ -88,7 +61,53 @@ func TestGroupCommit(t *testing.T) {
 	if err := inOrder(all); err != nil {
 		t.Fatal(err)
 	}
-	next := map[string]int{} // each writer's messages in its order
+	writersInOrder(t, all)
+	wantTip(t, s, tipWant{sequenced, 1 + sequenced/500, 1})
+	appends := sequenced + writers*perWriter
+	if c := s.commits.Load(); c > uint64(appends/4) {
+		t.Errorf("%d Appends took %d commits: no group commit", appends, c)
+	} else {
+		t.Logf("%d Appends in %d commits", appends, c)
+	}
+}
+
+// readWhileWriting reads the store until done, checking that what it reads
+// is consistent at every moment: LastSeq never goes back, and After,
+// Since and Last answer in order and without gaps.
+func readWhileWriting(t *testing.T, s *Store, done <-chan struct{}) {
+	var last uint64
+	for {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		seq := s.LastSeq()
+		if seq < last {
+			t.Errorf("LastSeq went back from %d to %d", last, seq)
+			return
+		}
+		last = seq
+		if err := contiguous(s.After(seq/2, 100), seq/2+1); err != nil {
+			t.Error("After:", err)
+			return
+		}
+		if err := inOrder(s.Since(seq / 2)); err != nil {
+			t.Error("Since:", err)
+			return
+		}
+		if err := inOrder(s.Last(50)); err != nil {
+			t.Error("Last:", err)
+			return
+		}
+	}
+}
+
+// writersInOrder checks that each writer's direct messages ("wW/I") are
+// stored in the order it wrote them.
+func writersInOrder(t *testing.T, all []Record) {
+	t.Helper()
+	next := map[string]int{}
 	for _, m := range all {
 		if m.Seq == 0 {
 			var w, i int
@@ -98,13 +117,6 @@ func TestGroupCommit(t *testing.T) {
 			}
 			next[fmt.Sprint(w)]++
 		}
-	}
-	wantTip(t, s, tipWant{sequenced, 1 + sequenced/500, 1})
-	appends := sequenced + writers*perWriter
-	if c := s.commits.Load(); c > uint64(appends/4) {
-		t.Errorf("%d Appends took %d commits: no group commit", appends, c)
-	} else {
-		t.Logf("%d Appends in %d commits", appends, c)
 	}
 }
 

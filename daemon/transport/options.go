@@ -22,23 +22,23 @@ type Options struct {
 	// QueueLen is how many frames may wait per peer before that peer is
 	// dropped; 0 = limits.PeerQueue.
 	QueueLen         int
-	DialTimeout      time.Duration // 0 = 2s
-	HandshakeTimeout time.Duration // 0 = 5s
+	DialTimeout      time.Duration // 0 = limits.DialTimeout
+	HandshakeTimeout time.Duration // 0 = limits.HandshakeTimeout
 	// IdleTimeout closes an inbound connection with no frame for this long;
-	// 0 = 30s.
+	// 0 = limits.IdleTimeout.
 	IdleTimeout time.Duration
 	// WriteTimeout drops an outbound peer that accepts no bytes for this
-	// long; 0 = 5s.
+	// long; 0 = limits.WriteTimeout.
 	WriteTimeout time.Duration
 	// MaxHandshakes bounds the inbound connections in handshake at once;
 	// beyond it new connections are closed at once. 0 = limits.Handshakes.
 	MaxHandshakes int
 	// MaxHandshakesPerHost bounds the inbound handshakes in progress from
 	// one IP address, so that one host cannot hold every handshake slot and
-	// keep the ring's own nodes out. 0 = 16.
+	// keep the ring's own nodes out. 0 = limits.HandshakesPerHost.
 	MaxHandshakesPerHost int
 	// MaxInbound bounds the inbound connections open at once; beyond it new
-	// connections are closed at once. 0 = 256.
+	// connections are closed at once. 0 = limits.Inbound.
 	MaxInbound int
 	// FrameBudget bounds the bytes of large inbound frames (over 64 KiB)
 	// being read at once, over all connections; 0 = 16 × MaxFrame, at
@@ -63,28 +63,28 @@ func (o Options) withDefaults() Options {
 		o.QueueLen = limits.PeerQueue
 	}
 	if o.DialTimeout <= 0 {
-		o.DialTimeout = 2 * time.Second
+		o.DialTimeout = limits.DialTimeout
 	}
 	if o.HandshakeTimeout <= 0 {
-		o.HandshakeTimeout = 5 * time.Second
+		o.HandshakeTimeout = limits.HandshakeTimeout
 	}
 	if o.IdleTimeout <= 0 {
-		o.IdleTimeout = 30 * time.Second
+		o.IdleTimeout = limits.IdleTimeout
 	}
 	if o.WriteTimeout <= 0 {
-		o.WriteTimeout = 5 * time.Second
+		o.WriteTimeout = limits.WriteTimeout
 	}
 	if o.MaxHandshakes <= 0 {
 		o.MaxHandshakes = limits.Handshakes
 	}
 	if o.MaxHandshakesPerHost <= 0 {
-		o.MaxHandshakesPerHost = 16
+		o.MaxHandshakesPerHost = limits.HandshakesPerHost
 	}
 	if o.MaxInbound <= 0 {
-		o.MaxInbound = 256
+		o.MaxInbound = limits.Inbound
 	}
 	if o.FrameBudget <= 0 {
-		o.FrameBudget = max(16*int64(o.MaxFrame), 16<<20)
+		o.FrameBudget = max(limits.FrameBudgetFrames*int64(o.MaxFrame), limits.FrameBudgetMin)
 	}
 	return o
 }

@@ -9,7 +9,8 @@ import (
 	"github.com/ringchat/ring/internal/idset"
 )
 
-// ErrClosed ends a Follower whose subscription was closed without a reason.
+// ErrClosed ends a Follower whose subscription was closed without a reason
+// (its own Close): the stream just ends.
 var ErrClosed = errors.New("watcher closed")
 
 // A stream that falls behind again and again cannot take the chat's pace,

@@ -128,8 +128,12 @@ func (h *Hub) Publish(m chat.Message) {
 	}
 }
 
-// Stop ends every subscription with err and refuses new ones with it.
+// Stop ends every subscription with err (nil: ErrClosed) and refuses new
+// ones with it.
 func (h *Hub) Stop(err error) {
+	if err == nil {
+		err = ErrClosed
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.stopped = err

@@ -65,12 +65,12 @@ var keys = []key{
 	{
 		name:  "heartbeat_interval",
 		field: func(c *Config) any { return &c.HeartbeatInterval },
-		usage: "time between heartbeats to the ring neighbours (default 200ms)",
+		usage: "time between heartbeats to the ring neighbours (default " + durationText(limits.HeartbeatInterval) + ")",
 	},
 	{
 		name:  "failure_timeout",
 		field: func(c *Config) any { return &c.FailureTimeout },
-		usage: "silence after which a neighbour is declared failed (default 1s)",
+		usage: "silence after which a neighbour is declared failed (default " + durationText(limits.FailureTimeout) + ")",
 	},
 	{
 		name:  "discovery.enabled",
@@ -97,19 +97,19 @@ var keys = []key{
 	{
 		name:  "history.retain_count",
 		field: func(c *Config) any { return &c.History.RetainCount },
-		usage: "keep at most this many messages in the history, 0 for no limit (default 100000)",
+		usage: fmt.Sprintf("keep at most this many messages in the history, 0 for no limit (default %d)", limits.RetainCount),
 	},
 	{
 		name:   "history.retain_age",
 		field:  func(c *Config) any { return &c.History.RetainAge },
 		zeroOK: true,
-		usage:  "drop history messages older than this, 0 to keep them regardless of age (default 0)",
+		usage:  "drop history messages older than this, 0 to keep them regardless of age (default " + durationText(limits.RetainAge) + ")",
 	},
 	{
 		name:   "members.reap_after",
 		field:  func(c *Config) any { return &c.Members.ReapAfter },
 		zeroOK: true,
-		usage:  "how long a dead or departed member stays in the member directory, 0 for ever (default 24h)",
+		usage:  "how long a dead or departed member stays in the member directory, 0 for ever (default " + durationText(limits.ReapAfter) + ")",
 	},
 	{
 		name:  "limits.max_frame",
@@ -117,37 +117,37 @@ var keys = []key{
 		check: func(c *Config) string {
 			return checkRange(c.Limits.MaxFrame, limits.FrameMin, limits.FrameMax, " bytes")
 		},
-		usage: "largest peer frame sent or accepted, in bytes (default 1048576)",
+		usage: fmt.Sprintf("largest peer frame sent or accepted, in bytes (default %d)", limits.MaxFrame),
 	},
 	{
 		name:  "limits.max_text",
 		field: func(c *Config) any { return &c.Limits.MaxText },
 		check: func(c *Config) string { return checkRange(c.Limits.MaxText, 1, protocol.MaxTextLen, " bytes") },
-		usage: "largest chat message said on this node, in bytes (default 4096)",
+		usage: fmt.Sprintf("largest chat message said on this node, in bytes (default %d)", limits.MaxText),
 	},
 	{
 		name:  "limits.max_name",
 		field: func(c *Config) any { return &c.Limits.MaxName },
 		check: func(c *Config) string { return checkRange(c.Limits.MaxName, 1, protocol.MaxNameLen, " bytes") },
-		usage: "longest node name, in bytes (default 64)",
+		usage: fmt.Sprintf("longest node name, in bytes (default %d)", limits.MaxName),
 	},
 	{
 		name:  "limits.handshakes",
 		field: func(c *Config) any { return &c.Limits.Handshakes },
 		check: func(c *Config) string { return checkRange(c.Limits.Handshakes, 1, limits.HandshakesMax, "") },
-		usage: "inbound peer connections in handshake at once; more are closed (default 64)",
+		usage: fmt.Sprintf("inbound peer connections in handshake at once; more are closed (default %d)", limits.Handshakes),
 	},
 	{
 		name:  "limits.join_rate",
 		field: func(c *Config) any { return &c.Limits.JoinRate },
 		check: func(c *Config) string { return checkRange(c.Limits.JoinRate, 1, limits.JoinRateMax, " per second") },
-		usage: "join requests from peers handled per second; more are dropped (default 10)",
+		usage: fmt.Sprintf("join requests from peers handled per second; more are dropped (default %d)", limits.JoinRate),
 	},
 	{
 		name:  "limits.join_burst",
 		field: func(c *Config) any { return &c.Limits.JoinBurst },
 		check: func(c *Config) string { return checkRange(c.Limits.JoinBurst, 1, limits.JoinRateMax, "") },
-		usage: "join requests handled at once before join_rate applies (default 20)",
+		usage: fmt.Sprintf("join requests handled at once before join_rate applies (default %d)", limits.JoinBurst),
 	},
 	{
 		name:  "limits.peer_queue",
@@ -155,7 +155,7 @@ var keys = []key{
 		check: func(c *Config) string {
 			return checkRange(c.Limits.PeerQueue, limits.PeerQueueMin, limits.PeerQueueMax, " frames")
 		},
-		usage: "frames waiting for one peer before it is dropped as stuck (default 4096)",
+		usage: fmt.Sprintf("frames waiting for one peer before it is dropped as stuck (default %d)", limits.PeerQueue),
 	},
 	{
 		name:  "metrics.listen",
@@ -224,3 +224,19 @@ type textFlag struct {
 func (f *textFlag) String() string     { return f.s }
 func (f *textFlag) Set(s string) error { f.s = s; return nil }
 func (f *textFlag) Type() string       { return f.typ }
+
+// durationText writes a default duration as the help text always has:
+// 24h, not 24h0m0s; 0 for none.
+func durationText(d time.Duration) string {
+	if d == 0 {
+		return "0"
+	}
+	t := d.String()
+	if strings.HasSuffix(t, "m0s") {
+		t = strings.TrimSuffix(t, "0s")
+	}
+	if strings.HasSuffix(t, "h0m") {
+		t = strings.TrimSuffix(t, "0m")
+	}
+	return t
+}

@@ -51,3 +51,24 @@ const (
 	PeerQueueMin  = 64
 	PeerQueueMax  = 1 << 20
 )
+
+// Defaults of the transport, which no config key sets.
+const (
+	DialTimeout       = 2 * time.Second  // to connect to a peer
+	HandshakeTimeout  = 5 * time.Second  // for a peer's handshake, either way
+	IdleTimeout       = 30 * time.Second // an inbound connection with no frame is closed
+	WriteTimeout      = 5 * time.Second  // an outbound peer that takes no bytes is dropped
+	HandshakesPerHost = 16               // inbound handshakes from one IP address at once
+	Inbound           = 256              // inbound connections open at once
+	// The bytes of large inbound frames read at once, over all connections:
+	// this many frames of max_frame, and at least FrameBudgetMin.
+	FrameBudgetFrames = 16
+	FrameBudgetMin    = 16 << 20
+)
+
+// Defaults of the ring machine for a Config that gives none (the node
+// always derives FailureTicks from failure_timeout / heartbeat_interval).
+const (
+	FailureTicks     = 5 // ticks of silence after which a peer is gone
+	ElectionFailures = 4 // an election round gives up after this many failure timeouts
+)
