@@ -96,7 +96,7 @@ func benchBacklog(b *testing.B) {
 	for i := range msgs {
 		msgs[i] = benchMessage(uint64(i + 1))
 	}
-	h.store(msgs...)
+	h.Store(msgs...)
 	sock := serveBackend(b, h, nil)
 	b.ReportAllocs()
 	b.ResetTimer()

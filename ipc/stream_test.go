@@ -14,6 +14,7 @@ import (
 	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/daemon/node"
 	"github.com/ringchat/ring/daemon/watch"
+	"github.com/ringchat/ring/daemon/watch/watchtest"
 	"github.com/ringchat/ring/internal/testutil"
 	"github.com/ringchat/ring/ipc/client"
 )
@@ -92,38 +93,6 @@ func (f *follower) wait(t *testing.T, what string, done func([]chat.Message) boo
 	})
 }
 
-// label names a message for comparisons: its seq, or d:ID for a direct one.
-func label(m chat.Message) string {
-	if m.Seq == 0 {
-		return "d:" + m.ID
-	}
-	return fmt.Sprint(m.Seq)
-}
-
-func labels(ms []chat.Message) string {
-	s := make([]string, len(ms))
-	for i, m := range ms {
-		s[i] = label(m)
-	}
-	return strings.Join(s, " ")
-}
-
-func seqs(from, to uint64) []chat.Message {
-	var out []chat.Message
-	for seq := from; seq <= to; seq++ {
-		out = append(out, chatMessage(seq))
-	}
-	return out
-}
-
-func concat(parts ...[]chat.Message) []chat.Message {
-	var out []chat.Message
-	for _, p := range parts {
-		out = append(out, p...)
-	}
-	return out
-}
-
 // A burst of messages, far more than a subscription holds, reaches the
 // client complete, in order and once each, whether the stream keeps up or
 // is dropped and resumed (a buffer of 8 makes that happen often).
@@ -131,7 +100,7 @@ func TestFollowStreamBurstCompleteInOrder(t *testing.T) {
 	for _, buffer := range []int{watch.Buffer, 8} {
 		t.Run(fmt.Sprintf("buffer=%d", buffer), func(t *testing.T) {
 			h := newHistoryNode(buffer)
-			h.store(seqs(1, 3)...)
+			h.Store(watchtest.Seqs(1, 3)...)
 			sock := serveBackend(t, h, nil)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -139,28 +108,28 @@ func TestFollowStreamBurstCompleteInOrder(t *testing.T) {
 			f.waitCount(t, 1, "the backlog")
 			testutil.WaitFor(t, 5*time.Second, "the stream follows", func() bool { return h.watchers() == 1 })
 
-			want := []chat.Message{chatMessage(3)}
+			want := []chat.Message{watchtest.ChatMessage(3)}
 			for seq := uint64(4); seq <= 5000; seq++ {
-				m := chatMessage(seq)
+				m := watchtest.ChatMessage(seq)
 				h.publish(m)
 				want = append(want, m)
 				if seq%97 == 0 {
-					d := directMessage(fmt.Sprint(seq))
+					d := watchtest.DirectMessage(fmt.Sprint(seq))
 					h.publish(d)
 					want = append(want, d)
 				}
 			}
 			f.waitCount(t, len(want), "the whole burst")
 			got := f.messages()
-			if labels(got) != labels(want) {
-				t.Fatalf("got %d messages, want %d:\n got %s\nwant %s", len(got), len(want), labels(got), labels(want))
+			if watchtest.Labels(got) != watchtest.Labels(want) {
+				t.Fatalf("got %d messages, want %d:\n got %s\nwant %s", len(got), len(want), watchtest.Labels(got), watchtest.Labels(want))
 			}
 			for i, m := range got {
 				if m.Text != want[i].Text || m.ID != want[i].ID {
 					t.Fatalf("message %d = %+v, want %+v", i, m, want[i])
 				}
 			}
-			if buffer == 8 && len(h.watchQueries()) < 2 {
+			if buffer == 8 && len(h.Queries()) < 2 {
 				t.Logf("the stream kept up with a buffer of 8: no resume exercised")
 			}
 		})
@@ -273,7 +242,7 @@ func TestFollowStreamResumesAfterRealDrop(t *testing.T) {
 	for i, m := range got {
 		if m.Seq != first+uint64(i) {
 			t.Fatalf("message %d has seq %d, want %d (a gap or a duplicate); around it: %s", i, m.Seq, first+uint64(i),
-				labels(got[max(0, i-5):min(len(got), i+5)]))
+				watchtest.Labels(got[max(0, i-5):min(len(got), i+5)]))
 		}
 	}
 	if len(got) != int(last-first+1) {

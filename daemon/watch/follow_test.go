@@ -1,4 +1,4 @@
-package watch
+package watch_test
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/daemon/watch"
+	"github.com/ringchat/ring/daemon/watch/watchtest"
 )
 
 // A subscription the hub drops as too slow is resumed from the history:
@@ -15,39 +17,39 @@ import (
 // what comes after, each once and in order.
 func TestFollowerResumesAfterDrop(t *testing.T) {
 	hub, h, logs := testHub(64)
-	h.store(seqs(1, 5)...)
-	backlog, f, err := hub.Follow(Query{N: 2}, h.lastSeq)
+	h.Store(watchtest.Seqs(1, 5)...)
+	backlog, f, err := hub.Follow(watch.Query{N: 2}, h.LastSeq())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
 	got := backlog
 
-	d1, d2, d3, d4 := directMessage("1"), directMessage("2"), directMessage("3"), directMessage("4")
-	before := concat(seqs(6, 10), []chat.Message{d1})
+	d1, d2, d3, d4 := watchtest.DirectMessage("1"), watchtest.DirectMessage("2"), watchtest.DirectMessage("3"), watchtest.DirectMessage("4")
+	before := watchtest.Concat(watchtest.Seqs(6, 10), []chat.Message{d1})
 	publish(hub, h, before...)
 	got = append(got, next(t, f, len(before))...)
 
 	// 11, 12 and d2 (stored after 12) are in the subscription when it is
 	// dropped; 13–16 and d3 only in the history. The resumed stream reads d2
 	// again (it is stored after 12) and must not hand it out twice.
-	buffered := []chat.Message{chatMessage(11), chatMessage(12), d2}
-	missed := []chat.Message{chatMessage(13), chatMessage(14), chatMessage(15), d3, chatMessage(16)}
+	buffered := []chat.Message{watchtest.ChatMessage(11), watchtest.ChatMessage(12), d2}
+	missed := []chat.Message{watchtest.ChatMessage(13), watchtest.ChatMessage(14), watchtest.ChatMessage(15), d3, watchtest.ChatMessage(16)}
 	publish(hub, h, buffered...)
-	hub.dropAll()
-	h.store(missed...)
+	hub.DropAll()
+	h.Store(missed...)
 	got = append(got, next(t, f, len(buffered)+len(missed))...)
-	after := []chat.Message{chatMessage(17), d4, chatMessage(18)}
+	after := []chat.Message{watchtest.ChatMessage(17), d4, watchtest.ChatMessage(18)}
 	publish(hub, h, after...)
 	got = append(got, next(t, f, len(after))...)
 	nothingWaiting(t, f)
 
-	want := concat(seqs(4, 5), before, buffered, missed, after)
-	if labels(got) != labels(want) {
-		t.Fatalf("got  %s\nwant %s", labels(got), labels(want))
+	want := watchtest.Concat(watchtest.Seqs(4, 5), before, buffered, missed, after)
+	if watchtest.Labels(got) != watchtest.Labels(want) {
+		t.Fatalf("got  %s\nwant %s", watchtest.Labels(got), watchtest.Labels(want))
 	}
-	qs := h.readQueries()
-	if len(qs) != 2 || qs[1] != (Query{Since: 12, HasSince: true}) {
+	qs := h.Queries()
+	if len(qs) != 2 || qs[1] != (watch.Query{Since: 12, HasSince: true}) {
 		t.Fatalf("history queries %+v, want the resume to ask for those after 12", qs)
 	}
 	if !strings.Contains(logs.String(), `"resumes":1`) {
@@ -59,19 +61,19 @@ func TestFollowerResumesAfterDrop(t *testing.T) {
 // 0) resumes after its floor, not from the start.
 func TestFollowerResumesFromItsFloor(t *testing.T) {
 	hub, h, _ := testHub(16)
-	h.store(seqs(1, 30)...)
-	_, f, err := hub.Follow(Query{N: 0}, h.lastSeq)
+	h.Store(watchtest.Seqs(1, 30)...)
+	_, f, err := hub.Follow(watch.Query{N: 0}, h.LastSeq())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	hub.dropAll()
-	h.store(seqs(31, 33)...)
+	hub.DropAll()
+	h.Store(watchtest.Seqs(31, 33)...)
 	got := next(t, f, 3)
-	publish(hub, h, chatMessage(34))
+	publish(hub, h, watchtest.ChatMessage(34))
 	got = append(got, next(t, f, 1)...)
-	if labels(got) != "31 32 33 34" {
-		t.Fatalf("got %s, want 31 32 33 34", labels(got))
+	if watchtest.Labels(got) != "31 32 33 34" {
+		t.Fatalf("got %s, want 31 32 33 34", watchtest.Labels(got))
 	}
 }
 
@@ -79,21 +81,21 @@ func TestFollowerResumesFromItsFloor(t *testing.T) {
 // handed out: the stream goes on from the oldest one stored and logs the gap.
 func TestFollowerResumePastRetention(t *testing.T) {
 	hub, h, logs := testHub(64)
-	_, f, err := hub.Follow(Query{N: 0}, 0)
+	_, f, err := hub.Follow(watch.Query{N: 0}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	publish(hub, h, seqs(1, 10)...)
+	publish(hub, h, watchtest.Seqs(1, 10)...)
 	got := next(t, f, 10)
-	hub.dropAll()
-	h.store(seqs(11, 20)...)
-	h.retain(15)
+	hub.DropAll()
+	h.Store(watchtest.Seqs(11, 20)...)
+	h.Retain(15)
 	got = append(got, next(t, f, 5)...)
-	publish(hub, h, chatMessage(21))
+	publish(hub, h, watchtest.ChatMessage(21))
 	got = append(got, next(t, f, 1)...)
-	if want := concat(seqs(1, 10), seqs(16, 21)); labels(got) != labels(want) {
-		t.Fatalf("got  %s\nwant %s", labels(got), labels(want))
+	if want := watchtest.Concat(watchtest.Seqs(1, 10), watchtest.Seqs(16, 21)); watchtest.Labels(got) != watchtest.Labels(want) {
+		t.Fatalf("got  %s\nwant %s", watchtest.Labels(got), watchtest.Labels(want))
 	}
 	if !strings.Contains(logs.String(), "retention") || !strings.Contains(logs.String(), `"next":16`) {
 		t.Fatalf("the gap is not logged:\n%s", logs.String())
@@ -103,15 +105,15 @@ func TestFollowerResumePastRetention(t *testing.T) {
 // A resume that finds the hub stopped ends the stream with the hub's reason.
 func TestFollowerResumeRefusedEnds(t *testing.T) {
 	hub, h, _ := testHub(64)
-	_, f, err := hub.Follow(Query{N: 0}, 0)
+	_, f, err := hub.Follow(watch.Query{N: 0}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	publish(hub, h, chatMessage(1))
+	publish(hub, h, watchtest.ChatMessage(1))
 	next(t, f, 1)
 	stopped := errors.New("node is stopping")
-	hub.dropAll()
+	hub.DropAll()
 	hub.Stop(stopped)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -120,48 +122,27 @@ func TestFollowerResumeRefusedEnds(t *testing.T) {
 	}
 }
 
-// A stream that falls behind more than maxResumes times within
-// resumeWindow ends with ErrWatcherTooSlow.
+// A stream that falls behind more than watch.MaxResumes times within
+// resumeWindow ends with watch.ErrWatcherTooSlow.
 func TestFollowerEndsWhenItFallsBehindTooOften(t *testing.T) {
 	hub, h, logs := testHub(4)
-	_, f, err := hub.Follow(Query{N: 0}, 0)
+	_, f, err := hub.Follow(watch.Query{N: 0}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	for i := range maxResumes {
-		hub.dropAll()
-		publish(hub, h, chatMessage(uint64(i+1))) // stored only: the next one resumes
+	for i := range watch.MaxResumes {
+		hub.DropAll()
+		publish(hub, h, watchtest.ChatMessage(uint64(i+1))) // stored only: the next one resumes
 		next(t, f, 1)
 	}
-	hub.dropAll()
+	hub.DropAll()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if _, err := f.Next(ctx); !errors.Is(err, ErrWatcherTooSlow) {
-		t.Fatalf("Next = %v, want ErrWatcherTooSlow", err)
+	if _, err := f.Next(ctx); !errors.Is(err, watch.ErrWatcherTooSlow) {
+		t.Fatalf("Next = %v, want watch.ErrWatcherTooSlow", err)
 	}
 	if !strings.Contains(logs.String(), "keeps falling behind") {
 		t.Fatalf("the end is not logged:\n%s", logs.String())
-	}
-}
-
-// TestResumeBudget: a stream may resume maxResumes times within
-// resumeWindow; one more ends it, and resumes spread out are never refused.
-func TestResumeBudget(t *testing.T) {
-	var b resumeBudget
-	start := time.Unix(1_700_000_000, 0)
-	for i := range maxResumes {
-		if !b.allow(start.Add(time.Duration(i) * time.Second)) {
-			t.Fatalf("resume %d refused", i+1)
-		}
-	}
-	if b.allow(start.Add(maxResumes * time.Second)) {
-		t.Fatalf("resume %d within %v allowed", maxResumes+1, resumeWindow)
-	}
-	var spread resumeBudget
-	for i := range 5 * maxResumes {
-		if !spread.allow(start.Add(time.Duration(i) * resumeWindow / maxResumes * 2)) {
-			t.Fatalf("resume %d refused though resumes are %v apart", i+1, resumeWindow/maxResumes*2)
-		}
 	}
 }
