@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -61,24 +60,37 @@ func TestDecodeLegacy(t *testing.T) {
 	}
 }
 
-// A record is stored in the legacy layout with the counter added after the
-// id, so that the same keys keep their meaning.
-func TestEncodeLayout(t *testing.T) {
+// A record is stored in format 2: its format byte, then a CBOR array with
+// no field names, well under half the size of the JSON of format 1.
+func TestEncodeIsCompactBinary(t *testing.T) {
 	system, chat, direct, _ := legacyRecords()
 	for _, c := range []struct {
-		r       Record
-		legacy  string
-		counter string
-	}{{system, legacySystem, "41"}, {chat, legacyChat, "7"}, {direct, legacyDirect, "8"}} {
+		r      Record
+		legacy string
+	}{{system, legacySystem}, {chat, legacyChat}, {direct, legacyDirect}} {
 		got, err := encode(c.r)
 		if err != nil {
 			t.Fatal(err)
 		}
-		id := `"id":"` + c.r.ID() + `",`
-		want := bytes.Replace([]byte(c.legacy), []byte(id), []byte(id+`"counter":`+c.counter+`,`), 1)
-		if !bytes.Equal(got, want) {
-			t.Errorf("encode =\n%s\nwant\n%s", got, want)
+		if got[0] != formatCBOR || got[1]&0xe0 != 0x80 { // CBOR major type 4: an array
+			t.Errorf("encode(%s) begins % x, want the format byte and a CBOR array", c.r.ID(), got[:2])
 		}
+		if 2*len(got) > len(c.legacy) {
+			t.Errorf("encode(%s) takes %d bytes, format 1 %d", c.r.ID(), len(got), len(c.legacy))
+		}
+	}
+}
+
+// A value in no known format is an error naming its first byte, not a
+// record.
+func TestDecodeRefusesUnknownFormat(t *testing.T) {
+	for _, v := range [][]byte{nil, {0x07, 0x80}, []byte("[1,2]")} {
+		if _, err := decode(v); err == nil {
+			t.Errorf("decode(% x) gave no error", v)
+		}
+	}
+	if _, err := decode([]byte{formatCBOR, 0xff}); err == nil {
+		t.Error("decode of a broken format 2 record gave no error")
 	}
 }
 
@@ -179,4 +191,53 @@ func TestLegacyFile(t *testing.T) {
 		t.Errorf("TruncateAfter(1) cut\n%+v\nwant\n%+v", cut, want)
 	}
 	wantOrigins(t, s, map[string]uint64{ann.ID: 41, bob.ID: 6})
+}
+
+// An upgraded node appends format 2 records after the format 1 ones it
+// kept: the history reads as one, in order, and so does the outbox.
+func TestLegacyFileGrowsInFormat2(t *testing.T) {
+	system, chat, direct, outbox := legacyRecords()
+	path := filepath.Join(t.TempDir(), "ring.db")
+	s := openAt(t, path, Options{KeepUncommitted: true})
+	mustAppend(t, s, system, chat, direct)
+	if err := s.OutboxPut(outbox); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		msgs := tx.Bucket(bucketMsgs)
+		for k, v := range map[string]string{string(msgKey(1, 0)): legacySystem, string(msgKey(2, 0)): legacyChat, string(msgKey(2, 1)): legacyDirect} {
+			if err := msgs.Put([]byte(k), []byte(v)); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketOutbox).Put(u64(outbox.ID), []byte(legacyOutbox))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s = openAt(t, path, Options{KeepUncommitted: true})
+	next := chat
+	next.Seq, next.Lamport, next.OriginCounter, next.Text = 3, 13, 8, "after the upgrade"
+	mustAppend(t, s, next)
+	later := outbox
+	later.ID, later.Msg.OriginCounter, later.Msg.Text = 6, 43, "queued after the upgrade"
+	if err := s.OutboxPut(later); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := s.Last(-1), []Record{system, chat, direct, next}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Last(-1) =\n%+v\nwant\n%+v", got, want)
+	}
+	wantOutbox(t, s, outbox, later)
+	wantOrigins(t, s, map[string]uint64{ann.ID: 41, bob.ID: 8})
 }

@@ -36,6 +36,10 @@
 // the messages are gone; TruncateAfter lowers it to what is left, Reset
 // clears it.
 //
+// Records and outbox items are stored in a compact binary form (codec.go:
+// a format byte, then a CBOR array); those written as JSON by earlier
+// versions are read as they are.
+//
 // Readers (LastSeq, Last, Since, After, EpochStart, Origins, Outbox, …) see
 // committed data only, and run concurrently with each other and with the
 // committer.

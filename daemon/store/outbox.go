@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -15,18 +14,38 @@ type OutboxItem struct {
 	Msg  Record
 }
 
-// outboxRecord is an item as stored under its id.
-type outboxRecord struct {
+// cborOutbox is an item as stored under its id (format 2, codec.go);
+// outboxV1 as format 1 stored it.
+type cborOutbox struct {
+	_    struct{} `cbor:",toarray"`
+	Ring string
+	Msg  cborRecord
+}
+
+type outboxV1 struct {
 	Ring string     `json:"ring"`
 	Msg  diskRecord `json:"msg"`
 }
 
 func encodeOutbox(item OutboxItem) ([]byte, error) {
-	v, err := json.Marshal(outboxRecord{Ring: item.Ring, Msg: diskOf(item.Msg)})
+	v, err := marshal(cborOutbox{Ring: item.Ring, Msg: cborOf(item.Msg)})
 	if err != nil {
 		return nil, fmt.Errorf("store: outbox %d: %w", item.ID, err)
 	}
 	return v, nil
+}
+
+func decodeOutbox(id uint64, v []byte) (OutboxItem, error) {
+	var c cborOutbox
+	var l outboxV1
+	legacy, err := unmarshal(v, &c, &l)
+	if err != nil {
+		return OutboxItem{}, fmt.Errorf("store: outbox %d: %w", id, err)
+	}
+	if legacy {
+		return OutboxItem{ID: id, Ring: l.Ring, Msg: l.Msg.record()}, nil
+	}
+	return OutboxItem{ID: id, Ring: c.Ring, Msg: c.Msg.record()}, nil
 }
 
 // OutboxPut stores item under its id, replacing what was there, and
@@ -122,11 +141,11 @@ func (s *Store) Outbox() ([]OutboxItem, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketOutbox).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			var r outboxRecord
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("store: outbox %d: %w", getU64(k), err)
+			item, err := decodeOutbox(getU64(k), v)
+			if err != nil {
+				return err
 			}
-			out = append(out, OutboxItem{ID: getU64(k), Ring: r.Ring, Msg: r.Msg.record()})
+			out = append(out, item)
 		}
 		return nil
 	})
