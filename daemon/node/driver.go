@@ -155,12 +155,9 @@ func (n *Node) process() {
 			n.tr.Forget(g.Peer)
 		}
 	}
-	n.hist.submit() // what was appended goes to disk while it goes to the others
-	if !n.persistVote(r.Events) {
+	if !n.writeAndSend(r) {
 		return // the run loop stops on storeErr
 	}
-	n.send(r.Messages)
-	n.persist(r.Events)
 	n.lamport.Store(n.machine.Lamport())
 	n.snapshot() // before events: a caller woken by one sees the new state
 	if changesPresence(r.Events) {
@@ -169,6 +166,28 @@ func (n *Node) process() {
 	for _, ev := range r.Events {
 		n.handle(ev)
 	}
+}
+
+// writeAndSend sends the machine's messages, then queues the cycle's
+// writes (history, outbox, commit point, state) as one group, so that they
+// share one store transaction. A vote is written, and waited for, before
+// anything is sent (persistVote); false if it could not be.
+func (n *Node) writeAndSend(r ring.Ready) bool {
+	if castsVote(r.Events) {
+		n.hist.submit()
+		if !n.persistVote(r.Events) {
+			return false
+		}
+		n.send(r.Messages)
+		n.persist(r.Events)
+		return true
+	}
+	n.send(r.Messages)
+	n.st.Group(func() {
+		n.hist.submit()
+		n.persist(r.Events)
+	})
+	return true
 }
 
 // send queues the machine's messages. A leader's broadcast gives every

@@ -108,16 +108,24 @@ func (n *Node) persist(events []ring.Event) {
 // crash could vote twice in one epoch. It reports false if the vote could
 // not be stored: then nothing may go out, and the node stops (storeErr).
 func (n *Node) persistVote(events []ring.Event) bool {
+	if !castsVote(events) {
+		return true
+	}
+	if err := n.saveState(n.machine.Saved()); err != nil {
+		n.drv.storeErr = err
+		return false
+	}
+	return true
+}
+
+// castsVote says whether the machine voted among events.
+func castsVote(events []ring.Event) bool {
 	for _, ev := range events {
 		if _, ok := ev.(ring.Voted); ok {
-			if err := n.saveState(n.machine.Saved()); err != nil {
-				n.drv.storeErr = err
-				return false
-			}
 			return true
 		}
 	}
-	return true
+	return false
 }
 
 func stateOf(s ring.Saved) store.State {

@@ -54,6 +54,24 @@ func (s *Store) submit(check, apply func(w *txn) error) <-chan error {
 	return j.done
 }
 
+// Group runs fn, which submits writes, and has the committer take them
+// together: it starts no transaction while fn runs, so writes submitted in
+// fn (and those queued before) share one transaction and one fsync instead
+// of the first going alone. A transaction under way when fn starts goes
+// on. fn must not wait for a write (it would wait for itself).
+func (s *Store) Group(fn func()) {
+	s.qmu.Lock()
+	s.grouping++
+	s.qmu.Unlock()
+	defer func() {
+		s.qmu.Lock()
+		s.grouping--
+		s.qcond.Signal()
+		s.qmu.Unlock()
+	}()
+	fn()
+}
+
 // failed is the result channel of a write refused before it was queued.
 func failed(err error) <-chan error {
 	done := make(chan error, 1)
@@ -71,7 +89,7 @@ func (s *Store) commitLoop() {
 	var spare []*job
 	for {
 		s.qmu.Lock()
-		for len(s.queue) == 0 && !s.closing {
+		for (len(s.queue) == 0 || s.grouping > 0) && !s.closing {
 			s.qcond.Wait()
 		}
 		jobs := s.queue

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 )
@@ -143,4 +144,32 @@ func inOrder(ms []Record) error {
 		last = m.Seq
 	}
 	return nil
+}
+
+// Writes submitted in one Group share one transaction: the committer does
+// not start on the first while the others are being submitted.
+func TestGroupSharesOneTransaction(t *testing.T) {
+	s := openAt(t, tempPath(t), Options{KeepUncommitted: true})
+	mustAppend(t, s, seqMsg(1, 1))
+	before := s.commits.Load()
+	var results []<-chan error
+	s.Group(func() {
+		results = append(results, s.AppendAsync(seqMsg(2, 1)))
+		for range 1000 { // give a committer that does not wait every chance to start
+			runtime.Gosched()
+		}
+		results = append(results, s.OutboxUpdateAsync([]OutboxItem{{ID: 1, Ring: "r", Msg: seqMsg(0, 0)}}, nil))
+		results = append(results, s.SaveCommitAsync(2))
+	})
+	for _, r := range results {
+		if err := <-r; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := s.commits.Load() - before; got != 1 {
+		t.Fatalf("the group took %d transactions, want 1", got)
+	}
+	if s.LastSeq() != 2 || s.Commit() != 2 {
+		t.Fatalf("after the group: last seq %d, commit %d; want 2 and 2", s.LastSeq(), s.Commit())
+	}
 }

@@ -45,7 +45,10 @@ type Store struct {
 	qcond   *sync.Cond
 	queue   []*job
 	closing bool
-	stopped chan struct{}
+	// grouping counts the Group calls running: the committer waits for them
+	// before it takes the queue.
+	grouping int
+	stopped  chan struct{}
 
 	// Owned by the committer goroutine.
 	agedAt  time.Time // last retention by age
