@@ -171,3 +171,16 @@ func serveFakeLogged(t testing.TB, logger *slog.Logger, adjust func(*limits)) (s
 	t.Cleanup(func() { cancel(); <-done })
 	return sock, f
 }
+
+// SayMany is SayAsync for each, stopping at the first refused, as the node does.
+func (f *fakeNode) SayMany(ctx context.Context, reqs []node.SayRequest) ([]<-chan node.SayResult, error) {
+	var out []<-chan node.SayResult
+	for _, r := range reqs {
+		c, err := f.SayAsync(ctx, r.Text, r.To)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}

@@ -17,6 +17,7 @@ type Node interface {
 	Reform(ctx context.Context) (chat.Status, error)
 	Say(ctx context.Context, text, to string) (chat.Receipt, error)
 	SayAsync(ctx context.Context, text, to string) (<-chan node.SayResult, error)
+	SayMany(ctx context.Context, reqs []node.SayRequest) ([]<-chan node.SayResult, error)
 	// Follow returns the stored messages matching q and a stream of every
 	// later one that survives the node dropping it as too slow.
 	Follow(q watch.Query) ([]chat.Message, *watch.Follower, error)

@@ -1,12 +1,12 @@
 package ipc
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -48,30 +48,72 @@ func (s *Server) handleSayStream(w http.ResponseWriter, r *http.Request) {
 	s.readSayLines(r, sw)
 }
 
-// readSayLines hands each line of the request to the node and its pending
-// result to the writer, until the body ends or a line is refused.
+// sayBatch bounds the lines handed to the node at once.
+const sayBatch = 64
+
+// readSayLines hands the lines of the request to the node, those that
+// arrived together in one call, and their pending results to the writer,
+// until the body ends or a line is refused.
 func (s *Server) readSayLines(r *http.Request, sw *sayWriter) {
-	sc := bufio.NewScanner(r.Body)
-	sc.Buffer(make([]byte, 4096), int(s.lim.body))
-	line := 0
-	for sc.Scan() {
-		line++
-		var req api.SayRequest
-		if err := decodeObject(sc.Bytes(), &req); err != nil {
-			sw.push(pending{line: line, err: &refusal{api.CodeBadRequest, fmt.Errorf("malformed request: %w", err)}})
+	lr := newLineReader(r.Body, int(s.lim.body))
+	reqs := make([]node.SayRequest, 0, sayBatch)
+	line := 0 // the lines read
+	for {
+		reqs = reqs[:0]
+		first := line + 1
+		var stop *pending // what ends the stream after this batch
+		for len(reqs) < sayBatch && (len(reqs) == 0 || lr.ready()) {
+			b, err := lr.next()
+			if err != nil {
+				stop = s.readFailure(r, line+1, err)
+				break
+			}
+			line++
+			var req api.SayRequest
+			if err := decodeObject(b, &req); err != nil {
+				stop = &pending{line: line, err: &refusal{api.CodeBadRequest, fmt.Errorf("malformed request: %w", err)}}
+				break
+			}
+			reqs = append(reqs, node.SayRequest{Text: req.Text, To: req.To})
+		}
+		if len(reqs) > 0 && !s.sayBatch(r, sw, first, reqs) {
 			return
 		}
-		result, err := s.node.SayAsync(r.Context(), req.Text, req.To)
-		if !sw.push(pending{line: line, result: result, err: err}) {
+		if stop != nil {
+			if stop.err != nil {
+				sw.push(*stop)
+			}
 			return
 		}
 	}
-	switch err := sc.Err(); {
-	case errors.Is(err, bufio.ErrTooLong):
-		sw.push(pending{line: line + 1, err: &refusal{api.CodeTooLarge, fmt.Errorf("longer than %d bytes", s.lim.body)}})
-	case err != nil && r.Context().Err() == nil:
-		sw.push(pending{line: line + 1, err: &refusal{api.CodeBadRequest, fmt.Errorf("reading the request: %w", err)}})
+}
+
+// sayBatch hands reqs (lines first, first+1, ...) to the node and their
+// results to the writer; false when the stream ends.
+func (s *Server) sayBatch(r *http.Request, sw *sayWriter, first int, reqs []node.SayRequest) bool {
+	results, err := s.node.SayMany(r.Context(), reqs)
+	for i, res := range results {
+		if !sw.push(pending{line: first + i, result: res}) {
+			return false
+		}
 	}
+	if err != nil {
+		sw.push(pending{line: first + len(results), err: err})
+		return false
+	}
+	return true
+}
+
+// readFailure is what ends the stream when the next line cannot be read:
+// nothing at its end or when the client went away, else a refusal.
+func (s *Server) readFailure(r *http.Request, line int, err error) *pending {
+	switch {
+	case errors.Is(err, errLineTooLong):
+		return &pending{line: line, err: &refusal{api.CodeTooLarge, fmt.Errorf("longer than %d bytes", s.lim.body)}}
+	case errors.Is(err, io.EOF) || r.Context().Err() != nil:
+		return &pending{}
+	}
+	return &pending{line: line, err: &refusal{api.CodeBadRequest, fmt.Errorf("reading the request: %w", err)}}
 }
 
 // pending is one line handed to the node, in the writer's queue.

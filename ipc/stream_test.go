@@ -294,3 +294,44 @@ func TestSayStreamBatchesReceiptsInOrder(t *testing.T) {
 		}
 	}
 }
+
+// With a real node: every line of a say stream is said once, in order,
+// however the lines are batched on their way to the node (the lines that
+// arrive together go in one call, and the next batch is read meanwhile).
+func TestSayStreamWithARealNodeSaysEveryLine(t *testing.T) {
+	sock, n, _, _, _ := serveNode(t)
+	const lines = 2000
+	texts := make(chan string, lines)
+	for i := range lines {
+		texts <- fmt.Sprintf("line %d", i)
+	}
+	close(texts)
+	var receipts []chat.Receipt
+	err := client.New(sock).SayStream(context.Background(), "", texts, func(r chat.Receipt) error {
+		receipts = append(receipts, r)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(receipts) != lines {
+		t.Fatalf("%d receipts, want %d", len(receipts), lines)
+	}
+	for i := 1; i < len(receipts); i++ {
+		if receipts[i].Seq != receipts[i-1].Seq+1 {
+			t.Fatalf("receipt %d has seq %d after %d", i, receipts[i].Seq, receipts[i-1].Seq)
+		}
+	}
+	var got []string
+	for _, m := range n.History(watch.Query{Since: receipts[0].Seq - 1, HasSince: true}) {
+		got = append(got, m.Text)
+	}
+	if len(got) != lines {
+		t.Fatalf("history holds %d of the %d lines", len(got), lines)
+	}
+	for i, text := range got {
+		if text != fmt.Sprintf("line %d", i) {
+			t.Fatalf("history line %d is %q", i, text)
+		}
+	}
+}

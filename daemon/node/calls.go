@@ -105,31 +105,69 @@ type SayResult struct {
 // at once; the channel yields the result. Messages queued one after another
 // are sequenced in that order, so a caller can keep many in flight.
 func (n *Node) SayAsync(ctx context.Context, text, to string) (<-chan SayResult, error) {
-	if err := n.checkText(text); err != nil {
+	cs, err := n.SayMany(ctx, []SayRequest{{Text: text, To: to}})
+	if err != nil {
 		return nil, err
+	}
+	return cs[0], nil
+}
+
+// SayRequest is one message of SayMany: chat (To empty) or direct.
+type SayRequest struct{ Text, To string }
+
+// SayMany is SayAsync for several messages, handed to the node's goroutine
+// at once and sequenced in their order: one hand-off instead of one per
+// message. It returns a result channel for each message queued. A message
+// refused (its text) ends the batch: the channels of those before it are
+// returned with the error; a refusal of the whole call (the node stops or
+// is detached) returns no channel.
+func (n *Node) SayMany(ctx context.Context, reqs []SayRequest) ([]<-chan SayResult, error) {
+	var refused error
+	for i, r := range reqs {
+		if err := n.checkText(r.Text); err != nil {
+			reqs, refused = reqs[:i], err
+			break
+		}
 	}
 	n.mu.Lock()
 	stopped, state := n.pub.stopped, n.pub.status.State
 	n.mu.Unlock()
 	switch {
+	case len(reqs) == 0:
+		return nil, refused
 	case stopped:
 		return nil, ErrStopped
 	case state == chat.StateDetached:
 		return nil, ErrDetached
 	}
-	c := make(chan SayResult, 1)
+	cs := make([]chan SayResult, len(reqs))
+	for i := range cs {
+		cs[i] = make(chan SayResult, 1)
+	}
+	reqs = slices.Clone(reqs) // the run goroutine reads them after do returns
 	if err := n.do(ctx, func() {
-		if to != "" {
-			n.sayDirect(to, text, c)
-			return
+		for i, r := range reqs {
+			n.say(r, cs[i])
 		}
-		token := n.machine.Submit(protocol.KindChat, "", text)
-		origin, counter := n.machine.LastSubmitted()
-		n.drv.says[token] = &sayWait{c: c, at: time.Now(), id: origin + "/" + strconv.FormatUint(counter, 10)}
 	}); err != nil {
 		return nil, err
 	}
-	return c, nil
+	out := make([]<-chan SayResult, len(cs))
+	for i, c := range cs {
+		out[i] = c
+	}
+	return out, refused
+}
+
+// say queues one message on the run goroutine; c gets its result.
+func (n *Node) say(r SayRequest, c chan SayResult) {
+	if r.To != "" {
+		n.sayDirect(r.To, r.Text, c)
+		return
+	}
+	token := n.machine.Submit(protocol.KindChat, "", r.Text)
+	origin, counter := n.machine.LastSubmitted()
+	n.drv.says[token] = &sayWait{c: c, at: time.Now(), id: origin + "/" + strconv.FormatUint(counter, 10)}
 }
 
 // Say sends a chat message (to == "") or a direct message to one member, and

@@ -255,3 +255,31 @@ func TestFollowResumesAfterWhatWasStoredAtItsStart(t *testing.T) {
 		t.Fatalf("and then #%d %q", m.Seq, m.Text)
 	}
 }
+
+// SayMany queues its messages in order, in one hand-off, and stops at the
+// first refused: those before it are said, those after it are not.
+func TestSayManyStopsAtTheFirstRefused(t *testing.T) {
+	n, _ := newTestNode(t, t.TempDir())
+	cs, err := n.SayMany(context.Background(), []SayRequest{{Text: "one"}, {Text: "two"}, {Text: "bad\x1b"}, {Text: "four"}})
+	var input *InputError
+	if !errors.As(err, &input) || len(cs) != 2 {
+		t.Fatalf("SayMany: %d queued, err %v; want 2 and an InputError", len(cs), err)
+	}
+	var last uint64
+	for i, c := range cs {
+		r := <-c
+		if r.Err != nil || r.Receipt.Seq <= last {
+			t.Fatalf("message %d: %+v after seq %d", i+1, r, last)
+		}
+		last = r.Receipt.Seq
+	}
+	var texts []string
+	for _, m := range n.History(watch.Query{N: 10}) {
+		if m.Kind == chat.KindChat {
+			texts = append(texts, m.Text)
+		}
+	}
+	if want := []string{"one", "two"}; !slices.Equal(texts, want) {
+		t.Fatalf("history %q, want %q", texts, want)
+	}
+}
