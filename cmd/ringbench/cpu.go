@@ -85,16 +85,50 @@ func selfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// cpuMeter measures the CPU each node and ringbench use over a phase.
+// procSyscalls is how many read-like and write-like system calls pid made
+// so far (syscr + syscw of /proc/PID/io: read, write, sendmsg, pwrite ...;
+// not fdatasync, futex or epoll, which Linux counts nowhere per process).
+func procSyscalls(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return 0, err
+	}
+	return parseProcIO(b)
+}
+
+func parseProcIO(b []byte) (int64, error) {
+	var total int64
+	found := 0
+	for line := range bytes.Lines(b) {
+		k, v, ok := bytes.Cut(bytes.TrimSpace(line), []byte(":"))
+		if !ok || (string(k) != "syscr" && string(k) != "syscw") {
+			continue
+		}
+		n, err := strconv.ParseInt(string(bytes.TrimSpace(v)), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc io: %s: %w", k, err)
+		}
+		total += n
+		found++
+	}
+	if found != 2 {
+		return 0, fmt.Errorf("/proc io: no syscr and syscw")
+	}
+	return total, nil
+}
+
+// cpuMeter measures the CPU each node and ringbench use over a phase, and
+// the daemons' read and write system calls.
 type cpuMeter struct {
-	start   time.Time
-	self    time.Duration
-	machine time.Duration // -1: unknown
-	nodes   map[*node]time.Duration
+	start    time.Time
+	self     time.Duration
+	machine  time.Duration // -1: unknown
+	nodes    map[*node]time.Duration
+	syscalls map[*node]int64
 }
 
 func startCPU(c *cluster) *cpuMeter {
-	m := &cpuMeter{start: time.Now(), self: selfCPU(), machine: -1, nodes: map[*node]time.Duration{}}
+	m := &cpuMeter{start: time.Now(), self: selfCPU(), machine: -1, nodes: map[*node]time.Duration{}, syscalls: map[*node]int64{}}
 	if t, err := machineCPU(); err == nil {
 		m.machine = t
 	}
@@ -104,6 +138,9 @@ func startCPU(c *cluster) *cpuMeter {
 		}
 		if t, err := procCPU(n.pid); err == nil {
 			m.nodes[n] = t
+		}
+		if c, err := procSyscalls(n.pid); err == nil {
+			m.syscalls[n] = c
 		}
 	}
 	return m
@@ -119,6 +156,24 @@ type CPUUse struct {
 	// the figures).
 	Machine float64 `json:"machine_cores"`
 	Others  float64 `json:"others_cores"`
+	// Per message delivered to every member, over all daemons: their CPU
+	// (µs) and their read and write system calls. Zero when unknown.
+	NodeMicrosPerMessage float64 `json:"node_us_per_message"`
+	SyscallsPerMessage   float64 `json:"node_rw_syscalls_per_message"`
+
+	nodeCPU  time.Duration // all daemons' CPU over the phase
+	syscalls int64         // all daemons' read and write calls, -1 unknown
+}
+
+// perMessage sets the per-message figures for msgs messages.
+func (u *CPUUse) perMessage(msgs int) {
+	if u == nil || msgs <= 0 {
+		return
+	}
+	u.NodeMicrosPerMessage = round3(float64(u.nodeCPU.Microseconds()) / float64(msgs))
+	if u.syscalls >= 0 {
+		u.SyscallsPerMessage = round3(float64(u.syscalls) / float64(msgs))
+	}
 }
 
 func (m *cpuMeter) stop() *CPUUse {
@@ -128,8 +183,21 @@ func (m *cpuMeter) stop() *CPUUse {
 	for n, before := range m.nodes {
 		if t, err := procCPU(n.pid); err == nil {
 			u.Nodes[n.name] = cores(t-before, wall)
+			u.nodeCPU += t - before
 			ours += u.Nodes[n.name]
 		}
+	}
+	u.syscalls = 0
+	for n, before := range m.syscalls {
+		c, err := procSyscalls(n.pid)
+		if err != nil {
+			u.syscalls = -1
+			break
+		}
+		u.syscalls += c - before
+	}
+	if len(m.syscalls) == 0 {
+		u.syscalls = -1
 	}
 	if t, err := machineCPU(); err == nil && m.machine >= 0 {
 		u.Machine = cores(t-m.machine, wall)

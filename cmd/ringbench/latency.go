@@ -60,6 +60,7 @@ func (b *bench) latency(ctx context.Context) (*LatencyResult, error) {
 		ToAll: distOf(sp.toAll), ToEach: distOf(sp.toEach),
 		StreamDrops: sum(b.fol.dropped()) - drops, CPU: use,
 	}
+	use.perMessage(res.ToAll.N)
 	b.prog.logf("latency: to every member p50 %.2f ms, p99 %.2f ms, max %.2f ms", res.ToAll.P50, res.ToAll.P99, res.ToAll.Max)
 	return res, nil
 }

@@ -56,3 +56,28 @@ func TestReadOwnProcess(t *testing.T) {
 		t.Fatalf("readMem(-1) = %v, want an error naming the file", err)
 	}
 }
+
+func TestParseProcIO(t *testing.T) {
+	io := "rchar: 1234\nwchar: 99\nsyscr: 40\nsyscw: 2\nread_bytes: 0\nwrite_bytes: 4096\ncancelled_write_bytes: 0\n"
+	if n, err := parseProcIO([]byte(io)); err != nil || n != 42 {
+		t.Fatalf("parseProcIO = %d, %v; want 42", n, err)
+	}
+	for _, bad := range []string{"", "rchar: 1\n", "syscr: x\nsyscw: 1\n", "syscr: 1\n"} {
+		if _, err := parseProcIO([]byte(bad)); err == nil {
+			t.Errorf("parseProcIO(%q) gave no error", bad)
+		}
+	}
+}
+
+func TestPerMessage(t *testing.T) {
+	u := &CPUUse{nodeCPU: 2 * time.Second, syscalls: 1500}
+	u.perMessage(1000)
+	if u.NodeMicrosPerMessage != 2000 || u.SyscallsPerMessage != 1.5 {
+		t.Fatalf("per message: %v µs, %v syscalls; want 2000 and 1.5", u.NodeMicrosPerMessage, u.SyscallsPerMessage)
+	}
+	unknown := &CPUUse{nodeCPU: time.Second, syscalls: -1}
+	unknown.perMessage(10)
+	if unknown.SyscallsPerMessage != 0 || perMessageText(unknown) != "100000 µs of CPU" {
+		t.Fatalf("unknown syscalls: %v, %q", unknown.SyscallsPerMessage, perMessageText(unknown))
+	}
+}

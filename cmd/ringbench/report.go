@@ -126,6 +126,9 @@ func writeMeasures(w io.Writer, rep *Report) error {
 		row("throughput to every member", thousands(t.PerSecond)+" msg/s", "throughput")
 		row("  messages, seconds, say streams", fmt.Sprintf("%d in %.2f s, %d streams", t.Messages, t.Seconds, t.Senders), "")
 		row("  acknowledged to the sayers", thousands(t.AckedPerSecond)+" msg/s", "")
+		if c := perMessageText(t.CPU); c != "" {
+			row("  daemons' cost per message", c, "")
+		}
 		if t.StreamDrops > 0 {
 			row("  follow streams dropped by ringd", fmt.Sprintf("%d (resumed with --since)", t.StreamDrops), "")
 		}
@@ -134,6 +137,9 @@ func writeMeasures(w io.Writer, rep *Report) error {
 		row(fmt.Sprintf("latency to every member at %d msg/s", l.Offered), distText(l.ToAll), "latency")
 		row("latency to each member", distText(l.ToEach), "")
 		row("  offered rate achieved", fmt.Sprintf("%s msg/s (%d said)", thousands(l.SaidPerSecond), l.Said), "")
+		if c := perMessageText(l.CPU); c != "" {
+			row("  daemons' cost per message", c, "")
+		}
 		if l.StreamDrops > 0 {
 			row("  follow streams dropped by ringd", fmt.Sprintf("%d (resumed with --since)", l.StreamDrops), "")
 		}
@@ -250,4 +256,17 @@ func maxIdle(rows []MemoryResult) int64 {
 		m = max(m, r.IdleKiB)
 	}
 	return m
+}
+
+// perMessageText is the daemons' CPU and read/write system calls per
+// message delivered, all daemons together; "" when unknown.
+func perMessageText(u *CPUUse) string {
+	if u == nil || u.NodeMicrosPerMessage == 0 {
+		return ""
+	}
+	t := fmt.Sprintf("%.0f µs of CPU", u.NodeMicrosPerMessage)
+	if u.SyscallsPerMessage > 0 {
+		t += fmt.Sprintf(", %.1f read/write syscalls", u.SyscallsPerMessage)
+	}
+	return t
 }

@@ -78,6 +78,7 @@ func (b *bench) throughput(ctx context.Context) (*ThroughputResult, error) {
 		PerSecond: rate(sp.complete, took), AckedPerSecond: rate(acked(streams), ackedAt),
 		StreamDrops: sum(b.fol.dropped()) - drops, CPU: use,
 	}
+	use.perMessage(sp.complete)
 	b.prog.logf("throughput: %d messages to every member in %.2f s: %.0f msg/s", res.Messages, res.Seconds, res.PerSecond)
 	return res, nil
 }
