@@ -138,7 +138,11 @@ func TestLegacyCounter(t *testing.T) {
 
 // A file of the earlier version reads as it was written: its history, its
 // outbox, and the counters of the records TruncateAfter cuts.
-func TestLegacyFile(t *testing.T) {
+// legacyFile is a store file as the version before format 2 left it: the
+// legacy records in its history and outbox (every other bucket was and is
+// written alike).
+func legacyFile(t *testing.T) string {
+	t.Helper()
 	system, chat, direct, outbox := legacyRecords()
 	path := filepath.Join(t.TempDir(), "ring.db")
 	s := openAt(t, path, Options{KeepUncommitted: true})
@@ -149,8 +153,6 @@ func TestLegacyFile(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// Every other bucket was and is written alike; put the records back as
-	// the earlier version stored them.
 	db, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -176,8 +178,13 @@ func TestLegacyFile(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
+	return path
+}
 
-	s = openAt(t, path, Options{KeepUncommitted: true})
+func TestLegacyFile(t *testing.T) {
+	system, chat, direct, outbox := legacyRecords()
+	path := legacyFile(t)
+	s := openAt(t, path, Options{KeepUncommitted: true})
 	if got, want := s.Last(-1), []Record{system, chat, direct}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Last(-1) =\n%+v\nwant\n%+v", got, want)
 	}
@@ -197,36 +204,8 @@ func TestLegacyFile(t *testing.T) {
 // kept: the history reads as one, in order, and so does the outbox.
 func TestLegacyFileGrowsInFormat2(t *testing.T) {
 	system, chat, direct, outbox := legacyRecords()
-	path := filepath.Join(t.TempDir(), "ring.db")
+	path := legacyFile(t)
 	s := openAt(t, path, Options{KeepUncommitted: true})
-	mustAppend(t, s, system, chat, direct)
-	if err := s.OutboxPut(outbox); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		msgs := tx.Bucket(bucketMsgs)
-		for k, v := range map[string]string{string(msgKey(1, 0)): legacySystem, string(msgKey(2, 0)): legacyChat, string(msgKey(2, 1)): legacyDirect} {
-			if err := msgs.Put([]byte(k), []byte(v)); err != nil {
-				return err
-			}
-		}
-		return tx.Bucket(bucketOutbox).Put(u64(outbox.ID), []byte(legacyOutbox))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	s = openAt(t, path, Options{KeepUncommitted: true})
 	next := chat
 	next.Seq, next.Lamport, next.OriginCounter, next.Text = 3, 13, 8, "after the upgrade"
 	mustAppend(t, s, next)
