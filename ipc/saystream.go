@@ -48,21 +48,22 @@ func (s *Server) handleSayStream(w http.ResponseWriter, r *http.Request) {
 	s.readSayLines(r, sw)
 }
 
-// sayBatch bounds the lines handed to the node at once.
-const sayBatch = 64
+// maxSayBatch bounds the lines handed to the node at once: a stream may so
+// have sayStreamWindow + maxSayBatch messages in flight.
+const maxSayBatch = 64
 
 // readSayLines hands the lines of the request to the node, those that
 // arrived together in one call, and their pending results to the writer,
 // until the body ends or a line is refused.
 func (s *Server) readSayLines(r *http.Request, sw *sayWriter) {
 	lr := newLineReader(r.Body, int(s.lim.body))
-	reqs := make([]node.SayRequest, 0, sayBatch)
+	reqs := make([]node.SayRequest, 0, maxSayBatch)
 	line := 0 // the lines read
 	for {
 		reqs = reqs[:0]
 		first := line + 1
 		var stop *pending // what ends the stream after this batch
-		for len(reqs) < sayBatch && (len(reqs) == 0 || lr.ready()) {
+		for len(reqs) < maxSayBatch && (len(reqs) == 0 || lr.ready()) {
 			b, err := lr.next()
 			if err != nil {
 				stop = s.readFailure(r, line+1, err)

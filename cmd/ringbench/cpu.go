@@ -86,8 +86,9 @@ func selfCPU() time.Duration {
 }
 
 // procSyscalls is how many read-like and write-like system calls pid made
-// so far (syscr + syscw of /proc/PID/io: read, write, sendmsg, pwrite ...;
-// not fdatasync, futex or epoll, which Linux counts nowhere per process).
+// so far (syscr + syscw of /proc/PID/io: the read and write family, which
+// Go's socket writes and reads use; not fdatasync, futex or epoll, which
+// Linux counts nowhere per process).
 func procSyscalls(pid int) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
 	if err != nil {
@@ -125,6 +126,7 @@ type cpuMeter struct {
 	machine  time.Duration // -1: unknown
 	nodes    map[*node]time.Duration
 	syscalls map[*node]int64
+	measured int // daemons with a pid: the figures hold only if each was read
 }
 
 func startCPU(c *cluster) *cpuMeter {
@@ -136,6 +138,7 @@ func startCPU(c *cluster) *cpuMeter {
 		if n.pid == 0 {
 			continue
 		}
+		m.measured++
 		if t, err := procCPU(n.pid); err == nil {
 			m.nodes[n] = t
 		}
@@ -161,7 +164,7 @@ type CPUUse struct {
 	NodeMicrosPerMessage float64 `json:"node_us_per_message"`
 	SyscallsPerMessage   float64 `json:"node_rw_syscalls_per_message"`
 
-	nodeCPU  time.Duration // all daemons' CPU over the phase
+	nodeCPU  time.Duration // all daemons' CPU over the phase, -1 unknown
 	syscalls int64         // all daemons' read and write calls, -1 unknown
 }
 
@@ -170,7 +173,9 @@ func (u *CPUUse) perMessage(msgs int) {
 	if u == nil || msgs <= 0 {
 		return
 	}
-	u.NodeMicrosPerMessage = round3(float64(u.nodeCPU.Microseconds()) / float64(msgs))
+	if u.nodeCPU >= 0 {
+		u.NodeMicrosPerMessage = round3(float64(u.nodeCPU.Microseconds()) / float64(msgs))
+	}
 	if u.syscalls >= 0 {
 		u.SyscallsPerMessage = round3(float64(u.syscalls) / float64(msgs))
 	}
@@ -180,24 +185,30 @@ func (m *cpuMeter) stop() *CPUUse {
 	wall := time.Since(m.start)
 	u := &CPUUse{Seconds: round3(wall.Seconds()), Ringbench: cores(selfCPU()-m.self, wall), Nodes: map[string]float64{}}
 	ours := u.Ringbench
+	allCPU := len(m.nodes) == m.measured && m.measured > 0 // every daemon, at start and at stop
 	for n, before := range m.nodes {
 		if t, err := procCPU(n.pid); err == nil {
 			u.Nodes[n.name] = cores(t-before, wall)
 			u.nodeCPU += t - before
 			ours += u.Nodes[n.name]
+		} else {
+			allCPU = false
 		}
 	}
-	u.syscalls = 0
-	for n, before := range m.syscalls {
-		c, err := procSyscalls(n.pid)
-		if err != nil {
-			u.syscalls = -1
-			break
-		}
-		u.syscalls += c - before
+	if !allCPU {
+		u.nodeCPU = -1
 	}
-	if len(m.syscalls) == 0 {
-		u.syscalls = -1
+	u.syscalls = -1
+	if len(m.syscalls) == m.measured && m.measured > 0 {
+		u.syscalls = 0
+		for n, before := range m.syscalls {
+			c, err := procSyscalls(n.pid)
+			if err != nil {
+				u.syscalls = -1
+				break
+			}
+			u.syscalls += c - before
+		}
 	}
 	if t, err := machineCPU(); err == nil && m.machine >= 0 {
 		u.Machine = cores(t-m.machine, wall)

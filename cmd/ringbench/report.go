@@ -261,12 +261,15 @@ func maxIdle(rows []MemoryResult) int64 {
 // perMessageText is the daemons' CPU and read/write system calls per
 // message delivered, all daemons together; "" when unknown.
 func perMessageText(u *CPUUse) string {
-	if u == nil || u.NodeMicrosPerMessage == 0 {
+	if u == nil {
 		return ""
 	}
-	t := fmt.Sprintf("%.0f µs of CPU", u.NodeMicrosPerMessage)
-	if u.SyscallsPerMessage > 0 {
-		t += fmt.Sprintf(", %.1f read/write syscalls", u.SyscallsPerMessage)
+	var parts []string
+	if u.NodeMicrosPerMessage > 0 {
+		parts = append(parts, fmt.Sprintf("%.0f µs of CPU", u.NodeMicrosPerMessage))
 	}
-	return t
+	if u.SyscallsPerMessage > 0 {
+		parts = append(parts, fmt.Sprintf("%.1f read/write syscalls", u.SyscallsPerMessage))
+	}
+	return strings.Join(parts, ", ")
 }

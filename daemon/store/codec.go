@@ -60,7 +60,10 @@ func mustEncMode() cbor.UserBufferEncMode {
 }
 
 func mustDecMode() cbor.DecMode {
-	dm, err := cbor.DecOptions{}.DecMode()
+	// A string that is not valid UTF-8 is read as it is, as JSON read it
+	// before (with U+FFFD): one bad byte must not make a record, and with it
+	// retention or an outbox, unreadable.
+	dm, err := cbor.DecOptions{UTF8: cbor.UTF8DecodeInvalid}.DecMode()
 	if err != nil {
 		panic(err)
 	}
@@ -151,18 +154,6 @@ type diskRecord struct {
 	About    *Node     `json:"about,omitempty"`
 	Presence string    `json:"presence,omitempty"`
 	Members  []Node    `json:"members,omitempty"`
-}
-
-func diskOf(r Record) diskRecord {
-	d := diskRecord{
-		Seq: r.Seq, Epoch: r.Epoch, Lamport: r.Lamport, ID: r.ID(), Counter: &r.OriginCounter, Kind: r.Kind,
-		From: Node{ID: r.OriginID, Name: r.FromName, Addr: r.FromAddr},
-		To:   r.To, Text: r.Text, Time: r.Time, Members: r.Members,
-	}
-	if r.Presence != "" {
-		d.About, d.Presence = &r.About, r.Presence
-	}
-	return d
 }
 
 func (d diskRecord) record() Record {

@@ -102,7 +102,13 @@ func TestRecordRoundTrip(t *testing.T) {
 	slash.OriginID = "x/y"
 	presenceOnly := system
 	presenceOnly.Members = nil
-	for _, r := range []Record{system, chat, direct, noCounter, slash, presenceOnly, {}} {
+	epoch := chat
+	epoch.Time = time.Unix(0, 0).UTC() // not the zero time
+	noMembers := system
+	noMembers.Members = []Node{}
+	badUTF8 := chat
+	badUTF8.Text = "caf\xe9" // never stored today (the wire and the API check text), but readable if it were
+	for _, r := range []Record{system, chat, direct, noCounter, slash, presenceOnly, epoch, noMembers, badUTF8, {}} {
 		if got := stored(t, r); !reflect.DeepEqual(got, r) {
 			t.Errorf("decode(encode(r)) =\n%+v\nwant\n%+v", got, r)
 		}

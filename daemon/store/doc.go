@@ -38,7 +38,7 @@
 //
 // Records and outbox items are stored in a compact binary form (codec.go:
 // a format byte, then a CBOR array); those written as JSON by earlier
-// versions are read as they are.
+// versions are read as they are. Earlier versions cannot read format 2.
 //
 // Readers (LastSeq, Last, Since, After, EpochStart, Origins, Outbox, …) see
 // committed data only, and run concurrently with each other and with the

@@ -7,7 +7,7 @@ var (
 	bucketEpochs  = []byte("epochs")  // u64(epoch) → u64(first seq of the epoch)
 	bucketMeta    = []byte("meta")    // history bookkeeping: format version, floor
 	bucketNode    = []byte("node")    // node id and ring state
-	bucketOutbox  = []byte("outbox")  // u64(local id) → outboxRecord (ring and message)
+	bucketOutbox  = []byte("outbox")  // u64(local id) → outbox item (ring and message; codec.go)
 	bucketOrigins = []byte("origins") // origin node id → u64(highest counter sequenced)
 	bucketViews   = []byte("views")   // u64(seq of a membership message) → JSON members
 
