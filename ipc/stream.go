@@ -62,13 +62,13 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 			}
 			return
 		}
-		st.add(m)
+		st.addLine(m.JSON())
 		for !st.full() {
 			m, ok := f.Ready()
 			if !ok {
 				break
 			}
-			st.add(m)
+			st.addLine(m.JSON())
 		}
 		if !st.flush() {
 			return
@@ -98,6 +98,17 @@ func (st *messageStream) add(m chat.Message) {
 		st.bad = true
 		return
 	}
+	st.n++
+}
+
+// addLine adds a message encoded already (watch.Message.JSON: the same
+// bytes for every stream that shows it).
+func (st *messageStream) addLine(line []byte, err error) {
+	if err != nil {
+		st.bad = true
+		return
+	}
+	st.buf.Write(line)
 	st.n++
 }
 

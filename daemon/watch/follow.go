@@ -58,7 +58,7 @@ func (h *Hub) Follow(q Query, floor uint64) ([]chat.Message, *Follower, error) {
 // Next waits for the next message. It fails with ctx's error, with the
 // reason the node ended the stream (it stops), or with ErrWatcherTooSlow
 // once the stream fell behind more than maxResumes times in resumeWindow.
-func (f *Follower) Next(ctx context.Context) (chat.Message, error) {
+func (f *Follower) Next(ctx context.Context) (Message, error) {
 	for {
 		if m, ok := f.Ready(); ok {
 			return m, nil
@@ -70,18 +70,18 @@ func (f *Follower) Next(ctx context.Context) (chat.Message, error) {
 				return m, nil
 			}
 		case <-ctx.Done():
-			return chat.Message{}, ctx.Err()
+			return Message{}, ctx.Err()
 		}
 		if err := f.resume(ctx); err != nil {
-			return chat.Message{}, err
+			return Message{}, err
 		}
 	}
 }
 
 // Ready returns a message that is waiting, without waiting.
-func (f *Follower) Ready() (chat.Message, bool) {
+func (f *Follower) Ready() (Message, bool) {
 	if len(f.missed) > 0 {
-		m := f.missed[0]
+		m := Message{Message: f.missed[0]}
 		f.missed = f.missed[1:]
 		f.handOut(m)
 		return m, true
@@ -94,13 +94,13 @@ func (f *Follower) Ready() (chat.Message, bool) {
 		}
 	default:
 	}
-	return chat.Message{}, false
+	return Message{}, false
 }
 
 // Close stops the stream.
 func (f *Follower) Close() { f.sub.Close() }
 
-func (f *Follower) handOut(m chat.Message) {
+func (f *Follower) handOut(m Message) {
 	if m.Seq != 0 {
 		f.last = max(f.last, m.Seq)
 		return

@@ -37,7 +37,7 @@ func next(t *testing.T, f *watch.Follower, n int) []chat.Message {
 		if err != nil {
 			t.Fatalf("after %d of %d messages: %v", len(got), n, err)
 		}
-		got = append(got, m)
+		got = append(got, m.Message)
 	}
 	return got
 }
@@ -46,7 +46,7 @@ func next(t *testing.T, f *watch.Follower, n int) []chat.Message {
 func nothingWaiting(t *testing.T, f *watch.Follower) {
 	t.Helper()
 	if m, ok := f.Ready(); ok {
-		t.Fatalf("and then %s", watchtest.Label(m))
+		t.Fatalf("and then %s", watchtest.Label(m.Message))
 	}
 }
 

@@ -84,16 +84,16 @@ func (h *Hub) watch(q Query, after uint64, directs *idset.Set) ([]chat.Message, 
 	defer h.mu.Unlock()
 	backlog := read[:0]
 	for _, m := range read {
-		if !sub.skips(m) {
+		if !sub.skips(m.Seq, m.ID) {
 			backlog = append(backlog, m)
-			sub.handedOut(m)
+			sub.handedOut(m.Seq, m.ID)
 		}
 	}
 	pending := sub.pending
 	sub.loading, sub.pending = false, nil
 	if _, open := h.subs[sub]; open { // not dropped or ended meanwhile
 		for _, m := range pending {
-			if !sub.skips(m) {
+			if !sub.skips(m.Seq, m.ID) {
 				sub.ch <- m // fits: pending holds at most the buffer
 			}
 		}
@@ -103,7 +103,8 @@ func (h *Hub) watch(q Query, after uint64, directs *idset.Set) ([]chat.Message, 
 
 // Publish hands m to every watcher without ever blocking: a watcher whose
 // buffer is full is dropped with ErrWatcherTooSlow.
-func (h *Hub) Publish(m chat.Message) {
+func (h *Hub) Publish(msg chat.Message) {
+	m := published(msg)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for sub := range h.subs {
@@ -116,7 +117,7 @@ func (h *Hub) Publish(m chat.Message) {
 			h.log.Warn("dropped a watcher whose history read took too long", "seq", m.Seq)
 			continue
 		}
-		if sub.skips(m) {
+		if sub.skips(m.Seq, m.ID) {
 			continue
 		}
 		select {

@@ -1,6 +1,7 @@
 package watch_test
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 
@@ -30,7 +31,7 @@ func TestWatchHandsOnWhatIsPublishedDuringTheRead(t *testing.T) {
 	var got []chat.Message
 	got = append(got, backlog...)
 	for len(sub.C) > 0 {
-		got = append(got, <-sub.C)
+		got = append(got, (<-sub.C).Message)
 	}
 	if want := "1 2 3 4 d:00000000000000bb/dx 5"; watchtest.Labels(got) != want {
 		t.Fatalf("got %s, want %s", watchtest.Labels(got), want)
@@ -73,5 +74,34 @@ func TestStopEndsWatchers(t *testing.T) {
 	}
 	if _, _, err := hub.Watch(watch.Query{}); !errors.Is(err, stopped) {
 		t.Fatalf("Watch after Stop: %v", err)
+	}
+}
+
+// Every watcher of a published message gets the same JSON line, encoded
+// once: the local API's form of the message and a newline.
+func TestPublishedMessageIsEncodedOnceForAllWatchers(t *testing.T) {
+	hub, h, _ := testHub(0)
+	_, a, err := hub.Watch(watch.Query{N: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, b, err := hub.Watch(watch.Query{N: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := watchtest.ChatMessage(1)
+	publish(hub, h, m)
+	ma, mb := <-a.C, <-b.C
+	la, err := ma.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb, _ := mb.JSON()
+	want, _ := json.Marshal(m)
+	if string(la) != string(want)+"\n" {
+		t.Fatalf("line %q, want %q", la, string(want)+"\n")
+	}
+	if &la[0] != &lb[0] {
+		t.Fatal("the two watchers got two encodings of one message")
 	}
 }

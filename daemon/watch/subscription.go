@@ -3,16 +3,15 @@ package watch
 import (
 	"sync"
 
-	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/internal/idset"
 )
 
 // Subscription delivers new messages to one watcher. C is closed when the
 // watcher is dropped, closed, or the node stops; Err then says why.
 type Subscription struct {
-	C <-chan chat.Message
+	C <-chan Message
 
-	ch   chan chat.Message
+	ch   chan Message
 	hub  *Hub
 	once sync.Once
 	mu   sync.Mutex
@@ -25,7 +24,7 @@ type Subscription struct {
 	after   uint64
 	directs *idset.Set
 	loading bool
-	pending []chat.Message
+	pending []Message
 }
 
 // maxDirects is how many of the direct messages handed out a watcher
@@ -34,25 +33,26 @@ type Subscription struct {
 const maxDirects = 4096
 
 func newSubscription(h *Hub, after uint64, directs *idset.Set) *Subscription {
-	ch := make(chan chat.Message, h.buffer)
+	ch := make(chan Message, h.buffer)
 	return &Subscription{C: ch, ch: ch, hub: h, loading: true, after: after, directs: directs}
 }
 
-// handedOut records that the watcher has m.
-func (s *Subscription) handedOut(m chat.Message) {
-	if m.Seq == 0 {
-		s.directs.Add(m.ID)
+// handedOut records that the watcher has the message seq, id.
+func (s *Subscription) handedOut(seq uint64, id string) {
+	if seq == 0 {
+		s.directs.Add(id)
 		return
 	}
-	s.after = max(s.after, m.Seq)
+	s.after = max(s.after, seq)
 }
 
-// skips says whether the watcher has m already (or a later sequenced one).
-func (s *Subscription) skips(m chat.Message) bool {
-	if m.Seq == 0 {
-		return s.directs.Has(m.ID)
+// skips says whether the watcher has the message seq, id already (or a
+// later sequenced one).
+func (s *Subscription) skips(seq uint64, id string) bool {
+	if seq == 0 {
+		return s.directs.Has(id)
 	}
-	return m.Seq <= s.after
+	return seq <= s.after
 }
 
 // Err is the reason C was closed, nil while it is open or after Close.

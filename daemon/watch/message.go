@@ -1,0 +1,42 @@
+package watch
+
+import (
+	"encoding/json"
+	"sync"
+
+	"github.com/ringchat/ring/daemon/chat"
+)
+
+// Message is a published message as a watcher gets it: the message, and
+// its JSON line, encoded once for all the watchers that ask for it.
+type Message struct {
+	chat.Message
+	line *line // shared by every watcher of one published message; nil for one read from the history
+}
+
+type line struct {
+	once sync.Once
+	b    []byte
+	err  error
+}
+
+func published(m chat.Message) Message { return Message{Message: m, line: &line{}} }
+
+// JSON is the message as the local API streams it: its JSON object and a
+// newline. A published message is encoded once, by the first watcher that
+// asks, and every watcher gets the same bytes: they must not be changed.
+func (m Message) JSON() ([]byte, error) {
+	if m.line == nil {
+		return encodeLine(m.Message)
+	}
+	m.line.once.Do(func() { m.line.b, m.line.err = encodeLine(m.Message) })
+	return m.line.b, m.line.err
+}
+
+func encodeLine(m chat.Message) ([]byte, error) {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
