@@ -134,7 +134,7 @@ func (f *fakeNode) backlog(q watch.Query) []chat.Message {
 }
 
 func (f *fakeNode) Follow(q watch.Query) ([]chat.Message, *watch.Follower, error) {
-	return f.hub.Follow(q, 0)
+	return f.hub.Follow(q, f.Status().LastSeq)
 }
 
 // publish hands m to every watcher.

@@ -34,14 +34,8 @@ func (h *historyNode) Status() chat.Status {
 	return st
 }
 
-// Follow resumes a stream that starts with the last messages after what
-// was stored when it began, as node.Node.Follow does.
 func (h *historyNode) Follow(q watch.Query) ([]chat.Message, *watch.Follower, error) {
-	floor := q.Since
-	if !q.HasSince {
-		floor = h.LastSeq()
-	}
-	return h.hub.Follow(q, floor)
+	return h.hub.Follow(q, h.LastSeq())
 }
 
 // publish stores m (a sequenced message must follow the last one) and hands

@@ -53,9 +53,6 @@ func NewOutbox(ackWait, resendEvery time.Duration) *Outbox {
 	return &Outbox{ackWait: ackWait, resendEvery: resendEvery, pending: map[uint64]*waiting{}}
 }
 
-// AckWait is how long the outbox waits for an ack.
-func (o *Outbox) AckWait() time.Duration { return o.ackWait }
-
 // NextCounter numbers the next message at now. Counters of direct messages
 // are apart from the ring's (those must have no gaps); taken from the
 // clock, they stay unique across restarts without being stored.

@@ -87,11 +87,7 @@ func (n *Node) Watch(q watch.Query) ([]chat.Message, *watch.Subscription, error)
 // after what was stored when it began, if it shows no sequenced message
 // before it falls behind.
 func (n *Node) Follow(q watch.Query) ([]chat.Message, *watch.Follower, error) {
-	floor := q.Since
-	if !q.HasSince {
-		floor = n.Status().LastSeq
-	}
-	return n.hub.Follow(q, floor)
+	return n.hub.Follow(q, n.Status().LastSeq)
 }
 
 // SayResult is the outcome of one message: its receipt once it is

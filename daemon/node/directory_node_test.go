@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,15 +16,7 @@ import (
 // and clock, until the test ends or stop is called.
 func startDirNode(t *testing.T, dataDir, name string, reap time.Duration, now func() time.Time) (*Node, func()) {
 	t.Helper()
-	n, err := New(Options{Settings: Settings{Name: name, Listen: "127.0.0.1:0", DataDir: dataDir, Members: Members{ReapAfter: reap}}, Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = n.Run(ctx) })
-	stop := sync.OnceFunc(func() { cancel(); wg.Wait() })
-	t.Cleanup(stop)
+	n, stop := runTestNode(t, Options{Settings: Settings{Name: name, Listen: "127.0.0.1:0", DataDir: dataDir, Members: Members{ReapAfter: reap}}, Now: now})
 	testutil.WaitFor(t, 10*time.Second, name+" is a member", func() bool { return n.Status().State == chat.StateMember })
 	return n, stop
 }

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,14 +25,7 @@ func startNode(t *testing.T, opts Options) *Node {
 	t.Helper()
 	opts.Listen = "127.0.0.1:0"
 	opts.DataDir = t.TempDir()
-	n, err := New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = n.Run(ctx) })
-	t.Cleanup(func() { cancel(); wg.Wait() })
+	n, _ := runTestNode(t, opts)
 	testutil.WaitFor(t, limitsWait, "the node founds its ring", func() bool { return n.Status().LastSeq > 0 })
 	return n
 }

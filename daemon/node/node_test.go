@@ -17,17 +17,25 @@ import (
 	"github.com/ringchat/ring/internal/testutil"
 )
 
-func newTestNode(t *testing.T, dataDir string) (*Node, context.CancelFunc) {
+// runTestNode makes a node of opts and runs it until the test ends or stop
+// is called (once is enough).
+func runTestNode(t *testing.T, opts Options) (n *Node, stop func()) {
 	t.Helper()
-	n, err := New(Options{Settings: Settings{Name: "alice", Listen: "127.0.0.1:0", DataDir: dataDir}})
+	n, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = n.Run(ctx) })
-	stop := func() { cancel(); wg.Wait() }
+	stop = sync.OnceFunc(func() { cancel(); wg.Wait() })
 	t.Cleanup(stop)
+	return n, stop
+}
+
+func newTestNode(t *testing.T, dataDir string) (*Node, context.CancelFunc) {
+	t.Helper()
+	n, stop := runTestNode(t, Options{Settings: Settings{Name: "alice", Listen: "127.0.0.1:0", DataDir: dataDir}})
 	// Run founds the ring and sequences a "started" system message; wait
 	// for it so tests see a settled node.
 	testutil.WaitFor(t, 5*time.Second, "the node founds its ring", func() bool { return n.Status().LastSeq > 0 })

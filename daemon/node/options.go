@@ -44,7 +44,7 @@ type Members struct {
 type Limits struct {
 	MaxFrame   int // bytes of one peer frame, either way
 	MaxText    int // bytes of one chat message said on this node
-	MaxName    int // bytes of this node's name (checked by config)
+	MaxName    int // bytes of this node's name (config checks it; the node does not use it)
 	Handshakes int // inbound peer connections in handshake at once
 	JoinRate   int // join requests from peers handled per second
 	JoinBurst  int // join requests handled at once before JoinRate applies
@@ -74,7 +74,6 @@ func (o Options) withDefaults() Options {
 	l := &o.Limits
 	l.MaxFrame = orDefault(l.MaxFrame, limits.MaxFrame)
 	l.MaxText = orDefault(l.MaxText, limits.MaxText)
-	l.MaxName = orDefault(l.MaxName, limits.MaxName)
 	l.Handshakes = orDefault(l.Handshakes, limits.Handshakes)
 	l.JoinRate = orDefault(l.JoinRate, limits.JoinRate)
 	l.JoinBurst = orDefault(l.JoinBurst, limits.JoinBurst)

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -79,14 +78,7 @@ func TestLeftNodeStaysDetachedAfterRestart(t *testing.T) {
 func startDetached(t *testing.T, dir string) *Node {
 	t.Helper()
 	var logs testutil.SyncBuffer
-	n, err := New(Options{Settings: Settings{Name: "alice", Listen: "127.0.0.1:0", DataDir: dir}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = n.Run(ctx) })
-	t.Cleanup(func() { cancel(); wg.Wait() })
+	n, _ := runTestNode(t, Options{Settings: Settings{Name: "alice", Listen: "127.0.0.1:0", DataDir: dir}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	testutil.WaitFor(t, 5*time.Second, "the restarted node decides to stay detached", func() bool {
 		return strings.Contains(logs.String(), "stays detached until")
 	})

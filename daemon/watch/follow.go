@@ -39,10 +39,15 @@ type Follower struct {
 }
 
 // Follow returns the stored messages matching q and a Follower of every
-// later one. floor is where the stream resumes if it hands out no
-// sequenced message before it is dropped (tail -f -n 0 on a quiet ring:
-// after what was stored when it began).
-func (h *Hub) Follow(q Query, floor uint64) ([]chat.Message, *Follower, error) {
+// later one. stored is the last sequence number stored now: a stream that
+// starts with the last messages and hands out no sequenced message before
+// it is dropped (tail -f -n 0 on a quiet ring) resumes after it, one that
+// starts after q.Since resumes after that.
+func (h *Hub) Follow(q Query, stored uint64) ([]chat.Message, *Follower, error) {
+	floor := stored
+	if q.HasSince {
+		floor = q.Since
+	}
 	directs := idset.New(maxDirects)
 	backlog, sub, err := h.watch(q, 0, directs)
 	if err != nil {
