@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -98,39 +100,83 @@ func procSyscalls(pid int) (int64, error) {
 }
 
 func parseProcIO(b []byte) (int64, error) {
+	n, err := sumFields(b, "syscr", "syscw")
+	if err != nil {
+		return 0, fmt.Errorf("/proc io: %w", err)
+	}
+	return n, nil
+}
+
+// procSwitches is how many times pid's threads were switched out so far
+// (voluntary and involuntary context switches of /proc/PID/task/*/status):
+// each one a wait for a wakeup or a preemption, the per-cycle cost that
+// messages do not share. Threads that exited are not counted; Go keeps
+// its threads.
+func procSwitches(pid int) (int64, error) {
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
 	var total int64
-	found := 0
+	for _, t := range tasks {
+		b, err := os.ReadFile(dir + "/" + t.Name() + "/status")
+		if err != nil {
+			continue // the thread ended meanwhile
+		}
+		n, err := parseSwitches(b)
+		if err != nil {
+			return 0, fmt.Errorf("%s/%s/status: %w", dir, t.Name(), err)
+		}
+		total += n
+	}
+	return total, nil
+}
+
+func parseSwitches(b []byte) (int64, error) {
+	return sumFields(b, "voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")
+}
+
+// sumFields adds up the "key: number" lines of b named by keys; each must
+// be there once.
+func sumFields(b []byte, keys ...string) (int64, error) {
+	var total int64
+	seen := map[string]bool{}
 	for line := range bytes.Lines(b) {
 		k, v, ok := bytes.Cut(bytes.TrimSpace(line), []byte(":"))
-		if !ok || (string(k) != "syscr" && string(k) != "syscw") {
+		if !ok || !slices.Contains(keys, string(k)) {
 			continue
 		}
 		n, err := strconv.ParseInt(string(bytes.TrimSpace(v)), 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("/proc io: %s: %w", k, err)
+			return 0, fmt.Errorf("%s: %w", k, err)
 		}
+		if seen[string(k)] {
+			return 0, fmt.Errorf("%s given twice", k)
+		}
+		seen[string(k)] = true
 		total += n
-		found++
 	}
-	if found != 2 {
-		return 0, fmt.Errorf("/proc io: no syscr and syscw")
+	if len(seen) != len(keys) {
+		return 0, fmt.Errorf("want one each of %s", strings.Join(keys, ", "))
 	}
 	return total, nil
 }
 
 // cpuMeter measures the CPU each node and ringbench use over a phase, and
-// the daemons' read and write system calls.
+// the daemons' read and write system calls and context switches.
 type cpuMeter struct {
 	start    time.Time
 	self     time.Duration
 	machine  time.Duration // -1: unknown
 	nodes    map[*node]time.Duration
 	syscalls map[*node]int64
+	switches map[*node]int64
 	measured int // daemons with a pid: the figures hold only if each was read
 }
 
 func startCPU(c *cluster) *cpuMeter {
-	m := &cpuMeter{start: time.Now(), self: selfCPU(), machine: -1, nodes: map[*node]time.Duration{}, syscalls: map[*node]int64{}}
+	m := &cpuMeter{start: time.Now(), self: selfCPU(), machine: -1, nodes: map[*node]time.Duration{}, syscalls: map[*node]int64{}, switches: map[*node]int64{}}
 	if t, err := machineCPU(); err == nil {
 		m.machine = t
 	}
@@ -144,6 +190,9 @@ func startCPU(c *cluster) *cpuMeter {
 		}
 		if c, err := procSyscalls(n.pid); err == nil {
 			m.syscalls[n] = c
+		}
+		if c, err := procSwitches(n.pid); err == nil {
+			m.switches[n] = c
 		}
 	}
 	return m
@@ -160,12 +209,15 @@ type CPUUse struct {
 	Machine float64 `json:"machine_cores"`
 	Others  float64 `json:"others_cores"`
 	// Per message delivered to every member, over all daemons: their CPU
-	// (µs) and their read and write system calls. Zero when unknown.
+	// (µs), their read and write system calls and their threads' context
+	// switches. Zero when unknown.
 	NodeMicrosPerMessage float64 `json:"node_us_per_message"`
 	SyscallsPerMessage   float64 `json:"node_rw_syscalls_per_message"`
+	SwitchesPerMessage   float64 `json:"node_context_switches_per_message"`
 
 	nodeCPU  time.Duration // all daemons' CPU over the phase, -1 unknown
 	syscalls int64         // all daemons' read and write calls, -1 unknown
+	switches int64         // all daemons' context switches, -1 unknown
 }
 
 // perMessage sets the per-message figures for msgs messages.
@@ -178,6 +230,9 @@ func (u *CPUUse) perMessage(msgs int) {
 	}
 	if u.syscalls >= 0 {
 		u.SyscallsPerMessage = round3(float64(u.syscalls) / float64(msgs))
+	}
+	if u.switches >= 0 {
+		u.SwitchesPerMessage = round3(float64(u.switches) / float64(msgs))
 	}
 }
 
@@ -198,23 +253,30 @@ func (m *cpuMeter) stop() *CPUUse {
 	if !allCPU {
 		u.nodeCPU = -1
 	}
-	u.syscalls = -1
-	if len(m.syscalls) == m.measured && m.measured > 0 {
-		u.syscalls = 0
-		for n, before := range m.syscalls {
-			c, err := procSyscalls(n.pid)
-			if err != nil {
-				u.syscalls = -1
-				break
-			}
-			u.syscalls += c - before
-		}
-	}
+	u.syscalls = m.delta(m.syscalls, procSyscalls)
+	u.switches = m.delta(m.switches, procSwitches)
 	if t, err := machineCPU(); err == nil && m.machine >= 0 {
 		u.Machine = cores(t-m.machine, wall)
 		u.Others = round3(max(u.Machine-ours, 0))
 	}
 	return u
+}
+
+// delta sums what count says each daemon did since before; -1 unless
+// every daemon was counted at the start and now.
+func (m *cpuMeter) delta(before map[*node]int64, count func(pid int) (int64, error)) int64 {
+	if len(before) != m.measured || m.measured == 0 {
+		return -1
+	}
+	var total int64
+	for n, b := range before {
+		c, err := count(n.pid)
+		if err != nil {
+			return -1
+		}
+		total += c - b
+	}
+	return total
 }
 
 func cores(used, wall time.Duration) float64 {

@@ -57,27 +57,62 @@ func TestReadOwnProcess(t *testing.T) {
 	}
 }
 
-func TestParseProcIO(t *testing.T) {
+func TestParseCounters(t *testing.T) {
 	io := "rchar: 1234\nwchar: 99\nsyscr: 40\nsyscw: 2\nread_bytes: 0\nwrite_bytes: 4096\ncancelled_write_bytes: 0\n"
-	if n, err := parseProcIO([]byte(io)); err != nil || n != 42 {
-		t.Fatalf("parseProcIO = %d, %v; want 42", n, err)
-	}
-	for _, bad := range []string{"", "rchar: 1\n", "syscr: x\nsyscw: 1\n", "syscr: 1\n"} {
-		if _, err := parseProcIO([]byte(bad)); err == nil {
-			t.Errorf("parseProcIO(%q) gave no error", bad)
+	status := "Name:\tringd\nThreads:\t1\nvoluntary_ctxt_switches:\t40\nnonvoluntary_ctxt_switches:\t2\n"
+	for _, c := range []struct {
+		name  string
+		parse func([]byte) (int64, error)
+		good  string
+		bad   []string
+	}{
+		{"parseProcIO", parseProcIO, io, []string{"", "rchar: 1\n", "syscr: x\nsyscw: 1\n", "syscr: 1\n", "syscr: 1\nsyscr: 1\n"}},
+		{"parseSwitches", parseSwitches, status, []string{"", "Name:\tx\n", "voluntary_ctxt_switches: x\nnonvoluntary_ctxt_switches: 1\n", "voluntary_ctxt_switches: 1\n"}},
+	} {
+		if n, err := c.parse([]byte(c.good)); err != nil || n != 42 {
+			t.Errorf("%s = %d, %v; want 42", c.name, n, err)
+		}
+		for _, bad := range c.bad {
+			if _, err := c.parse([]byte(bad)); err == nil {
+				t.Errorf("%s(%q) gave no error", c.name, bad)
+			}
 		}
 	}
 }
 
-func TestPerMessage(t *testing.T) {
-	u := &CPUUse{nodeCPU: 2 * time.Second, syscalls: 1500}
-	u.perMessage(1000)
-	if u.NodeMicrosPerMessage != 2000 || u.SyscallsPerMessage != 1.5 {
-		t.Fatalf("per message: %v µs, %v syscalls; want 2000 and 1.5", u.NodeMicrosPerMessage, u.SyscallsPerMessage)
+func TestProcSwitchesCountsThisProcess(t *testing.T) {
+	before, err := procSwitches(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
 	}
-	unknown := &CPUUse{nodeCPU: time.Second, syscalls: -1}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		after, err := procSwitches(os.Getpid())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after > before {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("context switches stayed at %d", after)
+		}
+		time.Sleep(time.Millisecond) // a sleeping thread is switched out, which is what must show
+	}
+}
+
+func TestPerMessage(t *testing.T) {
+	u := &CPUUse{nodeCPU: 2 * time.Second, syscalls: 1500, switches: 2500}
+	u.perMessage(1000)
+	if u.NodeMicrosPerMessage != 2000 || u.SyscallsPerMessage != 1.5 || u.SwitchesPerMessage != 2.5 {
+		t.Fatalf("per message: %v µs, %v syscalls, %v switches; want 2000, 1.5 and 2.5", u.NodeMicrosPerMessage, u.SyscallsPerMessage, u.SwitchesPerMessage)
+	}
+	if got, want := perMessageText(u), "2000 µs of CPU, 1.5 read/write syscalls, 2.5 context switches"; got != want {
+		t.Fatalf("perMessageText = %q, want %q", got, want)
+	}
+	unknown := &CPUUse{nodeCPU: time.Second, syscalls: -1, switches: -1}
 	unknown.perMessage(10)
-	if unknown.SyscallsPerMessage != 0 || perMessageText(unknown) != "100000 µs of CPU" {
+	if unknown.SyscallsPerMessage != 0 || unknown.SwitchesPerMessage != 0 || perMessageText(unknown) != "100000 µs of CPU" {
 		t.Fatalf("unknown syscalls: %v, %q", unknown.SyscallsPerMessage, perMessageText(unknown))
 	}
 }

@@ -258,8 +258,8 @@ func maxIdle(rows []MemoryResult) int64 {
 	return m
 }
 
-// perMessageText is the daemons' CPU and read/write system calls per
-// message delivered, all daemons together; "" when unknown.
+// perMessageText is the daemons' CPU, read/write system calls and context
+// switches per message delivered, all daemons together; "" when unknown.
 func perMessageText(u *CPUUse) string {
 	if u == nil {
 		return ""
@@ -270,6 +270,9 @@ func perMessageText(u *CPUUse) string {
 	}
 	if u.SyscallsPerMessage > 0 {
 		parts = append(parts, fmt.Sprintf("%.1f read/write syscalls", u.SyscallsPerMessage))
+	}
+	if u.SwitchesPerMessage > 0 {
+		parts = append(parts, fmt.Sprintf("%.1f context switches", u.SwitchesPerMessage))
 	}
 	return strings.Join(parts, ", ")
 }
