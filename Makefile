@@ -9,7 +9,7 @@ LDFLAGS := -X github.com/ringchat/ring/internal/buildinfo.Version=$(VERSION) \
            -X github.com/ringchat/ring/internal/buildinfo.Commit=$(COMMIT)
 FUZZTIME ?= 60s
 
-.PHONY: all build demo test vet bench fuzz clean
+.PHONY: all build demo test vet bench fuzz man clean
 
 all: build
 
@@ -31,6 +31,15 @@ BENCH_PKGS ?= ./protocol/ ./protocol/secure/ ./daemon/ring/ ./daemon/store/ ./da
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem $(BENCH_PKGS)
 	$(BIN)/ringbench -n 5
+
+# Man pages and bash/zsh/fish completions, generated from the commands
+# (their hidden gen-docs command), so they say what --help says.
+# SOURCE_DATE_EPOCH, when set, dates the pages (reproducible builds).
+DOCS ?= $(BIN)/docs
+man: build
+	rm -rf $(DOCS)
+	$(BIN)/ringd gen-docs --man $(DOCS)/man --completions $(DOCS)/completions
+	$(BIN)/ringctl gen-docs --man $(DOCS)/man --completions $(DOCS)/completions
 
 # Each fuzz target for FUZZTIME (go test allows one -fuzz target per run).
 fuzz:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ringchat/ring/internal/buildinfo"
 	"github.com/ringchat/ring/internal/cli"
 	"github.com/ringchat/ring/internal/paths"
 	"github.com/ringchat/ring/ipc/client"
@@ -55,6 +56,7 @@ func newRootCmd(ios cli.Streams, getenv func(string) string) *cobra.Command {
 		newStatusCmd(f),
 		newMembersCmd(f),
 		newChatCmd(f),
+		cli.GenDocsCmd(root, "1", "ring "+buildinfo.Get().Version),
 	)
 	return root
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ringchat/ring/internal/buildinfo"
 	"github.com/ringchat/ring/internal/cli"
 	"github.com/spf13/cobra"
 )
@@ -15,8 +16,9 @@ func newRootCmd(ios cli.Streams) *cobra.Command {
 		Long:  "ringd is one node of a ring chat. `ringd run` runs it in the foreground;\ninstall/start/stop/restart/status/uninstall manage it as a system service.",
 	}
 	cli.Setup(root, ios)
-	root.AddCommand(newRunCmd(ios), newVersionCmd(ios), newKeygenCmd(ios))
+	root.AddCommand(newRunCmd(ios), newConfigCmd(ios), newVersionCmd(ios), newKeygenCmd(ios))
 	root.AddCommand(newServiceCmds(ios)...)
+	root.AddCommand(cli.GenDocsCmd(root, "8", "ring "+buildinfo.Get().Version))
 	return root
 }
 

@@ -13,15 +13,56 @@ import (
 	"github.com/ringchat/ring/internal/config"
 	"github.com/ringchat/ring/internal/logging"
 	"github.com/ringchat/ring/ipc"
+	"github.com/ringchat/ring/protocol/secure"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
 type runOptions struct {
+	configInput
+	ios cli.Streams
+}
+
+// configInput is where run, and config check, take the configuration from.
+type configInput struct {
 	configFile string
 	flags      *pflag.FlagSet
 	environ    []string
-	ios        cli.Streams
+}
+
+// bind registers -c and the flag of every config key on cmd.
+func (in *configInput) bind(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&in.configFile, "config", "c", "", "config file (YAML)")
+	config.BindFlags(cmd.Flags())
+}
+
+// read takes the flags given and the environment when cmd runs.
+func (in *configInput) read(cmd *cobra.Command) {
+	in.flags, in.environ = cmd.Flags(), os.Environ()
+}
+
+// loaded is a configuration as run takes it.
+type loaded struct {
+	cfg      *config.Config
+	settings []config.Setting // each key's value in force and its source
+	keys     []secure.Key     // from cfg.SecretFile, if set
+}
+
+// load reads and checks the configuration as run takes it: the keys and
+// their values (config.LoadEffective), then the secret file if one is set.
+// An error from it exits 2.
+func (in configInput) load() (loaded, error) {
+	cfg, settings, err := config.LoadEffective(config.Options{File: in.configFile, Flags: in.flags, Environ: in.environ})
+	if err != nil {
+		return loaded{}, err
+	}
+	l := loaded{cfg: cfg, settings: settings}
+	if cfg.SecretFile != "" {
+		if l.keys, err = secure.LoadKeys(cfg.SecretFile); err != nil {
+			return loaded{}, cli.Usage(err)
+		}
+	}
+	return l, nil
 }
 
 func newRunCmd(ios cli.Streams) *cobra.Command {
@@ -30,26 +71,25 @@ func newRunCmd(ios cli.Streams) *cobra.Command {
 		Use:   "run [-c FILE]",
 		Short: "Run the node in the foreground until SIGINT/SIGTERM",
 		Long: "Run the node in the foreground. SIGINT or SIGTERM stop it cleanly (exit 0).\n" +
-			"Configuration comes from -c FILE (else the default locations), env RINGD_<KEY> and the flags below.",
+			"Configuration comes from -c FILE (else the default locations), env RINGD_KEY (RINGD_LOG_LEVEL for log.level) and the flags below.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts.flags = cmd.Flags()
-			opts.environ = os.Environ()
+			opts.read(cmd)
 			return runNode(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.configFile, "config", "c", "", "config file (YAML)")
-	config.BindFlags(cmd.Flags())
+	opts.bind(cmd)
 	return cmd
 }
 
 // runNode runs one node until a signal arrives or ctx ends; everything it
 // started is stopped in order before it returns.
 func runNode(parent context.Context, opts *runOptions) error {
-	cfg, err := config.Load(config.Options{File: opts.configFile, Flags: opts.flags, Environ: opts.environ})
+	l, err := opts.load()
 	if err != nil {
 		return err
 	}
+	cfg, keys := l.cfg, l.keys
 	logger, closeLog, err := logging.New(logging.Options{
 		Level: cfg.Log.Level, Format: cfg.Log.Format, File: cfg.Log.File, Stderr: opts.ios.Err,
 	})
@@ -57,10 +97,7 @@ func runNode(parent context.Context, opts *runOptions) error {
 		return cli.Usagef("log: %w", err)
 	}
 	defer closeLog()
-	keys, err := loadKeys(cfg.SecretFile, logger, cfg.Listen)
-	if err != nil {
-		return err
-	}
+	logKeys(logger, cfg.SecretFile, keys, cfg.Listen)
 	disc, err := listenDiscovery(cfg, logger)
 	if err != nil {
 		return err

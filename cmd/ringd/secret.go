@@ -5,23 +5,17 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/ringchat/ring/internal/cli"
 	"github.com/ringchat/ring/protocol/secure"
 )
 
-// loadKeys reads the cluster secret at start; a broken file is a config
-// error (exit 2). With no file the ring is open, and the log says so.
-func loadKeys(path string, logger *slog.Logger, listen string) ([]secure.Key, error) {
+// logKeys says whether peers must hold the cluster secret (configInput.load
+// read it); with no secret file the ring is open, and the log says so.
+func logKeys(logger *slog.Logger, path string, keys []secure.Key, listen string) {
 	if path == "" {
 		logger.Warn("no secret_file is set: the ring is open to anyone who can reach " + listen)
-		return nil, nil
-	}
-	keys, err := secure.LoadKeys(path)
-	if err != nil {
-		return nil, cli.Usage(err)
+		return
 	}
 	logger.Info("peers must hold the cluster secret", "secret_file", path, "keys", len(keys))
-	return keys, nil
 }
 
 // reloadKeysOnHangup reads the secret file again on each SIGHUP until ctx

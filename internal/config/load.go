@@ -29,15 +29,32 @@ type layer struct {
 // Load reads the config file, environment and flags described by opts
 // and returns the validated result. Every error it returns is an *Error.
 func Load(opts Options) (*Config, error) {
+	c, _, err := loadWithSources(opts)
+	return c, err
+}
+
+// LoadEffective is Load, and also lists every setting in force with its
+// source (`ringd config check`).
+func LoadEffective(opts Options) (*Config, []Setting, error) {
+	c, src, err := loadWithSources(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, effective(c, src), nil
+}
+
+// loadWithSources is Load, with the source of each key's value: the file's path,
+// "env RINGD_X", "flag --x" or "default".
+func loadWithSources(opts Options) (*Config, map[string]string, error) {
 	c := defaults()
 
 	path, file, err := fileLayer(opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	env, err := envLayer(opts.Environ)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c.File = path
 	layers := []layer{flagLayer(opts.Flags), env, file}
@@ -59,7 +76,7 @@ func Load(opts Options) (*Config, error) {
 				src[k.name] = l.source(k)
 			}
 			if p := convert(k.field(dst), v, l.text, k.zeroOK); p != "" {
-				return nil, &Error{Source: l.source(k), Key: k.name, Problem: p}
+				return nil, nil, &Error{Source: l.source(k), Key: k.name, Problem: p}
 			}
 		}
 	}
@@ -82,13 +99,13 @@ func Load(opts Options) (*Config, error) {
 		case p == "":
 			continue
 		case k.name == "advertise" && advertiseDerived:
-			return nil, &Error{Source: src["listen"], Key: k.name, Problem: fmt.Sprintf(
+			return nil, nil, &Error{Source: src["listen"], Key: k.name, Problem: fmt.Sprintf(
 				"not set, and listen %q is not an address peers can dial; "+
 					"set advertise to the host:port peers should use to reach this node", c.Listen)}
 		case src[k.name] == defaultSource:
 			p += "; set " + k.name + " explicitly"
 		}
-		return nil, &Error{Source: src[k.name], Key: k.name, Problem: p}
+		return nil, nil, &Error{Source: src[k.name], Key: k.name, Problem: p}
 	}
 
 	fromDefault := func(key string) bool { return src[key] == defaultSource }
@@ -96,18 +113,18 @@ func Load(opts Options) (*Config, error) {
 		if fromDefault(k) {
 			p += "; set " + k + " explicitly"
 		}
-		return nil, &Error{Source: src[k], Key: k, Problem: p}
+		return nil, nil, &Error{Source: src[k], Key: k, Problem: p}
 	}
 	if c.FailureTimeout <= c.HeartbeatInterval {
 		k := "failure_timeout"
 		if src[k] == defaultSource {
 			k = "heartbeat_interval"
 		}
-		return nil, &Error{Source: src[k], Key: k, Problem: fmt.Sprintf(
+		return nil, nil, &Error{Source: src[k], Key: k, Problem: fmt.Sprintf(
 			"failure_timeout (%v) must be greater than heartbeat_interval (%v)",
 			c.FailureTimeout, c.HeartbeatInterval)}
 	}
-	return c, nil
+	return c, src, nil
 }
 
 func flagLayer(fs *pflag.FlagSet) layer {
