@@ -1,12 +1,11 @@
 package store
 
 import (
-	"bufio"
 	"fmt"
 	"os"
-	"os/exec"
-	"strconv"
 	"testing"
+
+	"github.com/ringchat/ring/internal/testutil"
 )
 
 const killHelperEnv = "STORE_KILL_HELPER_PATH"
@@ -14,27 +13,7 @@ const killHelperEnv = "STORE_KILL_HELPER_PATH"
 // A process killed in mid-stream keeps every message whose Append returned.
 func TestDurableAfterKill(t *testing.T) {
 	path := tempPath(t)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestKillHelper$")
-	cmd.Env = append(os.Environ(), killHelperEnv+"="+path)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var acked uint64
-	lines := bufio.NewScanner(out)
-	for acked < 3000 && lines.Scan() {
-		if n, err := strconv.ParseUint(lines.Text(), 10, 64); err == nil {
-			acked = n
-		}
-	}
-	_ = cmd.Process.Kill()
-	_ = cmd.Wait()
-	if acked == 0 {
-		t.Fatal("the helper acknowledged nothing")
-	}
+	acked := testutil.KillAfterAcks(t, "TestKillHelper", killHelperEnv, path, 3000)
 
 	s := openAt(t, path, Options{})
 	if s.LastSeq() < acked {
