@@ -11,8 +11,12 @@ import (
 	"github.com/ringchat/ring/protocol"
 )
 
-// historyFile is the store's file in data_dir.
-const historyFile = "ring.db"
+// historyDir is the store's directory in data_dir; legacyHistoryFile the
+// bbolt file of versions before it, imported once (store.Options.Import).
+const (
+	historyDir        = "history"
+	legacyHistoryFile = "ring.db"
+)
 
 // persisted is what the store holds of the machine's state and outbox, so
 // that the driver writes only what changed.

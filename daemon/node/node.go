@@ -82,7 +82,8 @@ func New(opts Options) (*Node, error) {
 		return nil, err
 	}
 	st, err := store.Open(store.Options{
-		Path:            filepath.Join(opts.DataDir, historyFile),
+		Path:            filepath.Join(opts.DataDir, historyDir),
+		Import:          filepath.Join(opts.DataDir, legacyHistoryFile),
 		KeepUncommitted: true,
 		RetainCount:     opts.History.RetainCount,
 		RetainAge:       opts.History.RetainAge,

@@ -94,7 +94,7 @@ func TestNodeWhoseLeaveCommittedStaysDetached(t *testing.T) {
 	self := n1.Self()
 	stop()
 
-	st, err := store.Open(store.Options{Path: filepath.Join(dir, historyFile), KeepUncommitted: true})
+	st, err := store.Open(store.Options{Path: filepath.Join(dir, historyDir), KeepUncommitted: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,14 +15,14 @@ import (
 // itself instead (handing the other back to itself would never end).
 func (m *Machine) forwardElection(e protocol.Election) {
 	if len(e.Route) == 0 || e.Candidate.NodeID == m.self.ID {
-		e.Route = m.liveRoute()
+		e.Route = m.roundRoute(e.Reform != nil)
 	}
 	next := m.nextOn(e.Route)
 	if next.ID == m.self.ID {
 		if e.Candidate.NodeID != m.self.ID {
-			e = protocol.Election{Candidate: m.candidateKey(), Epoch: e.Epoch, Reform: e.Reform, Route: m.liveRoute()}
+			e = protocol.Election{Candidate: m.candidateKey(), Epoch: e.Epoch, Reform: e.Reform, Route: m.roundRoute(e.Reform != nil)}
 		}
-		m.handleElection(e)
+		m.handleElection(e, m.self.ID)
 		return
 	}
 	m.election.lastSent, m.election.lastSentTo = e, next.ID
@@ -35,10 +35,12 @@ func (m *Machine) onElection(h protocol.Header, e protocol.Election) {
 	if !m.inRing(h.From) && m.state != Electing && !e.Handover {
 		return
 	}
-	m.handleElection(e)
+	m.handleElection(e, h.From)
 }
 
-func (m *Machine) handleElection(e protocol.Election) {
+// handleElection takes a candidacy that from passed on ("" for one held
+// back, this node's id for its own when it is alone).
+func (m *Machine) handleElection(e protocol.Election, from string) {
 	if e.Reform == nil && !e.Handover && m.hasLiveLeader() {
 		// It still hears its leader: it passes the candidacy on without
 		// its vote (so that the others, if they are a majority, can still
@@ -90,7 +92,7 @@ func (m *Machine) handleElection(e protocol.Election) {
 	c := e.Candidate.Compare(m.candidateKey())
 	switch {
 	case e.Candidate.NodeID == m.self.ID:
-		m.candidacyBack(e)
+		m.candidacyBack(e, from)
 	case c > 0:
 		m.election.takesPart = true
 		e.Hops++
@@ -113,6 +115,31 @@ func (m *Machine) liveRoute() []protocol.NodeInfo {
 		_, out := m.live.gone[n.ID]
 		return out && n.ID != m.self.ID
 	})
+}
+
+// roundRoute is the route of this node's own candidacy and announcement:
+// liveRoute, less the member its last candidacy came back from short,
+// having skipped members this node hears (election.bypass). A node cut off
+// from all but this one hands every candidacy straight back, so a round
+// through it never reaches the others. A reform goes to every member it
+// reaches: its new view is exactly those that vote.
+func (m *Machine) roundRoute(reform bool) []protocol.NodeInfo {
+	r := m.liveRoute()
+	if reform || m.election.bypass == "" {
+		return r
+	}
+	return slices.DeleteFunc(r, func(n protocol.NodeInfo) bool { return n.ID == m.election.bypass })
+}
+
+// skippedOnWay says whether a candidacy of this node that from handed back
+// missed members of its route: the member before this node on the route
+// would have handed it back otherwise.
+func (m *Machine) skippedOnWay(e protocol.Election, from string) bool {
+	i := slices.IndexFunc(e.Route, func(n protocol.NodeInfo) bool { return n.ID == m.self.ID })
+	if i < 0 || len(e.Route) < 3 || from == "" || from == m.self.ID {
+		return false
+	}
+	return e.Route[(i+len(e.Route)-1)%len(e.Route)].ID != from
 }
 
 // nextOn is the next member after this node on route that it does not
@@ -157,9 +184,13 @@ func (m *Machine) holdBackCandidacy(e protocol.Election) {
 
 // candidacyBack: this node's candidacy came round. With a majority of
 // voters (a handover or a reform needs none) it asks for the votes.
-func (m *Machine) candidacyBack(e protocol.Election) {
+func (m *Machine) candidacyBack(e protocol.Election, from string) {
 	voters := append(slices.Clone(e.Voters), m.self.ID)
 	if e.Reform == nil && !e.Handover && !m.quorumOf(func(id string) bool { return slices.Contains(voters, id) }) {
+		m.election.bypass = ""
+		if m.skippedOnWay(e, from) {
+			m.election.bypass = from // the next round goes round it
+		}
 		m.electionLost("its candidacy came round with " + strconv.Itoa(len(voters)) + " of " + strconv.Itoa(len(m.config())) + " members")
 		return
 	}

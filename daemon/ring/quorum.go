@@ -119,6 +119,14 @@ func (m *Machine) loadConfigs(fallback []protocol.NodeInfo) {
 // point, and a view entry is the configuration from now on.
 func (m *Machine) trackAppended(e protocol.Entry) {
 	m.commit.tail = append(m.commit.tail, e)
+	if e.IsView() && e.Presence == protocol.PresenceJoined && e.About.ID != m.self.ID {
+		// Taken (back) in: whatever this node found of it before, dead
+		// or gone, was of its last run. Without this, a member that marked
+		// it dead while the leader kept it (or before it restarted) never
+		// hears it again: neither watches the other (gone peers get no
+		// heartbeats), and the rejoined node soon marks it dead in turn.
+		delete(m.live.gone, e.About.ID)
+	}
 	if e.IsView() {
 		c := configRec{seq: e.Seq, members: slices.Clone(e.Members)}
 		if e.Presence == protocol.PresenceReformed {

@@ -27,7 +27,7 @@ func (m *Machine) askForVotes(epoch uint64, reform *protocol.NodeInfo) {
 // election timeout starts a new one).
 func (m *Machine) forwardElected(e protocol.Elected) {
 	if len(e.Route) == 0 {
-		e.Route = m.liveRoute()
+		e.Route = m.roundRoute(e.Reform != nil)
 	}
 	next := m.nextOn(e.Route)
 	if next.ID == m.self.ID {

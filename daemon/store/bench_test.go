@@ -1,11 +1,10 @@
 package store
 
 import (
+	"runtime"
+	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 const benchWriters = 64 // goroutines appending at once
@@ -75,28 +74,29 @@ func BenchmarkAppendPipelined(b *testing.B) {
 	reportRate(b, s)
 }
 
-// BenchmarkAppendBoltBatch is the alternative to the committer: the same
-// writers through bbolt's DB.Batch. Batch runs its calls in the order they
-// happen to take its lock, so it cannot keep sequence numbers contiguous;
-// here it gets the easy case, each message under a key of its own with no
-// check, and is still slower: it waits MaxBatchDelay (10ms) to fill a batch.
-func BenchmarkAppendBoltBatch(b *testing.B) {
-	s := openAt(b, tempPath(b), Options{})
-	var next atomic.Uint64
-	b.SetParallelism((benchWriters + 1) / 2)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			q := next.Add(1)
-			v, _ := encode(seqMsg(q, 1))
-			err := s.db.Batch(func(tx *bolt.Tx) error {
-				return tx.Bucket(bucketMsgs).Put(msgKey(q, 0), v)
-			})
-			if err != nil {
-				b.Error(err)
-				return
+// BenchmarkHistoryMemory reports the heap the store keeps per retained
+// message (the log holds the messages; memory holds each one's key and
+// place in the log, kv.item).
+func BenchmarkHistoryMemory(b *testing.B) {
+	const msgs = 20_000
+	text := strings.Repeat("x", 100)
+	for b.Loop() {
+		s := openAt(b, tempPath(b), Options{RetainCount: msgs})
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		batch := make([]Record, 8)
+		for seq := uint64(1); seq <= msgs; {
+			for i := range batch {
+				batch[i] = seqMsg(seq, 1)
+				batch[i].Text = text
+				seq++
 			}
+			mustAppend(b, s, batch...)
 		}
-	})
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/msgs, "heapB/msg")
+		_ = s.Close()
+	}
 }

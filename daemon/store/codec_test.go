@@ -1,6 +1,10 @@
 package store
 
 import (
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -142,41 +146,42 @@ func TestLegacyCounter(t *testing.T) {
 	}
 }
 
-// A file of the earlier version reads as it was written: its history, its
-// outbox, and the counters of the records TruncateAfter cuts.
-// legacyFile is a store file as the version before format 2 left it: the
-// legacy records in its history and outbox (every other bucket was and is
-// written alike).
+// legacyFile is a bbolt file as ringd wrote it before the log (format
+// version 1), holding format 1 (JSON) records in its history and outbox,
+// with the tables that went with them.
 func legacyFile(t *testing.T) string {
 	t.Helper()
-	system, chat, direct, outbox := legacyRecords()
 	path := filepath.Join(t.TempDir(), "ring.db")
-	s := openAt(t, path, Options{KeepUncommitted: true})
-	mustAppend(t, s, system, chat, direct)
-	if err := s.OutboxPut(outbox); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
 	db, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	views, err := json.Marshal([]Node{ann, bob})
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := map[string][][2][]byte{
+		bucketMeta:    {{keyVersion, u64(1)}},
+		bucketMsgs:    {{msgKey(1, 0), []byte(legacySystem)}, {msgKey(2, 0), []byte(legacyChat)}, {msgKey(2, 1), []byte(legacyDirect)}},
+		bucketEpochs:  {{u64(3), u64(1)}},
+		bucketOrigins: {{[]byte(ann.ID), u64(41)}, {[]byte(bob.ID), u64(7)}},
+		bucketViews:   {{u64(1), views}},
+		bucketOutbox:  {{u64(5), []byte(legacyOutbox)}},
+		bucketNode:    {},
+	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		msgs := tx.Bucket(bucketMsgs)
-		for _, kv := range []struct {
-			k []byte
-			v string
-		}{{msgKey(1, 0), legacySystem}, {msgKey(2, 0), legacyChat}, {msgKey(2, 1), legacyDirect}} {
-			if msgs.Get(kv.k) == nil {
-				t.Fatalf("no record under %x", kv.k)
-			}
-			if err := msgs.Put(kv.k, []byte(kv.v)); err != nil {
+		for name, kvs := range content {
+			b, err := tx.CreateBucket([]byte(name))
+			if err != nil {
 				return err
 			}
+			for _, kv := range kvs {
+				if err := b.Put(kv[0], kv[1]); err != nil {
+					return err
+				}
+			}
 		}
-		return tx.Bucket(bucketOutbox).Put(u64(outbox.ID), []byte(legacyOutbox))
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -187,10 +192,25 @@ func legacyFile(t *testing.T) string {
 	return path
 }
 
+// openImported opens a new store that imports the legacy file.
+func openImported(t *testing.T, legacy string) *Store {
+	t.Helper()
+	return openAt(t, filepath.Join(filepath.Dir(legacy), "history"), Options{Import: legacy, KeepUncommitted: true})
+}
+
+// A file of the earlier version reads as it was written once imported:
+// its history, its outbox, and the counters of the records TruncateAfter
+// cuts; the file is kept, renamed, and imported only once.
 func TestLegacyFile(t *testing.T) {
 	system, chat, direct, outbox := legacyRecords()
 	path := legacyFile(t)
-	s := openAt(t, path, Options{KeepUncommitted: true})
+	s := openImported(t, path)
+	if _, err := os.Stat(path + ".imported"); err != nil {
+		t.Fatalf("the imported file was not kept: %v", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the imported file is still under its name: %v", err)
+	}
 	if got, want := s.Last(-1), []Record{system, chat, direct}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Last(-1) =\n%+v\nwant\n%+v", got, want)
 	}
@@ -204,6 +224,12 @@ func TestLegacyFile(t *testing.T) {
 		t.Errorf("TruncateAfter(1) cut\n%+v\nwant\n%+v", cut, want)
 	}
 	wantOrigins(t, s, map[string]uint64{ann.ID: 41, bob.ID: 6})
+	if members, at, ok, err := s.ViewAt(2); err != nil || !ok || at != 1 || !reflect.DeepEqual(members, []Node{ann, bob}) {
+		t.Errorf("ViewAt(2) = %v, %d, %v, %v", members, at, ok, err)
+	}
+	if first, ok := s.EpochStart(3); !ok || first != 1 {
+		t.Errorf("EpochStart(3) = %d, %v", first, ok)
+	}
 }
 
 // An upgraded node appends format 2 records after the format 1 ones it
@@ -211,7 +237,7 @@ func TestLegacyFile(t *testing.T) {
 func TestLegacyFileGrowsInFormat2(t *testing.T) {
 	system, chat, direct, outbox := legacyRecords()
 	path := legacyFile(t)
-	s := openAt(t, path, Options{KeepUncommitted: true})
+	s := openImported(t, path)
 	next := chat
 	next.Seq, next.Lamport, next.OriginCounter, next.Text = 3, 13, 8, "after the upgrade"
 	mustAppend(t, s, next)
@@ -225,4 +251,14 @@ func TestLegacyFileGrowsInFormat2(t *testing.T) {
 	}
 	wantOutbox(t, s, outbox, later)
 	wantOrigins(t, s, map[string]uint64{ann.ID: 41, bob.ID: 8})
+
+	// Open again: what the store holds now, not a second import.
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openImported(t, path)
+	if got, want := s.Last(-1), []Record{system, chat, direct, next}; !reflect.DeepEqual(got, want) {
+		t.Errorf("after reopening Last(-1) =\n%+v\nwant\n%+v", got, want)
+	}
+	wantOutbox(t, s, outbox, later)
 }

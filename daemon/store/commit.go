@@ -1,7 +1,7 @@
 package store
 
 import (
-	bolt "go.etcd.io/bbolt"
+	"github.com/ringchat/ring/daemon/store/kv"
 )
 
 // A job is one write. The committer runs every job queued since its last
@@ -19,11 +19,11 @@ type job struct {
 // once it commits.
 type txn struct {
 	s      *Store
-	tx     *bolt.Tx
-	msgs   *bolt.Bucket
-	views  *bolt.Bucket
-	epochs *bolt.Bucket
-	meta   *bolt.Bucket
+	tx     *kv.Tx
+	msgs   *kv.Bucket
+	views  *kv.Bucket
+	epochs *kv.Bucket
+	meta   *kv.Bucket
 	t      tip
 	// origins holds the origin table entries this transaction changed, as
 	// they will be: written once each when the transaction ends, 0 deleted.
@@ -34,9 +34,6 @@ type txn struct {
 func (w *txn) bind() {
 	w.msgs, w.epochs, w.meta = w.tx.Bucket(bucketMsgs), w.tx.Bucket(bucketEpochs), w.tx.Bucket(bucketMeta)
 	w.views = w.tx.Bucket(bucketViews)
-	// The history grows at its end: full pages instead of bbolt's half-full
-	// splits halve the file and the pages each commit writes.
-	w.msgs.FillPercent = 1
 }
 
 // submit queues a job; its result arrives on the returned channel once the
@@ -108,7 +105,7 @@ func (s *Store) commitLoop() {
 func (s *Store) commit(jobs []*job) {
 	results := make([]error, len(jobs))
 	var t tip
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx *kv.Tx) error {
 		w := &txn{s: s, tx: tx, t: *s.tip.Load()}
 		w.bind()
 		for i, j := range jobs {

@@ -1,5 +1,6 @@
-// Package store keeps a node's durable state in one bbolt file in its
-// data_dir: the node id, the last known ring state (epoch, membership,
+// Package store keeps a node's durable state in its data_dir (the
+// directory history/, a log of segment files: daemon/store/kv over
+// daemon/store/seglog): the node id, the last known ring state (epoch, membership,
 // leader), every delivered entry of the ring's log and every direct message
 // (each a Record) in sequence order, a table of the first sequence number of
 // each epoch, a table of the highest origin counter sequenced for each
@@ -8,8 +9,8 @@
 //
 // Durability: every write (Append, TruncateAfter, Reset, Prune, StartAfter,
 // SetNodeID, SaveState, OutboxPut, OutboxDelete, OutboxReplace) returns
-// only after the bbolt transaction holding it has been committed and
-// fsync'd. Writes are applied by one committer goroutine in the order they
+// only after the transaction holding it has been written to the log and
+// fdatasync'd (one write and one fdatasync per transaction). Writes are applied by one committer goroutine in the order they
 // were submitted; writes that queue up while a commit is under way share
 // the next transaction (group commit), so many small Appends cost one
 // fsync. The asynchronous forms (AppendAsync, SaveStateAsync,
@@ -38,7 +39,9 @@
 //
 // Records and outbox items are stored in a compact binary form (codec.go:
 // a format byte, then a CBOR array); those written as JSON by earlier
-// versions are read as they are. Earlier versions cannot read format 2.
+// versions are read as they are. Earlier versions kept everything in one
+// bbolt file, data_dir/ring.db: a new store imports it once and keeps it
+// as ring.db.imported (import.go). Earlier versions cannot read the log.
 //
 // Readers (LastSeq, Last, Since, After, EpochStart, Origins, Outbox, …) see
 // committed data only, and run concurrently with each other and with the

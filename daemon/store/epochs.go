@@ -3,7 +3,7 @@ package store
 import (
 	"bytes"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/ringchat/ring/daemon/store/kv"
 )
 
 // The epoch table maps each epoch present in the retained history to its
@@ -12,7 +12,7 @@ import (
 
 // EpochStart returns the first retained sequence number of epoch.
 func (s *Store) EpochStart(epoch uint64) (firstSeq uint64, ok bool) {
-	s.view(func(tx *bolt.Tx) {
+	s.view(func(tx *kv.Tx) {
 		if v := tx.Bucket(bucketEpochs).Get(u64(epoch)); v != nil {
 			firstSeq, ok = getU64(v), true
 		}
@@ -26,7 +26,7 @@ func (s *Store) EpochStart(epoch uint64) (firstSeq uint64, ok bool) {
 // removed last, or StartAfter's seq and epoch); ok is false only when the
 // answer lies further back, behind the floor.
 func (s *Store) EpochEnd(epoch uint64) (lastSeq uint64, ok bool) {
-	s.view(func(tx *bolt.Tx) {
+	s.view(func(tx *kv.Tx) {
 		t := readTip(tx)
 		if epoch >= t.lastEpoch {
 			lastSeq, ok = t.lastSeq, true

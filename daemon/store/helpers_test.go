@@ -27,7 +27,7 @@ func openAt(t testing.TB, path string, opts Options) *Store {
 }
 
 func tempPath(t testing.TB) string {
-	return filepath.Join(t.TempDir(), "data", "ring.db")
+	return filepath.Join(t.TempDir(), "data", "history")
 }
 
 // seqMsg is sequenced message seq of epoch, sent seq minutes after base,

@@ -3,13 +3,13 @@ package store
 import "encoding/binary"
 
 var (
-	bucketMsgs    = []byte("msgs")    // key(seq or lastSeq at arrival, arrival counter) → message
-	bucketEpochs  = []byte("epochs")  // u64(epoch) → u64(first seq of the epoch)
-	bucketMeta    = []byte("meta")    // history bookkeeping: format version, floor
-	bucketNode    = []byte("node")    // node id and ring state
-	bucketOutbox  = []byte("outbox")  // u64(local id) → outbox item (ring and message; codec.go)
-	bucketOrigins = []byte("origins") // origin node id → u64(highest counter sequenced)
-	bucketViews   = []byte("views")   // u64(seq of a membership message) → JSON members
+	bucketMsgs    = "msgs"    // key(seq or lastSeq at arrival, arrival counter) → message
+	bucketEpochs  = "epochs"  // u64(epoch) → u64(first seq of the epoch)
+	bucketMeta    = "meta"    // history bookkeeping: format version, floor
+	bucketNode    = "node"    // node id and ring state
+	bucketOutbox  = "outbox"  // u64(local id) → outbox item (ring and message; codec.go)
+	bucketOrigins = "origins" // origin node id → u64(highest counter sequenced)
+	bucketViews   = "views"   // u64(seq of a membership message) → JSON members
 
 	keyVersion    = []byte("version")
 	keyFloorSeq   = []byte("floor_seq")   // last sequenced message not held: removed by retention, or StartAfter's seq
@@ -19,7 +19,9 @@ var (
 	keyState      = []byte("state")
 )
 
-const formatVersion = 1
+// formatVersion 2 is the log (daemon/store/kv); 1 was the bbolt file,
+// which is imported (import.go).
+const formatVersion = 2
 
 // msgKey orders the history: a sequenced message is (seq, 0), a direct
 // message (last seq when it arrived, 1, 2, …), so it sorts after the

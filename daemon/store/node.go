@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/ringchat/ring/daemon/store/kv"
 )
 
 // State is what a node knows of its ring when it stops, to rejoin on start.
@@ -24,7 +24,7 @@ type State struct {
 // NodeID returns the stored node id, "" if none was set.
 func (s *Store) NodeID() (string, error) {
 	var id string
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx *kv.Tx) error {
 		id = string(tx.Bucket(bucketNode).Get(keyNodeID))
 		return nil
 	})
@@ -41,7 +41,7 @@ func (s *Store) SetNodeID(id string) error {
 // State returns the stored ring state, the zero State if none was saved.
 func (s *Store) State() (State, error) {
 	var st State
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx *kv.Tx) error {
 		v := tx.Bucket(bucketNode).Get(keyState)
 		if v == nil {
 			return nil

@@ -1,6 +1,6 @@
 package store
 
-import bolt "go.etcd.io/bbolt"
+import "github.com/ringchat/ring/daemon/store/kv"
 
 // The origins table keeps, for every origin node, the highest origin
 // counter of a sequenced message ever appended. Retention leaves it alone:
@@ -12,7 +12,7 @@ import bolt "go.etcd.io/bbolt"
 // highest counter of its sequenced messages. It is never nil.
 func (s *Store) Origins() map[string]uint64 {
 	out := map[string]uint64{}
-	s.view(func(tx *bolt.Tx) {
+	s.view(func(tx *kv.Tx) {
 		_ = tx.Bucket(bucketOrigins).ForEach(func(k, v []byte) error {
 			out[string(k)] = getU64(v)
 			return nil
@@ -25,7 +25,7 @@ func (s *Store) Origins() map[string]uint64 {
 // for a direct message, for counter 0 (none), and for an origin that is no
 // valid key (a bad entry would fail the whole transaction).
 func originOf(m Record) (origin string, counter uint64, ok bool) {
-	if m.Seq == 0 || m.OriginCounter == 0 || m.OriginID == "" || len(m.OriginID) > bolt.MaxKeySize {
+	if m.Seq == 0 || m.OriginCounter == 0 || m.OriginID == "" || len(m.OriginID) > kv.MaxKeySize {
 		return "", 0, false
 	}
 	return m.OriginID, m.OriginCounter, true

@@ -3,7 +3,7 @@ package store
 import (
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/ringchat/ring/daemon/store/kv"
 )
 
 // OutboxItem is a message of this node that no leader has sequenced yet,
@@ -119,11 +119,8 @@ func (s *Store) OutboxReplace(items []OutboxItem) error {
 		vals[i] = v
 	}
 	return s.do(nil, func(w *txn) error {
-		if err := w.tx.DeleteBucket(bucketOutbox); err != nil {
-			return err
-		}
-		b, err := w.tx.CreateBucket(bucketOutbox)
-		if err != nil {
+		b := w.tx.Bucket(bucketOutbox)
+		if err := b.Clear(); err != nil {
 			return err
 		}
 		for i, item := range items {
@@ -138,7 +135,7 @@ func (s *Store) OutboxReplace(items []OutboxItem) error {
 // Outbox returns the committed outbox by ascending id.
 func (s *Store) Outbox() ([]OutboxItem, error) {
 	var out []OutboxItem
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx *kv.Tx) error {
 		c := tx.Bucket(bucketOutbox).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			item, err := decodeOutbox(getU64(k), v)

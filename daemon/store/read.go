@@ -3,7 +3,7 @@ package store
 import (
 	"slices"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/ringchat/ring/daemon/store/kv"
 )
 
 // LastSeq returns the highest durable sequence number, 0 if none. It stays
@@ -19,7 +19,7 @@ func (s *Store) FirstSeq() uint64 { return s.tip.Load().firstSeq }
 // Last returns the most recent n messages, oldest first; n < 0 means all.
 func (s *Store) Last(n int) []Record {
 	var out []Record
-	s.view(func(tx *bolt.Tx) {
+	s.view(func(tx *kv.Tx) {
 		c := tx.Bucket(bucketMsgs).Cursor()
 		for k, v := c.Last(); k != nil && (n < 0 || len(out) < n); k, v = c.Prev() {
 			out = s.decodeInto(out, k, v)
@@ -34,7 +34,7 @@ func (s *Store) Last(n int) []Record {
 // that arrived after it. With no such message retained it returns all.
 func (s *Store) Since(seq uint64) []Record {
 	var out []Record
-	s.view(func(tx *bolt.Tx) {
+	s.view(func(tx *kv.Tx) {
 		c := tx.Bucket(bucketMsgs).Cursor()
 		last, _ := c.Last()
 		if last == nil {
@@ -54,7 +54,7 @@ func (s *Store) Since(seq uint64) []Record {
 // means no limit.
 func (s *Store) After(seq uint64, max int) []Record {
 	var out []Record
-	s.view(func(tx *bolt.Tx) {
+	s.view(func(tx *kv.Tx) {
 		c := tx.Bucket(bucketMsgs).Cursor()
 		for k, v := c.Seek(msgKey(seq+1, 0)); k != nil && (max <= 0 || len(out) < max); k, v = c.Next() {
 			if _, sub := splitKey(k); sub == 0 {
@@ -65,16 +65,17 @@ func (s *Store) After(seq uint64, max int) []Record {
 	return out
 }
 
-// view runs fn in a read transaction; a closed store reads as empty.
-func (s *Store) view(fn func(tx *bolt.Tx)) {
-	if err := s.db.View(func(tx *bolt.Tx) error { fn(tx); return nil }); err != nil {
-		s.log.Debug("store: read failed", "err", err)
-	}
+// view runs fn on what is durable.
+func (s *Store) view(fn func(tx *kv.Tx)) {
+	_ = s.db.View(func(tx *kv.Tx) error { fn(tx); return nil })
 }
 
 // decodeInto appends the message stored under k. A record that does not
 // decode is logged and skipped: one bad record must not hide the history.
 func (s *Store) decodeInto(out []Record, k, v []byte) []Record {
+	if v == nil {
+		return out // pruned after this read began (kv.DB.read)
+	}
 	m, err := decode(v)
 	if err != nil {
 		pos, sub := splitKey(k)

@@ -3,7 +3,7 @@ package store
 import (
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/ringchat/ring/daemon/store/kv"
 )
 
 // StartAfter makes an empty history begin after seq, in epoch: for a node
@@ -41,7 +41,7 @@ func (s *Store) StartAfter(seq, epoch uint64, origins map[string]uint64, members
 				}
 			}
 			for id, c := range origins {
-				if id != "" && len(id) <= bolt.MaxKeySize && c > w.origin(id) {
+				if id != "" && len(id) <= kv.MaxKeySize && c > w.origin(id) {
 					w.setOrigin(id, c)
 				}
 			}

@@ -10,13 +10,17 @@ import (
 	"sync/atomic"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
+	"github.com/ringchat/ring/daemon/store/kv"
+	"github.com/ringchat/ring/daemon/store/seglog"
 )
 
 // Options configure Open.
 type Options struct {
-	Path        string        // the bbolt file, e.g. data_dir/ring.db (parent created 0700)
+	Path string // the store's directory, e.g. data_dir/history (created 0700)
+	// Import is a bbolt file written by an earlier ringd (data_dir/ring.db):
+	// a store opened new takes its contents, and the file is renamed to
+	// Import + ".imported" (import.go).
+	Import      string
 	RetainCount int           // keep at most this many messages, sequenced and direct (0 = unlimited)
 	RetainAge   time.Duration // drop messages older than this by their Time (0 = unlimited)
 	// KeepUncommitted makes retention stop at the commit point
@@ -25,6 +29,8 @@ type Options struct {
 	KeepUncommitted bool
 	Logger          *slog.Logger
 	Now             func() time.Time
+	// SegmentSize is the log's (0: its default of 16 MiB); tests make it small.
+	SegmentSize int64
 }
 
 // ErrClosed is returned by writes after Close.
@@ -35,7 +41,7 @@ const lockTimeout = time.Second
 
 // Store is a node's durable history and state. It is safe for concurrent use.
 type Store struct {
-	db   *bolt.DB
+	db   *kv.DB
 	opts Options
 	log  *slog.Logger
 
@@ -83,7 +89,7 @@ func Open(opts Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(opts.Path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	db, err := openBolt(opts.Path)
+	db, err := openDB(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -99,31 +105,21 @@ func Open(opts Options) (*Store, error) {
 	return s, nil
 }
 
-// openBolt opens the file and names the usual failures. bbolt panics on
-// some damaged files; that is an error here, though the half-opened file
-// stays locked until the process ends.
-func openBolt(path string) (db *bolt.DB, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			db, err = nil, corrupt(path, fmt.Errorf("%v", r))
-		}
-	}()
-	db, err = bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:      lockTimeout,
-		FreelistType: bolt.FreelistMapType, // retention frees pages all the time
-		// The free page list is not written with every commit but rebuilt
-		// when the file is opened (as etcd does): a commit writes one page
-		// less, about a quarter less time per message at low rates
-		// (BenchmarkAppendBatch/batch=1), and Open walks every page anyway.
-		NoFreelistSync: true,
-	})
+// buckets is the database's layout; the order is part of the format.
+var buckets = []string{bucketMsgs, bucketEpochs, bucketMeta, bucketNode, bucketOutbox, bucketOrigins, bucketViews}
+
+// openDB opens the database in opts.Path and names the usual failures.
+func openDB(opts Options) (*kv.DB, error) {
+	db, err := kv.Open(kv.Options{Dir: opts.Path, Buckets: buckets, OnDisk: bucketMsgs,
+		SegmentSize: opts.SegmentSize, LockTimeout: lockTimeout, Logger: opts.Logger})
+	var ce *seglog.CorruptError
 	switch {
-	case errors.Is(err, berrors.ErrTimeout):
-		return nil, fmt.Errorf("store: %s is locked (data dir in use by another ringd?)", path)
-	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
-		return nil, corrupt(path, err)
+	case errors.Is(err, seglog.ErrLocked):
+		return nil, fmt.Errorf("store: %s is locked (data dir in use by another ringd?)", opts.Path)
+	case errors.As(err, &ce), errors.Is(err, kv.ErrUndecodable):
+		return nil, corrupt(opts.Path, err)
 	case err != nil:
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, fmt.Errorf("store: open %s: %w", opts.Path, err)
 	}
 	return db, nil
 }
@@ -132,39 +128,36 @@ func corrupt(path string, err error) error {
 	return fmt.Errorf("store: %s is corrupt or not a ring database: %w", path, err)
 }
 
-// load creates the buckets of a new file and reads the bookkeeping of an
-// existing one. bbolt panics on damaged pages; walking every page here (the
-// count) turns that into an error at Open rather than a crash later.
-func (s *Store) load() (t *tip, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			t, err = nil, corrupt(s.opts.Path, fmt.Errorf("%v", r))
-		}
-	}()
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketMsgs, bucketEpochs, bucketMeta, bucketNode, bucketOutbox, bucketOrigins, bucketViews} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
-			}
-		}
-		meta := tx.Bucket(bucketMeta)
-		switch v := meta.Get(keyVersion); {
-		case v == nil:
-			if err := meta.Put(keyVersion, u64(formatVersion)); err != nil {
-				return err
-			}
-		case getU64(v) != formatVersion:
-			return fmt.Errorf("store: %s has format version %d, this ringd reads %d", s.opts.Path, getU64(v), formatVersion)
-		}
-		t = readTip(tx)
-		t.count = tx.Bucket(bucketMsgs).Stats().KeyN
+// load checks the format of the database, imports an earlier version's
+// file into a new one, and derives the history bookkeeping.
+func (s *Store) load() (*tip, error) {
+	var version uint64
+	_ = s.db.View(func(tx *kv.Tx) error {
+		version = getU64(tx.Bucket(bucketMeta).Get(keyVersion))
 		return nil
 	})
-	return t, err
+	switch {
+	case version == 0:
+		if err := s.importLegacy(); err != nil {
+			return nil, err
+		}
+		if err := s.db.Update(func(tx *kv.Tx) error { return tx.Bucket(bucketMeta).Put(keyVersion, u64(formatVersion)) }); err != nil {
+			return nil, err
+		}
+	case version != formatVersion:
+		return nil, fmt.Errorf("store: %s has format version %d, this ringd reads %d", s.opts.Path, version, formatVersion)
+	}
+	var t *tip
+	_ = s.db.View(func(tx *kv.Tx) error {
+		t = readTip(tx)
+		t.count = tx.Bucket(bucketMsgs).Len()
+		return nil
+	})
+	return t, nil
 }
 
 // readTip derives the history bookkeeping (all but count) from a transaction.
-func readTip(tx *bolt.Tx) *tip {
+func readTip(tx *kv.Tx) *tip {
 	meta := tx.Bucket(bucketMeta)
 	t := &tip{floorSeq: getU64(meta.Get(keyFloorSeq)), floorEpoch: getU64(meta.Get(keyFloorEpoch)), commit: getU64(meta.Get(keyCommit))}
 	t.lastSeq, t.lastEpoch, t.nextSub = t.floorSeq, t.floorEpoch, 1

@@ -105,15 +105,11 @@ func (w *txn) truncateAfter(seq uint64) ([]Record, error) {
 // floor and the origins table included. Node state and the outbox stay.
 func (s *Store) Reset() error {
 	return s.do(nil, func(w *txn) error {
-		for _, name := range [][]byte{bucketMsgs, bucketEpochs, bucketOrigins, bucketViews} {
-			if err := w.tx.DeleteBucket(name); err != nil {
-				return err
-			}
-			if _, err := w.tx.CreateBucket(name); err != nil {
+		for _, name := range []string{bucketMsgs, bucketEpochs, bucketOrigins, bucketViews} {
+			if err := w.tx.Bucket(name).Clear(); err != nil {
 				return err
 			}
 		}
-		w.bind()
 		if err := w.meta.Delete(keyFloorSeq); err != nil {
 			return err
 		}

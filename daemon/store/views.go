@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/ringchat/ring/daemon/store/kv"
 )
 
 // The views bucket indexes the membership messages (Record.Members)
@@ -25,7 +25,7 @@ func (w *txn) putView(seq uint64, members []Node) error {
 // membership message at or below it, and its sequence number; false if
 // there is none.
 func (s *Store) ViewAt(seq uint64) (members []Node, at uint64, ok bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *kv.Tx) error {
 		k, v := atOrBelow(tx.Bucket(bucketViews).Cursor(), seq)
 		if k == nil {
 			return nil
@@ -40,7 +40,7 @@ func (s *Store) ViewAt(seq uint64) (members []Node, at uint64, ok bool, err erro
 }
 
 // atOrBelow moves c to the last key at or below u64(seq); nil if none.
-func atOrBelow(c *bolt.Cursor, seq uint64) (k, v []byte) {
+func atOrBelow(c *kv.Cursor, seq uint64) (k, v []byte) {
 	if k, v = c.Seek(u64(seq + 1)); k == nil {
 		return c.Last()
 	}

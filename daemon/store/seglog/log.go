@@ -128,6 +128,9 @@ func lockDir(dir string, timeout time.Duration) (*os.File, error) {
 	}
 }
 
+// Current is the segment appended to. Like Append, it is the appender's.
+func (l *Log) Current() uint64 { return l.cur }
+
 // Segments lists the segment numbers, oldest first; the last is the one
 // appended to.
 func (l *Log) Segments() []uint64 {

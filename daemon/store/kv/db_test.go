@@ -1,0 +1,195 @@
+package kv
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"testing"
+)
+
+func openDB(t *testing.T, dir string, segment int64) *DB {
+	t.Helper()
+	db, err := Open(Options{Dir: dir, Buckets: []string{"meta", "msgs"}, OnDisk: "msgs", SegmentSize: segment})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func key(i int) []byte { return fmt.Appendf(nil, "k%04d", i) }
+
+// dump lists a bucket as "k=v" pairs, walking it with a cursor both ways
+// and checking that the two walks agree.
+func dump(t *testing.T, db *DB, bucket string) []string {
+	t.Helper()
+	var fwd, back []string
+	db.View(func(tx *Tx) error {
+		c := tx.Bucket(bucket).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			fwd = append(fwd, string(k)+"="+string(v))
+		}
+		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			back = append([]string{string(k) + "=" + string(v)}, back...)
+		}
+		return nil
+	})
+	if fmt.Sprint(fwd) != fmt.Sprint(back) {
+		t.Fatalf("%s: forward %v, backward %v", bucket, fwd, back)
+	}
+	return fwd
+}
+
+func TestWritesSurviveReopen(t *testing.T) {
+	dir := t.TempDir()
+	db := openDB(t, dir, 0)
+	for i := range 10 {
+		if err := db.Update(func(tx *Tx) error {
+			if err := tx.Bucket("msgs").Put(key(i), fmt.Appendf(nil, "v%d", i)); err != nil {
+				return err
+			}
+			return tx.Bucket("meta").Put([]byte("last"), fmt.Appendf(nil, "%d", i))
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Update(func(tx *Tx) error {
+		b := tx.Bucket("msgs")
+		if err := b.Delete(key(3)); err != nil {
+			return err
+		}
+		if err := b.Put(key(5), []byte("five")); err != nil {
+			return err
+		}
+		if got := string(b.Get(key(5))); got != "five" { // the transaction sees its own writes
+			return fmt.Errorf("Get in the transaction = %q", got)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := dump(t, db, "msgs")
+	if len(want) != 9 || want[4] != "k0005=five" {
+		t.Fatalf("msgs = %v", want)
+	}
+	db.Close()
+	if err := db.Update(func(*Tx) error { return nil }); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Update after Close: %v", err)
+	}
+	db = openDB(t, dir, 0)
+	if got := dump(t, db, "msgs"); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("after reopen msgs = %v, want %v", got, want)
+	}
+	if got := dump(t, db, "meta"); fmt.Sprint(got) != "[last=9]" {
+		t.Fatalf("after reopen meta = %v", got)
+	}
+}
+
+func TestFailedUpdateLeavesNothing(t *testing.T) {
+	db := openDB(t, t.TempDir(), 0)
+	boom := errors.New("boom")
+	if err := db.Update(func(tx *Tx) error {
+		if err := tx.Bucket("meta").Put([]byte("a"), []byte("1")); err != nil {
+			return err
+		}
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Fatalf("Update = %v", err)
+	}
+	if got := dump(t, db, "meta"); len(got) != 0 {
+		t.Fatalf("a failed transaction left %v", got)
+	}
+	db.View(func(tx *Tx) error {
+		if err := tx.Bucket("meta").Put([]byte("a"), []byte("1")); !errors.Is(err, errReadOnly) {
+			t.Errorf("Put in View: %v", err)
+		}
+		return nil
+	})
+}
+
+func TestReaderKeepsItsSnapshot(t *testing.T) {
+	db := openDB(t, t.TempDir(), 0)
+	put := func(k, v string) {
+		if err := db.Update(func(tx *Tx) error { return tx.Bucket("msgs").Put([]byte(k), []byte(v)) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("a", "1")
+	db.View(func(tx *Tx) error {
+		put("a", "2") // an update while the reader holds its snapshot
+		put("b", "3")
+		if got := string(tx.Bucket("msgs").Get([]byte("a"))); got != "1" || tx.Bucket("msgs").Len() != 1 {
+			t.Fatalf("the reader's snapshot changed: a=%q, %d keys", got, tx.Bucket("msgs").Len())
+		}
+		return nil
+	})
+	if got := dump(t, db, "msgs"); fmt.Sprint(got) != "[a=2 b=3]" {
+		t.Fatalf("after: %v", got)
+	}
+}
+
+func TestCursorSeeks(t *testing.T) {
+	db := openDB(t, t.TempDir(), 0)
+	if err := db.Update(func(tx *Tx) error {
+		for _, k := range []string{"b", "d", "f"} {
+			if err := tx.Bucket("meta").Put([]byte(k), []byte(k)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.View(func(tx *Tx) error {
+		c := tx.Bucket("meta").Cursor()
+		for _, s := range []struct{ seek, want, prev string }{{"a", "b", ""}, {"b", "b", ""}, {"c", "d", "b"}, {"f", "f", "d"}} {
+			if k, _ := c.Seek([]byte(s.seek)); string(k) != s.want {
+				t.Errorf("Seek(%s) = %s, want %s", s.seek, k, s.want)
+			}
+			if k, _ := c.Prev(); string(k) != s.prev {
+				t.Errorf("Prev after Seek(%s) = %s, want %s", s.seek, k, s.prev)
+			}
+		}
+		if k, _ := c.Seek([]byte("g")); k != nil {
+			t.Errorf("Seek past the end = %s", k)
+		}
+		return nil
+	})
+}
+
+func TestCompactionDropsOldSegmentsAndKeepsEverything(t *testing.T) {
+	dir := t.TempDir()
+	db := openDB(t, dir, 512)
+	for i := range 200 {
+		if err := db.Update(func(tx *Tx) error {
+			b := tx.Bucket("msgs")
+			if err := b.Put(key(i), bytes.Repeat([]byte{'v'}, 20)); err != nil {
+				return err
+			}
+			if i >= 10 { // keep only the last ten: old segments hold nothing needed
+				if err := b.Delete(key(i - 10)); err != nil {
+					return err
+				}
+			}
+			return tx.Bucket("meta").Put([]byte(fmt.Sprintf("m%d", i%3)), fmt.Appendf(nil, "%d", i))
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	segs := db.wal.Segments()
+	if segs[0] == 1 || len(segs) > 6 {
+		t.Fatalf("segments %v: the oldest were not removed", segs)
+	}
+	msgs, meta := dump(t, db, "msgs"), dump(t, db, "meta")
+	if len(msgs) != 10 || msgs[0] != "k0190="+string(bytes.Repeat([]byte{'v'}, 20)) || fmt.Sprint(meta) != "[m0=198 m1=199 m2=197]" {
+		t.Fatalf("msgs %v, meta %v", msgs, meta)
+	}
+	db.Close()
+	db = openDB(t, dir, 512)
+	if got := dump(t, db, "msgs"); fmt.Sprint(got) != fmt.Sprint(msgs) {
+		t.Fatalf("after reopen msgs %v, want %v", got, msgs)
+	}
+	if got := dump(t, db, "meta"); fmt.Sprint(got) != fmt.Sprint(meta) {
+		t.Fatalf("after reopen meta %v, want %v", got, meta)
+	}
+}
