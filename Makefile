@@ -9,7 +9,7 @@ LDFLAGS := -X github.com/ringchat/ring/internal/buildinfo.Version=$(VERSION) \
            -X github.com/ringchat/ring/internal/buildinfo.Commit=$(COMMIT)
 FUZZTIME ?= 60s
 
-.PHONY: all build demo test vet bench fuzz man clean
+.PHONY: all build demo test vet bench fuzz man deb rpm clean
 
 all: build
 
@@ -40,6 +40,27 @@ man: build
 	rm -rf $(DOCS)
 	$(BIN)/ringd gen-docs --man $(DOCS)/man --completions $(DOCS)/completions
 	$(BIN)/ringctl gen-docs --man $(DOCS)/man --completions $(DOCS)/completions
+
+# Packages (packaging/nfpm.yaml) built with nfpm, a Go tool dependency of
+# packaging/tools: nothing else to install. The version is the last git
+# tag (v1.2.3 -> 1.2.3), else 0.0.0~git.<commit>; stripped binaries.
+PKG_VERSION ?= $(shell git describe --tags --match 'v[0-9]*' 2>/dev/null | sed 's/^v//;s/-/~/g' || true)
+PKG_VERSION := $(if $(PKG_VERSION),$(PKG_VERSION),0.0.0~git.$(COMMIT))
+PKG_BIN  := bin/pkg
+PKG_DOCS := bin/pkg/docs
+NFPM = PKG_VERSION=$(PKG_VERSION) $(GO) tool -modfile=packaging/tools/go.mod nfpm package -f packaging/nfpm.yaml -t bin/
+pkg-files:
+	CGO_ENABLED=1 $(GO) build -trimpath -buildmode=pie \
+		-ldflags '-s -w $(LDFLAGS) -linkmode=external -extldflags "-Wl,-z,relro,-z,now"' -o $(PKG_BIN)/ ./cmd/ringd ./cmd/ringctl
+	rm -rf $(PKG_DOCS)
+	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || date +%s) $(PKG_BIN)/ringd gen-docs --man $(PKG_DOCS)/man --completions $(PKG_DOCS)/completions
+	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || date +%s) $(PKG_BIN)/ringctl gen-docs --man $(PKG_DOCS)/man --completions $(PKG_DOCS)/completions
+	gzip -9n $(PKG_DOCS)/man/*
+	./packaging/changelog.sh $(PKG_VERSION) | gzip -9n > $(PKG_DOCS)/changelog.gz
+deb: pkg-files
+	$(NFPM) -p deb
+rpm: pkg-files
+	$(NFPM) -p rpm
 
 # Each fuzz target for FUZZTIME (go test allows one -fuzz target per run).
 fuzz:
