@@ -4,6 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"syscall"
 
 	"github.com/ringchat/ring/internal/cli"
 	"github.com/ringchat/ring/ipc/client"
@@ -18,9 +23,10 @@ const exitNoDaemon = 3
 // of the daemon exits 1, whatever its code (docs/API.md).
 func exitCode(err error) int {
 	var nd *client.NoDaemonError
+	var denied *client.PermissionError
 	var refused *client.APIError
 	switch {
-	case errors.As(err, &nd):
+	case errors.As(err, &nd), errors.As(err, &denied): // ringd cannot be reached
 		return exitNoDaemon
 	case cli.IsUsage(err):
 		return cli.ExitUsage
@@ -33,6 +39,14 @@ func exitCode(err error) int {
 
 // errorText is what the user reads on stderr for err.
 func errorText(err error) string {
+	var denied *client.PermissionError
+	if errors.As(err, &denied) {
+		// The socket (0660) and its directory (0750) let in ringd's user
+		// and group only: the usual cause is a user outside that group.
+		g := socketGroup(denied.Socket)
+		return fmt.Sprintf("ringctl: permission denied on %s: only ringd's user and group may use it.\n"+
+			"Add yourself to group %s (sudo adduser $USER %s), then log in again.", denied.Socket, g, g)
+	}
 	var nd *client.NoDaemonError
 	if errors.As(err, &nd) {
 		return fmt.Sprintf("ringctl: no ringd is answering at %s (%v).\n"+
@@ -44,6 +58,24 @@ func errorText(err error) string {
 		return "ringctl: ringd refused: " + api.Message
 	}
 	return "ringctl: " + err.Error()
+}
+
+// socketGroup names the group of the socket's directory, the one that
+// lets users in; "ringd", the package's, if it cannot be read.
+func socketGroup(socket string) string {
+	fi, err := os.Stat(filepath.Dir(socket))
+	if err != nil {
+		return "ringd"
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return "ringd"
+	}
+	g, err := user.LookupGroupId(strconv.FormatUint(uint64(st.Gid), 10))
+	if err != nil {
+		return strconv.FormatUint(uint64(st.Gid), 10)
+	}
+	return g.Name
 }
 
 func isCancel(err error) bool {

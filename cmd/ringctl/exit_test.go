@@ -2,11 +2,18 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/ringchat/ring/internal/cli"
+	"github.com/ringchat/ring/ipc/client"
 )
 
 func TestNoDaemonExitsThree(t *testing.T) {
@@ -48,5 +55,29 @@ func TestUnknownCommand(t *testing.T) {
 	_, _, code := runCtl(context.Background(), "", "frobnicate")
 	if code != cli.ExitUsage {
 		t.Fatalf("exit %d, want %d", code, cli.ExitUsage)
+	}
+}
+
+// A socket this user may not open is no missing daemon: the message says
+// which group to join (the group of the socket's directory), and the exit
+// code stays 3, ringd cannot be reached.
+func TestPermissionDeniedNamesTheGroup(t *testing.T) {
+	dir := t.TempDir()
+	group, err := user.LookupGroupId(strconv.Itoa(os.Getgid()))
+	if err != nil {
+		t.Skipf("no name for this process's group: %v", err)
+	}
+	sock := filepath.Join(dir, "ringd.sock")
+	denied := &client.PermissionError{Socket: sock, Err: &net.OpError{Op: "dial", Net: "unix", Err: os.NewSyscallError("connect", syscall.EACCES)}}
+	msg := errorText(fmt.Errorf("status: %w", denied))
+	if !strings.Contains(msg, "permission denied on "+sock) || !strings.Contains(msg, "Add yourself to group "+group.Name) {
+		t.Fatalf("message %q: want the socket and group %s", msg, group.Name)
+	}
+	if code := exitCode(denied); code != exitNoDaemon {
+		t.Fatalf("exit %d, want %d", code, exitNoDaemon)
+	}
+	gone := &client.NoDaemonError{Socket: sock, Err: os.NewSyscallError("connect", syscall.ENOENT)}
+	if msg := errorText(gone); strings.Contains(msg, "permission") {
+		t.Fatalf("a missing socket reads as a permission problem: %q", msg)
 	}
 }

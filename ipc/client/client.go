@@ -71,6 +71,19 @@ func (e *NoDaemonError) Error() string {
 
 func (e *NoDaemonError) Unwrap() error { return e.Err }
 
+// PermissionError: the socket exists but this user may not open it (its
+// mode lets in ringd's user and group only).
+type PermissionError struct {
+	Socket string
+	Err    error
+}
+
+func (e *PermissionError) Error() string {
+	return fmt.Sprintf("permission denied on %s: %v", e.Socket, e.Err)
+}
+
+func (e *PermissionError) Unwrap() error { return e.Err }
+
 // Status returns the node's view of its ring.
 func (c *Client) Status(ctx context.Context) (chat.Status, error) {
 	var st chat.Status
@@ -206,6 +219,9 @@ func (c *Client) sendBody(ctx context.Context, method, path string, rd io.Reader
 		if errors.As(err, &op) && op.Op == "dial" &&
 			(errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED)) {
 			return nil, &NoDaemonError{Socket: c.socket, Err: op.Err}
+		}
+		if errors.As(err, &op) && op.Op == "dial" && errors.Is(err, syscall.EACCES) {
+			return nil, &PermissionError{Socket: c.socket, Err: op.Err}
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/ringchat/ring/daemon/chat"
@@ -145,5 +148,30 @@ func TestWithTransportRequest(t *testing.T) {
 	}
 	if c.Socket() != "/test/ringd.sock" {
 		t.Fatalf("socket %q", c.Socket())
+	}
+}
+
+// failingDial is a transport whose every dial fails with errno.
+type failingDial syscall.Errno
+
+func (e failingDial) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, &net.OpError{Op: "dial", Net: "unix", Err: os.NewSyscallError("connect", syscall.Errno(e))}
+}
+
+// Why the socket could not be opened decides the error: no daemon there,
+// or one this user may not talk to.
+func TestDialErrors(t *testing.T) {
+	for errno, check := range map[syscall.Errno]func(error) bool{
+		syscall.ENOENT:       func(err error) bool { var nd *NoDaemonError; return errors.As(err, &nd) },
+		syscall.ECONNREFUSED: func(err error) bool { var nd *NoDaemonError; return errors.As(err, &nd) },
+		syscall.EACCES: func(err error) bool {
+			var pe *PermissionError
+			return errors.As(err, &pe) && pe.Socket == "/test/ringd.sock"
+		},
+	} {
+		_, err := New("/test/ringd.sock", WithTransport(failingDial(errno))).Status(context.Background())
+		if !check(err) {
+			t.Errorf("dial failing with %v: %T %v", errno, err, err)
+		}
 	}
 }
