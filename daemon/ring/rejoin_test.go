@@ -163,3 +163,38 @@ func TestStrangersAnsweredWithTheViewBounded(t *testing.T) {
 		t.Fatalf("the answered map holds %d entries", ring.Answered(a.M))
 	}
 }
+
+// TestRestartKeepsTheLamportClock: a restarted node stamps its next message
+// after the last one it stored, even alone, with no peer to hear the time
+// from.
+func TestRestartKeepsTheLamportClock(t *testing.T) {
+	s := ringtest.New(t, 1)
+	a := s.Add("a", "")
+	formRing(t, s, a)
+	for i := range 5 {
+		a.M.Submit(protocol.KindChat, "", fmt.Sprintf("before %d", i))
+		s.Collect(a)
+		s.Settle()
+	}
+	before := a.Log.LastSeq()
+	last := a.Log.After(before-1, 1)[0].Lamport
+	s.Kill(a)
+	s.Restart(a)
+	if got := a.M.Lamport(); got < last {
+		t.Fatalf("after the restart the clock is at %d, below the %d of the last entry stored", got, last)
+	}
+	a.M.Submit(protocol.KindChat, "", "after")
+	s.Collect(a)
+	for range 5 {
+		s.Tick()
+	}
+	entries := a.Log.After(before, 0)
+	if len(entries) == 0 {
+		t.Fatal("nothing stored after the restart")
+	}
+	for _, e := range entries {
+		if e.Lamport <= last {
+			t.Fatalf("entry %d (%q) stamped %d after the restart, not above %d", e.Seq, e.Text, e.Lamport, last)
+		}
+	}
+}

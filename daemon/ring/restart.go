@@ -86,6 +86,15 @@ func (m *Machine) Restore(s Saved, outbox []Pending) {
 	}
 	m.outbox.version++
 	m.outbox.countersUnsure = true
+	// The Lamport clock goes on from what this node stored, so that its
+	// next message is not stamped below its last one (a node alone hears
+	// no peer's time to catch up with).
+	for _, p := range m.outbox.queue {
+		m.clock = max(m.clock, p.entry.Lamport)
+	}
+	if last := m.log.After(m.log.LastSeq()-min(m.log.LastSeq(), 1), 1); len(last) == 1 {
+		m.clock = max(m.clock, last[0].Lamport)
+	}
 	m.commit.point = min(s.Commit, m.log.LastSeq())
 	if floor, _ := m.log.Floor(); m.commit.point < floor {
 		m.commit.point = floor
