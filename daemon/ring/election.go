@@ -38,7 +38,7 @@ type election struct {
 	// handed its last candidacy back having skipped members this node
 	// hears (candidacyBack). "" once it has a leader.
 	bypass string
-	reform        *protocol.NodeInfo // the reform this node's operator asked for (reform.go)
+	reform *protocol.NodeInfo // the reform this node's operator asked for (reform.go)
 	// noQuorumSince is the tick the node last entered no-quorum from having
 	// a leader (or a restart), 0 while it has one (reform.go).
 	noQuorumSince uint64
