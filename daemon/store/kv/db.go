@@ -45,10 +45,10 @@ type DB struct {
 
 	state atomic.Pointer[state] // the last durable transaction's, for readers
 
-	mu       sync.Mutex // one Update at a time
-	failed   error      // a failed log write: no more updates
-	closed   atomic.Bool
-	segSeen  uint64 // the segment appended to when compaction last looked
+	mu      sync.Mutex // one Update at a time
+	failed  error      // a failed log write: no more updates
+	closed  atomic.Bool
+	segSeen uint64 // the segment appended to when compaction last looked
 }
 
 // state is every bucket's index; a published state is never changed.
