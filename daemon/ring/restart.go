@@ -78,22 +78,22 @@ func (m *Machine) Restore(s Saved, outbox []Pending) {
 			m.known[n.ID] = n
 		}
 	}
+	// The Lamport clock goes on from what this node stored (its outbox and
+	// its last entry), so that its next message is not stamped below its
+	// last one: a node alone hears no peer's time to catch up with.
 	m.outbox.queue = m.outbox.queue[:0]
 	for _, p := range outbox {
 		m.outbox.queue = append(m.outbox.queue, pending{id: p.ID, entry: p.Entry, ring: p.Ring})
 		m.outbox.lastID = max(m.outbox.lastID, p.ID)
 		m.outbox.counter = max(m.outbox.counter, p.Entry.OriginCounter)
+		m.clock = max(m.clock, p.Entry.Lamport)
 	}
 	m.outbox.version++
 	m.outbox.countersUnsure = true
-	// The Lamport clock goes on from what this node stored, so that its
-	// next message is not stamped below its last one (a node alone hears
-	// no peer's time to catch up with).
-	for _, p := range m.outbox.queue {
-		m.clock = max(m.clock, p.entry.Lamport)
-	}
-	if last := m.log.After(m.log.LastSeq()-min(m.log.LastSeq(), 1), 1); len(last) == 1 {
-		m.clock = max(m.clock, last[0].Lamport)
+	if n := m.log.LastSeq(); n > 0 {
+		for _, e := range m.log.After(n-1, 1) {
+			m.clock = max(m.clock, e.Lamport)
+		}
 	}
 	m.commit.point = min(s.Commit, m.log.LastSeq())
 	if floor, _ := m.log.Floor(); m.commit.point < floor {

@@ -115,13 +115,17 @@ func openDB(opts Options) (*kv.DB, error) {
 	var ce *seglog.CorruptError
 	switch {
 	case errors.Is(err, seglog.ErrLocked):
-		return nil, fmt.Errorf("store: %s is locked (data dir in use by another ringd?)", opts.Path)
+		return nil, locked(opts.Path)
 	case errors.As(err, &ce), errors.Is(err, kv.ErrUndecodable):
 		return nil, corrupt(opts.Path, err)
 	case err != nil:
 		return nil, fmt.Errorf("store: open %s: %w", opts.Path, err)
 	}
 	return db, nil
+}
+
+func locked(path string) error {
+	return fmt.Errorf("store: %s is locked (data dir in use by another ringd?)", path)
 }
 
 func corrupt(path string, err error) error {

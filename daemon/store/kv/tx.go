@@ -33,13 +33,8 @@ type Bucket struct {
 
 func (b *Bucket) tree() index { return b.tx.st.trees[b.i] }
 
-// value is it's value, read from the log in the OnDisk bucket.
-func (b *Bucket) value(it item) []byte {
-	if it.stored() {
-		return b.tx.db.read(it)
-	}
-	return it.val
-}
+// value is its value: read from the log in the OnDisk bucket.
+func (b *Bucket) value(it item) []byte { return b.tx.db.read(it) }
 
 // writable gives the tree to change, copied on the transaction's first
 // write to it.
