@@ -3,8 +3,6 @@ package seglog
 import (
 	"fmt"
 	"path/filepath"
-
-	"golang.org/x/sys/unix"
 )
 
 // Append writes recs as one batch, in one write, and returns once an
@@ -41,7 +39,7 @@ func (l *Log) Append(recs [][]byte) ([]Pos, error) {
 		l.failed = fmt.Errorf("seglog: write %s: %w", path, err)
 		return nil, l.failed
 	}
-	if err := unix.Fdatasync(int(f.Fd())); err != nil {
+	if err := datasync(f.Fd()); err != nil {
 		l.failed = fmt.Errorf("seglog: fdatasync %s: %w", path, err)
 		return nil, l.failed
 	}
