@@ -48,7 +48,8 @@ PKG_VERSION ?= $(shell git describe --tags --match 'v[0-9]*' 2>/dev/null | sed '
 PKG_VERSION := $(if $(PKG_VERSION),$(PKG_VERSION),0.0.0~git.$(COMMIT))
 PKG_BIN  := bin/pkg
 PKG_DOCS := bin/pkg/docs
-NFPM = PKG_VERSION=$(PKG_VERSION) $(GO) tool -modfile=packaging/tools/go.mod nfpm package -f packaging/nfpm.yaml -t bin/
+PKG_OUT  ?= bin/
+NFPM = PKG_VERSION=$(PKG_VERSION) $(GO) tool -modfile=packaging/tools/go.mod nfpm package -f packaging/nfpm.yaml -t $(PKG_OUT)
 pkg-files:
 	CGO_ENABLED=1 $(GO) build -trimpath -buildmode=pie \
 		-ldflags '-s -w $(LDFLAGS) -linkmode=external -extldflags "-Wl,-z,relro,-z,now"' -o $(PKG_BIN)/ ./cmd/ringd ./cmd/ringctl

@@ -27,7 +27,7 @@ func newRootCmd(ios cli.Streams, getenv func(string) string) *cobra.Command {
 	f := &factory{ios: ios}
 	defSocket := getenv("RING_SOCKET")
 	if defSocket == "" {
-		defSocket = paths.DefaultSocket()
+		defSocket = paths.ClientSocket()
 	}
 	root := &cobra.Command{
 		Use:   "ringctl",

@@ -48,13 +48,13 @@ var keys = []key{
 		name:  "socket",
 		field: func(c *Config) any { return &c.Socket },
 		check: func(c *Config) string { return checkNotEmpty(c.Socket) },
-		usage: "Unix socket for ringctl (default depends on user and XDG_RUNTIME_DIR)",
+		usage: "Unix socket for ringctl (default depends on user, RUNTIME_DIRECTORY and XDG_RUNTIME_DIR)",
 	},
 	{
 		name:  "data_dir",
 		field: func(c *Config) any { return &c.DataDir },
 		check: func(c *Config) string { return checkNotEmpty(c.DataDir) },
-		usage: "directory for persistent state (default depends on user and XDG_STATE_HOME)",
+		usage: "directory for persistent state (default depends on user, STATE_DIRECTORY and XDG_STATE_HOME)",
 	},
 	{
 		name:  "join",

@@ -5,16 +5,42 @@
 package paths
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 const etcConfig = "/etc/ringd/ringd.yaml"
 
-// DefaultSocket returns the Unix socket ringd listens on and ringctl dials
-// when neither is told otherwise.
+// SystemSocket is the socket of the system's ringd: root's default, and
+// where the packaged service (user ringd) listens.
+const SystemSocket = "/run/ringd/ringd.sock"
+
+// DefaultSocket returns the Unix socket ringd listens on when not told
+// otherwise.
 func DefaultSocket() string { return current().socket }
+
+// ClientSocket returns the socket ringctl dials when not told otherwise:
+// ringd's default for this user, unless nothing is there and the system's
+// ringd is (a member of group ringd using the packaged service). A socket
+// this user may not see counts as there: dialling it then says that
+// permission is denied and which group to join.
+func ClientSocket() string {
+	return clientSocket(current().socket, func(p string) bool {
+		_, err := os.Lstat(p)
+		return err == nil || errors.Is(err, fs.ErrPermission)
+	})
+}
+
+func clientSocket(own string, exists func(string) bool) string {
+	if own != SystemSocket && !exists(own) && exists(SystemSocket) {
+		return SystemSocket
+	}
+	return own
+}
 
 // DefaultDataDir returns the directory where ringd keeps its state.
 func DefaultDataDir() string { return current().dataDir }
@@ -37,9 +63,33 @@ func current() defaults {
 // resolve computes every default from the effective user id, the
 // environment and the home directory ("" if unknown).
 func resolve(euid int, getenv func(string) string, home string) defaults {
+	d := byUser(euid, getenv, home)
+	// A systemd service given RuntimeDirectory= and StateDirectory= (the
+	// packaged ringd.service, as user ringd) is told their paths; the
+	// packaged SysV script sets the same two variables.
+	if dir := firstAbs(getenv("RUNTIME_DIRECTORY")); dir != "" {
+		d.socket = filepath.Join(dir, "ringd.sock")
+	}
+	if dir := firstAbs(getenv("STATE_DIRECTORY")); dir != "" {
+		d.dataDir = dir
+	}
+	return d
+}
+
+// firstAbs returns the first of a colon-separated list of paths (systemd
+// lists one per directory configured) if it is absolute, else "".
+func firstAbs(list string) string {
+	first, _, _ := strings.Cut(list, ":")
+	if filepath.IsAbs(first) {
+		return first
+	}
+	return ""
+}
+
+func byUser(euid int, getenv func(string) string, home string) defaults {
 	if euid == 0 {
 		return defaults{
-			socket:      "/run/ringd/ringd.sock",
+			socket:      SystemSocket,
 			dataDir:     "/var/lib/ringd",
 			configFiles: []string{etcConfig},
 		}

@@ -68,6 +68,29 @@ func TestResolve(t *testing.T) {
 				configFiles: []string{"/etc/ringd/ringd.yaml"},
 			},
 		},
+		{
+			name: "a systemd service's directories, the first of each list",
+			euid: 998, home: "/nonexistent",
+			env: map[string]string{
+				"RUNTIME_DIRECTORY": "/run/ringd:/run/other",
+				"STATE_DIRECTORY":   "/var/lib/ringd",
+			},
+			want: defaults{
+				socket:      "/run/ringd/ringd.sock",
+				dataDir:     "/var/lib/ringd",
+				configFiles: []string{"/nonexistent/.config/ringd/ringd.yaml", "/etc/ringd/ringd.yaml"},
+			},
+		},
+		{
+			name: "relative service directories are ignored",
+			euid: 998,
+			env:  map[string]string{"RUNTIME_DIRECTORY": "run", "STATE_DIRECTORY": "state"},
+			want: defaults{
+				socket:      "/tmp/ringd-998/ringd.sock",
+				dataDir:     "/tmp/ringd-998/state",
+				configFiles: []string{"/etc/ringd/ringd.yaml"},
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,5 +106,34 @@ func TestResolve(t *testing.T) {
 func TestExported(t *testing.T) {
 	if DefaultSocket() == "" || DefaultDataDir() == "" || len(DefaultConfigFiles()) == 0 {
 		t.Fatal("a default is empty")
+	}
+}
+
+func TestClientSocketFallsBackToTheSystemOne(t *testing.T) {
+	own := "/run/user/1000/ringd/ringd.sock"
+	tests := []struct {
+		name  string
+		there []string
+		want  string
+	}{
+		{"both there: the user's own", []string{own, SystemSocket}, own},
+		{"only the system's", []string{SystemSocket}, SystemSocket},
+		{"only the user's", []string{own}, own},
+		{"neither: the user's, which the error names", nil, own},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			exists := func(p string) bool {
+				for _, q := range tt.there {
+					if p == q {
+						return true
+					}
+				}
+				return false
+			}
+			if got := clientSocket(own, exists); got != tt.want {
+				t.Errorf("clientSocket = %s, want %s", got, tt.want)
+			}
+		})
 	}
 }
