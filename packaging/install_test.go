@@ -56,7 +56,13 @@ func TestInstallUpgradeRemovePurge(t *testing.T) {
 	out := t.TempDir()
 	first := buildDeb(t, root, out, "0.0.0~installtest1")
 	second := buildDeb(t, root, out, "0.0.0~installtest2")
-	t.Cleanup(func() { restoreMachine(t) })
+	t.Cleanup(func() {
+		if t.Failed() {
+			log, _ := os.ReadFile("/var/log/ringd/ringd.log")
+			t.Logf("/var/log/ringd/ringd.log:\n%s", log)
+		}
+		restoreMachine(t)
+	})
 
 	// Install.
 	mustRun(t, "dpkg", "-i", first)
@@ -139,7 +145,23 @@ func TestInstallUpgradeRemovePurge(t *testing.T) {
 		t.Errorf("ringctl say after the upgrade: exit %d: %s", code, out)
 	}
 
-	// Remove keeps the configuration, the history and the user.
+	// A config ringd refuses: the init script's start says so.
+	if err := os.WriteFile(conffile, append(edited, "no_such_key: 1\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out3, err := exec.Command(initd, "restart").CombinedOutput()
+	if err == nil || !strings.Contains(string(out3), "exited during start-up; see /var/log/ringd/ringd.log") {
+		t.Errorf("%s restart with a bad config: %v, %q; want a failure pointing at the log", initd, err, out3)
+	}
+	if log, _ := os.ReadFile("/var/log/ringd/ringd.log"); !strings.Contains(string(log), "no_such_key") {
+		t.Errorf("ringd's log does not name the bad key:\n%s", log)
+	}
+	if err := os.WriteFile(conffile, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, initd, "start")
+
+		// Remove keeps the configuration, the history and the user.
 	mustRun(t, "dpkg", "--remove", pkgName)
 	for _, f := range []string{"/usr/bin/ringd", "/usr/bin/ringctl", "/lib/systemd/system/ringd.service"} {
 		if _, err := os.Stat(f); err == nil {
