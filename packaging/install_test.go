@@ -161,7 +161,7 @@ func TestInstallUpgradeRemovePurge(t *testing.T) {
 	}
 	mustRun(t, initd, "start")
 
-		// Remove keeps the configuration, the history and the user.
+	// Remove keeps the configuration, the history and the user.
 	mustRun(t, "dpkg", "--remove", pkgName)
 	for _, f := range []string{"/usr/bin/ringd", "/usr/bin/ringctl", "/lib/systemd/system/ringd.service"} {
 		if _, err := os.Stat(f); err == nil {
