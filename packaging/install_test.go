@@ -42,11 +42,13 @@ const (
 )
 
 // TestInstallUpgradeRemovePurge builds the .deb twice (two versions),
-// installs the first on this machine, checks its files, its user and its
-// service, says a message as a member of group ringd and is refused as a
-// user outside it, upgrades to the second with an edited conffile, checks
-// that the history and the edit survived, removes, then purges, and checks
-// that nothing is left. It restores the machine as it found it.
+// installs the first on this machine and checks its files, its user and
+// its service; edits the conffile and joins the node to a second ringd's
+// ring; says a message as a member of group ringd and is refused as a user
+// outside it; upgrades to the second and checks that the new binary runs,
+// the edit is kept and the node is back in its ring of two with its
+// history; then removes, purges, and checks that nothing is left. It
+// restores the machine as it found it.
 func TestInstallUpgradeRemovePurge(t *testing.T) {
 	checkMachine(t)
 	root, err := filepath.Abs("..")
@@ -91,6 +93,23 @@ func TestInstallUpgradeRemovePurge(t *testing.T) {
 	checkOwner(t, sysSocket, u, g, os.ModeSocket|0o660)
 	t.Logf("installed %s; ringd (pid %d, user ringd) %s", filepath.Base(first), pid, startedBy)
 
+	// The operator's edit (a name), and a peer: a ringd of the first build
+	// run by the test, whose ring the packaged node joins, so that it must
+	// go back to a ring of two after the upgrade.
+	edited, err := os.ReadFile(conffile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited = append(edited, "\n# edited by the install test\nname: install-test\n"...)
+	if err := os.WriteFile(conffile, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, initd, "restart")
+	peer := startPeer(t)
+	mustRun(t, "/usr/bin/ringctl", "join", peer.addr)
+	waitMember(t, sysSocket, "install-test", 2)
+	pid = daemonPID(t)
+
 	// ringctl as a member of group ringd, and as someone outside it.
 	gid, _ := strconv.Atoi(g.Gid)
 	inside, outside := freeIDs(t)
@@ -102,15 +121,7 @@ func TestInstallUpgradeRemovePurge(t *testing.T) {
 		t.Errorf("ringctl say as uid %d outside group ringd: exit %d, %q; want exit 3 and the group to join", outside, code, out2)
 	}
 
-	// Upgrade, with the operator's edit in the conffile.
-	edited, err := os.ReadFile(conffile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edited = append(edited, "\n# edited by the install test\nname: install-test\n"...)
-	if err := os.WriteFile(conffile, edited, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	// Upgrade.
 	mustRun(t, "dpkg", "-i", second)
 	startedBy = ensureRunning(t, "restart", strconv.Itoa(pid))
 	newPID := daemonPID(t)
@@ -124,25 +135,15 @@ func TestInstallUpgradeRemovePurge(t *testing.T) {
 		t.Errorf("the upgrade did not keep the edited %s", conffile)
 	}
 	t.Logf("upgraded to %s; ringd (pid %d) %s", filepath.Base(second), newPID, startedBy)
-	waitFor(t, "the node to be a member again", 20*time.Second, func() error {
-		out, err := exec.Command("/usr/bin/ringctl", "-o", "json", "status").Output()
-		if err != nil {
-			return err
-		}
-		var st struct{ Name, State string }
-		if err := json.Unmarshal(out, &st); err != nil {
-			return err
-		}
-		if st.State != "member" || st.Name != "install-test" {
-			return fmt.Errorf("status: name %q state %q, want install-test member", st.Name, st.State)
-		}
-		return nil
-	})
-	if !historyHas(t, "said before the upgrade") {
+	waitMember(t, sysSocket, "install-test", 2)
+	if !historyHas(t, sysSocket, "said before the upgrade") {
 		t.Errorf("after the upgrade the history lacks the message said before it")
 	}
 	if out, code := ringctlAs(t, inside, []uint32{uint32(gid)}, "say", "said after the upgrade"); code != 0 {
 		t.Errorf("ringctl say after the upgrade: exit %d: %s", code, out)
+	}
+	if !historyHas(t, peer.socket, "said after the upgrade") {
+		t.Errorf("the peer's history lacks the message said on the upgraded node")
 	}
 
 	// A config ringd refuses: the init script's start says so.
@@ -490,10 +491,11 @@ func ringctlAs(t *testing.T, uid int, groups []uint32, args ...string) (string, 
 	}
 }
 
-// historyHas reports whether the node's history holds a chat message text.
-func historyHas(t *testing.T, text string) bool {
+// historyHas reports whether the history of the node at socket holds a
+// chat message text.
+func historyHas(t *testing.T, socket, text string) bool {
 	t.Helper()
-	out := mustRun(t, "/usr/bin/ringctl", "-o", "json", "tail", "-n", "1000")
+	out := mustRun(t, "/usr/bin/ringctl", "-s", socket, "-o", "json", "tail", "-n", "1000")
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		var m struct{ Kind, Text string }
 		if json.Unmarshal([]byte(line), &m) == nil && m.Kind == "chat" && m.Text == text {
@@ -501,6 +503,85 @@ func historyHas(t *testing.T, text string) bool {
 		}
 	}
 	return false
+}
+
+// waitMember waits until the node at socket is a member named name of a
+// ring of members nodes.
+func waitMember(t *testing.T, socket, name string, members int) {
+	t.Helper()
+	waitFor(t, name+" to be a member of a ring of "+strconv.Itoa(members), 30*time.Second, func() error {
+		out, err := exec.Command("/usr/bin/ringctl", "-s", socket, "-o", "json", "status").Output()
+		if err != nil {
+			return err
+		}
+		var st struct {
+			Name, State string
+			Members     int
+		}
+		if err := json.Unmarshal(out, &st); err != nil {
+			return err
+		}
+		if st.State != "member" || st.Name != name || st.Members != members {
+			return fmt.Errorf("status: name %q, state %q, %d members", st.Name, st.State, st.Members)
+		}
+		return nil
+	})
+}
+
+type peerNode struct{ addr, socket string }
+
+// startPeer runs a copy of the installed ringd as a one-node ring of its
+// own on a free loopback port, stopped when the test ends.
+func startPeer(t *testing.T) peerNode {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "ringd")
+	exe, err := os.ReadFile("/usr/bin/ringd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, exe, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	p := peerNode{addr: addr, socket: filepath.Join(dir, "peer.sock")}
+	logf, err := os.Create(filepath.Join(dir, "peer.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	config := filepath.Join(dir, "peer.yaml") // not the packaged one, which root would read
+	if err := os.WriteFile(config, []byte("log:\n  format: json\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "run", "-c", config, "--name", "peer", "--listen", addr, "--socket", p.socket,
+		"--data-dir", filepath.Join(dir, "data"))
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+		logf.Close()
+		if t.Failed() {
+			log, _ := os.ReadFile(logf.Name())
+			t.Logf("the peer's log:\n%s", log)
+		}
+	})
+	waitMember(t, p.socket, "peer", 1)
+	return p
 }
 
 // waitFor polls cond every 50 ms until it returns nil or the time is up.
