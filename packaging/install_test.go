@@ -121,6 +121,11 @@ func TestInstallUpgradeRemovePurge(t *testing.T) {
 		t.Errorf("ringctl say as uid %d outside group ringd: exit %d, %q; want exit 3 and the group to join", outside, code, out2)
 	}
 
+	// A secret made as the README says (root, 0600), which ringd, running
+	// as ringd now, must be able to read after the upgrade.
+	mustRun(t, "/usr/bin/ringd", "keygen", "-o", "/etc/ringd/secret")
+	checkOwner(t, "/var/log/ringd/ringd.log", u, g, 0o600)
+
 	// Upgrade.
 	mustRun(t, "dpkg", "-i", second)
 	startedBy = ensureRunning(t, "restart", strconv.Itoa(pid))
@@ -135,6 +140,10 @@ func TestInstallUpgradeRemovePurge(t *testing.T) {
 		t.Errorf("the upgrade did not keep the edited %s", conffile)
 	}
 	t.Logf("upgraded to %s; ringd (pid %d) %s", filepath.Base(second), newPID, startedBy)
+	if fi, err := os.Stat("/etc/ringd/secret"); err != nil || fi.Mode().Perm() != 0o640 ||
+		strconv.Itoa(int(fi.Sys().(*syscall.Stat_t).Gid)) != g.Gid {
+		t.Errorf("/etc/ringd/secret after the upgrade: %v %v; want group ringd, mode 0640", fi.Mode(), err)
+	}
 	waitMember(t, sysSocket, "install-test", 2)
 	if !historyHas(t, sysSocket, "said before the upgrade") {
 		t.Errorf("after the upgrade the history lacks the message said before it")
@@ -150,7 +159,9 @@ func TestInstallUpgradeRemovePurge(t *testing.T) {
 	if err := os.WriteFile(conffile, append(edited, "no_such_key: 1\n"...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out3, err := exec.Command(initd, "restart").CombinedOutput()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out3, err := exec.CommandContext(ctx, initd, "restart").CombinedOutput()
 	if err == nil || !strings.Contains(string(out3), "exited during start-up; see /var/log/ringd/ringd.log") {
 		t.Errorf("%s restart with a bad config: %v, %q; want a failure pointing at the log", initd, err, out3)
 	}
@@ -162,7 +173,13 @@ func TestInstallUpgradeRemovePurge(t *testing.T) {
 	}
 	mustRun(t, initd, "start")
 
-	// Remove keeps the configuration, the history and the user.
+	// Remove stops the service and keeps the configuration, the history
+	// and the user. Where the scripts may not stop it, the test does.
+	mayStop, why := scriptsMayAct("stop")
+	if !mayStop {
+		t.Logf("%s, so the test runs %s stop", why, initd)
+		mustRun(t, initd, "stop")
+	}
 	mustRun(t, "dpkg", "--remove", pkgName)
 	for _, f := range []string{"/usr/bin/ringd", "/usr/bin/ringctl", "/lib/systemd/system/ringd.service"} {
 		if _, err := os.Stat(f); err == nil {
@@ -177,9 +194,7 @@ func TestInstallUpgradeRemovePurge(t *testing.T) {
 	if _, err := user.Lookup("ringd"); err != nil {
 		t.Errorf("remove must keep the user: %v", err)
 	}
-	if may, _ := scriptsMayAct("stop"); may {
-		waitFor(t, "ringd to stop after remove", 40*time.Second, func() error { return noProcessesOf(u.Uid) })
-	}
+	waitFor(t, "ringd to stop after remove", 40*time.Second, func() error { return noProcessesOf(u.Uid) })
 
 	// Purge leaves nothing.
 	mustRun(t, "dpkg", "--purge", pkgName)
@@ -247,7 +262,7 @@ func checkMachine(t *testing.T) {
 // packageStatus is dpkg's status of the package: "" when dpkg never heard
 // of it, else installed, config-files, not-installed, ….
 func packageStatus() string {
-	out, err := exec.Command("dpkg-query", "-W", "-f=${db:Status-Status}", pkgName).Output()
+	out, err := output("dpkg-query", "-W", "-f=${db:Status-Status}", pkgName)
 	if err != nil {
 		return ""
 	}
@@ -259,26 +274,39 @@ func restoreMachine(t *testing.T) {
 	if st := packageStatus(); st != "" && st != "not-installed" {
 		if out, err := exec.Command("dpkg", "--purge", pkgName).CombinedOutput(); err != nil {
 			t.Logf("cleanup: dpkg --purge: %v: %s", err, out)
+			if out, err := exec.Command("dpkg", "--purge", "--force-all", pkgName).CombinedOutput(); err != nil {
+				t.Logf("cleanup: dpkg --purge --force-all: %v: %s", err, out)
+			}
 		}
 	}
 	if u, err := user.Lookup("ringd"); err == nil {
 		for _, pid := range processesOf(u.Uid) {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
-		exec.Command("userdel", "ringd").Run()
+		// userdel refuses while a process of the user is left, zombies too;
+		// pid 1 may reap them late.
+		deadline := time.Now().Add(15 * time.Second)
+		for len(allProcessesOf(u.Uid)) > 0 && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+		}
+		if out, err := exec.Command("userdel", "ringd").CombinedOutput(); err != nil {
+			t.Logf("cleanup: userdel ringd: %v: %s", err, out)
+			exec.Command("userdel", "-f", "ringd").Run()
+		}
 	}
 	if _, err := user.LookupGroup("ringd"); err == nil {
 		exec.Command("groupdel", "ringd").Run()
 	}
-	for _, d := range append([]string{pidFile}, stateDirs...) {
-		os.RemoveAll(d)
+	links, _ := filepath.Glob("/etc/rc[0-6S].d/[SK][0-9][0-9]ringd")
+	for _, f := range append(append([]string{pidFile, initd}, stateDirs...), links...) {
+		os.RemoveAll(f)
 	}
 }
 
 // buildDeb runs make deb for version into dir and returns the package.
 func buildDeb(t *testing.T, root, dir, version string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), budget(t, 5*time.Minute))
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "make", "-C", root, "deb",
 		"PKG_VERSION="+version, "VERSION="+version, "PKG_OUT="+dir+"/")
@@ -292,9 +320,28 @@ func buildDeb(t *testing.T, root, dir, version string) string {
 	return deb
 }
 
+// budget is limit, or less if the test's deadline (go test -timeout) is
+// nearer: two minutes are kept for restoreMachine, which a timeout's panic
+// would skip.
+func budget(t *testing.T, limit time.Duration) time.Duration {
+	if d, ok := t.Deadline(); ok {
+		if left := time.Until(d) - 2*time.Minute; left < limit {
+			return max(left, time.Second)
+		}
+	}
+	return limit
+}
+
+// output runs a command for at most ten seconds and returns its stdout.
+func output(name string, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return exec.CommandContext(ctx, name, args...).Output()
+}
+
 func mustRun(t *testing.T, name string, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), budget(t, 2*time.Minute))
 	defer cancel()
 	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
 	if err != nil {
@@ -310,13 +357,13 @@ func mustRun(t *testing.T, name string, args ...string) string {
 func scriptsMayAct(action string) (bool, string) {
 	const helper = "/usr/sbin/policy-rc.d"
 	if _, err := os.Stat(helper); err == nil {
-		err := exec.Command(helper, "ringd", action).Run()
+		_, err := output(helper, "ringd", action)
 		var exit *exec.ExitError
 		if errors.As(err, &exit) && exit.ExitCode() == 101 {
 			return false, "policy-rc.d forbids " + action + " here"
 		}
 	}
-	if out, err := exec.Command("runlevel").Output(); err != nil {
+	if out, err := output("runlevel"); err != nil {
 		return false, fmt.Sprintf("there is no runlevel here (runlevel: %s), so invoke-rc.d does not %s", strings.TrimSpace(string(out)), action)
 	}
 	return true, ""
@@ -331,7 +378,8 @@ func ensureRunning(t *testing.T, action, oldPID string) string {
 	t.Helper()
 	startedBy := "started by the package's postinst"
 	pid, _ := os.ReadFile(pidFile)
-	done := exec.Command(initd, "status").Run() == nil && strings.TrimSpace(string(pid)) != oldPID
+	_, statusErr := output(initd, "status")
+	done := statusErr == nil && strings.TrimSpace(string(pid)) != oldPID
 	switch may, why := scriptsMayAct(action); {
 	case !may && done:
 		t.Errorf("the postinst did %s ringd although %s", action, why)
@@ -399,7 +447,12 @@ func procStatus(pid int) (uid int, state string, ok bool) {
 }
 
 // processesOf lists the live (not zombie) processes of uid.
-func processesOf(uid string) []int {
+func processesOf(uid string) []int { return processes(uid, false) }
+
+// allProcessesOf lists the processes of uid, zombies included.
+func allProcessesOf(uid string) []int { return processes(uid, true) }
+
+func processes(uid string, zombies bool) []int {
 	want, err := strconv.Atoi(uid)
 	if err != nil {
 		return nil
@@ -411,7 +464,7 @@ func processesOf(uid string) []int {
 		if err != nil {
 			continue
 		}
-		if u, state, ok := procStatus(pid); ok && u == want && state != "Z" && state != "X" {
+		if u, state, ok := procStatus(pid); ok && u == want && (zombies || state != "Z" && state != "X") {
 			pids = append(pids, pid)
 		}
 	}
@@ -510,7 +563,7 @@ func historyHas(t *testing.T, socket, text string) bool {
 func waitMember(t *testing.T, socket, name string, members int) {
 	t.Helper()
 	waitFor(t, name+" to be a member of a ring of "+strconv.Itoa(members), 30*time.Second, func() error {
-		out, err := exec.Command("/usr/bin/ringctl", "-s", socket, "-o", "json", "status").Output()
+		out, err := output("/usr/bin/ringctl", "-s", socket, "-o", "json", "status")
 		if err != nil {
 			return err
 		}

@@ -29,7 +29,11 @@ func DefaultSocket() string { return current().socket }
 // this user may not see counts as there: dialling it then says that
 // permission is denied and which group to join.
 func ClientSocket() string {
-	return clientSocket(current().socket, func(p string) bool {
+	// Not current(): RUNTIME_DIRECTORY, if set, is the caller's own
+	// service's directory, not ringd's.
+	home, _ := os.UserHomeDir()
+	own := byUser(os.Geteuid(), os.Getenv, home).socket
+	return clientSocket(own, func(p string) bool {
 		_, err := os.Lstat(p)
 		return err == nil || errors.Is(err, fs.ErrPermission)
 	})
