@@ -2,6 +2,7 @@ package testutil
 
 import (
 	"bufio"
+	"bytes"
 	"os"
 	"os/exec"
 	"strconv"
@@ -10,13 +11,15 @@ import (
 
 // KillAfterAcks runs the test named helper of this test binary in a
 // process of its own, with env set to value. The helper prints a number on
-// each line, the last thing it made durable; once it printed want (or
-// ended), the process is killed with SIGKILL. It returns the last number
-// printed, failing the test if there was none.
+// each line, the last thing it made durable; once it printed want, the
+// process is killed with SIGKILL. It returns the last number printed,
+// failing the test (with the helper's stderr) if the helper ended first.
 func KillAfterAcks(t testing.TB, helper, env, value string, want uint64) uint64 {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^"+helper+"$")
 	cmd.Env = append(os.Environ(), env+"="+value)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -33,8 +36,8 @@ func KillAfterAcks(t testing.TB, helper, env, value string, want uint64) uint64 
 	}
 	_ = cmd.Process.Kill()
 	_ = cmd.Wait()
-	if acked == 0 {
-		t.Fatalf("%s acknowledged nothing", helper)
+	if acked < want {
+		t.Fatalf("%s ended after acknowledging %d of %d; stderr:\n%s", helper, acked, want, stderr.String())
 	}
 	return acked
 }

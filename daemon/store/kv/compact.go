@@ -15,8 +15,19 @@ func (db *DB) compact() error {
 	st := db.state.Load()
 	keep := segs[len(segs)-1] // the segment appended to stays
 	if db.onDisk >= 0 {
+		t := st.trees[db.onDisk]
+		// The common case, kept cheap: the oldest key still lies in the
+		// oldest segment, so no segment can go.
+		freesNothing := false
+		t.AscendFrom("", func(it item) bool {
+			freesNothing = uint64(it.seg) <= segs[0]
+			return false
+		})
+		if freesNothing {
+			return nil
+		}
 		minSeg := uint64(math.MaxUint64)
-		st.trees[db.onDisk].AscendFrom("", func(it item) bool {
+		t.AscendFrom("", func(it item) bool {
 			minSeg = min(minSeg, uint64(it.seg))
 			return true
 		})
@@ -40,8 +51,7 @@ func (db *DB) compact() error {
 		return err
 	}
 	if err := db.wal.RemoveBefore(keep); err != nil {
-		db.failed = err
-		return err
+		return err // old segments stay a while longer; the log is sound
 	}
 	db.segSeen = db.wal.Current()
 	db.log.Debug("kv: compacted the log", "removed_before_segment", keep, "ops", len(tx.ops))

@@ -125,14 +125,17 @@ func (db *DB) replay(st *state, p seglog.Pos, rec []byte) error {
 	t := st.trees[o.Bucket]
 	switch o.Kind {
 	case opPut: // rec is the log's buffer: keep copies
+		if int(o.Bucket) == db.onDisk { // the value stays in the log
+			it, err := storedAt(string(o.Key), p)
+			if err != nil {
+				return err
+			}
+			t.Set(it)
+			break
+		}
 		it := item{key: string(o.Key), val: bytes.Clone(o.Val)}
 		if it.val == nil {
 			it.val = []byte{}
-		}
-		if int(o.Bucket) == db.onDisk {
-			if it, err = storedAt(it.key, p); err != nil {
-				return err
-			}
 		}
 		t.Set(it)
 	case opDelete:
@@ -175,7 +178,12 @@ func (db *DB) Update(fn func(*Tx) error) error {
 		return err
 	}
 	db.state.Store(tx.st)
-	return db.compact()
+	// The transaction is durable and published: a compaction that fails
+	// now is no failure of it. It is tried again at the next segment.
+	if err := db.compact(); err != nil {
+		db.log.Error("kv: compacting the log failed", "err", err)
+	}
+	return nil
 }
 
 // write appends tx's operations as one batch and records where the OnDisk
@@ -194,7 +202,9 @@ func (db *DB) write(tx *Tx) error {
 	}
 	pos, err := db.wal.Append(recs)
 	if err != nil {
-		db.failed = err
+		if !errors.Is(err, seglog.ErrTooLarge) { // refused whole, nothing written
+			db.failed = err
+		}
 		return err
 	}
 	if db.onDisk < 0 {

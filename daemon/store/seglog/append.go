@@ -17,6 +17,12 @@ func (l *Log) Append(recs [][]byte) ([]Pos, error) {
 	if len(recs) == 0 {
 		return nil, nil
 	}
+	l.mu.RLock()
+	closed := l.closed
+	l.mu.RUnlock()
+	if closed {
+		return nil, ErrClosed // before roll, which would make a file
+	}
 	size := int64(batchSize(recs))
 	if l.size > int64(len(segmentHeader)) && l.size+size > l.opts.SegmentSize {
 		if err := l.roll(); err != nil {

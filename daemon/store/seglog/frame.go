@@ -17,7 +17,9 @@ const (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-var errTooLarge = errors.New("seglog: batch larger than MaxBatch")
+// ErrTooLarge refuses a batch larger than Options.MaxBatch; nothing was
+// written, and the log goes on.
+var ErrTooLarge = errors.New("seglog: batch larger than MaxBatch")
 
 // batchSize is the bytes a batch of recs takes on disk.
 func batchSize(recs [][]byte) int {
@@ -33,7 +35,7 @@ func batchSize(recs [][]byte) int {
 func appendBatch(buf []byte, no uint64, recs [][]byte, offs []int64) ([]byte, []int64, error) {
 	size := batchSize(recs)
 	if size-batchHeaderSize > MaxBatch {
-		return buf, offs, errTooLarge
+		return buf, offs, ErrTooLarge
 	}
 	start := len(buf)
 	buf = binary.LittleEndian.AppendUint32(buf, batchMagic)

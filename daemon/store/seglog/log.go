@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -152,11 +153,14 @@ func (l *Log) RemoveBefore(seg uint64) error {
 	if l.closed {
 		return ErrClosed
 	}
+	// Oldest first: a crash part way leaves the segments that remain one
+	// unbroken run, which Open accepts.
 	removed := false
-	for n, f := range l.segs {
+	for _, n := range slices.Sorted(maps.Keys(l.segs)) {
 		if n >= seg || n == l.cur {
-			continue
+			break
 		}
+		f := l.segs[n]
 		f.Close()
 		delete(l.segs, n)
 		if err := os.Remove(filepath.Join(l.opts.Dir, segmentName(n))); err != nil {
