@@ -118,17 +118,18 @@ func (m *Machine) liveRoute() []protocol.NodeInfo {
 }
 
 // roundRoute is the route of this node's own candidacy and announcement:
-// liveRoute, less the member its last candidacy came back from short,
-// having skipped members this node hears (election.bypass). A node cut off
-// from all but this one hands every candidacy straight back, so a round
-// through it never reaches the others. A reform goes to every member it
-// reaches: its new view is exactly those that vote.
+// liveRoute, less the members its candidacies came back from short, having
+// skipped members this node hears (election.bypass). A node cut off from
+// all but this one hands every candidacy straight back, so a round through
+// it never reaches the others; with two such members the rounds would go
+// round each in turn and die at the other. A reform goes to every member
+// it reaches: its new view is exactly those that vote.
 func (m *Machine) roundRoute(reform bool) []protocol.NodeInfo {
 	r := m.liveRoute()
-	if reform || m.election.bypass == "" {
+	if reform || len(m.election.bypass) == 0 {
 		return r
 	}
-	return slices.DeleteFunc(r, func(n protocol.NodeInfo) bool { return n.ID == m.election.bypass })
+	return slices.DeleteFunc(r, func(n protocol.NodeInfo) bool { return slices.Contains(m.election.bypass, n.ID) })
 }
 
 // skippedOnWay says whether a candidacy of this node that from handed back
@@ -187,9 +188,11 @@ func (m *Machine) holdBackCandidacy(e protocol.Election) {
 func (m *Machine) candidacyBack(e protocol.Election, from string) {
 	voters := append(slices.Clone(e.Voters), m.self.ID)
 	if e.Reform == nil && !e.Handover && !m.quorumOf(func(id string) bool { return slices.Contains(voters, id) }) {
-		m.election.bypass = ""
-		if m.skippedOnWay(e, from) {
-			m.election.bypass = from // the next round goes round it
+		switch {
+		case !m.skippedOnWay(e, from):
+			m.election.bypass = nil // short for want of votes, not for a dead end
+		case !slices.Contains(m.election.bypass, from):
+			m.election.bypass = append(m.election.bypass, from) // the next round goes round it too
 		}
 		m.electionLost("its candidacy came round with " + strconv.Itoa(len(voters)) + " of " + strconv.Itoa(len(m.config())) + " members")
 		return

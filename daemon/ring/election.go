@@ -34,10 +34,11 @@ type election struct {
 	lastSent      protocol.Message   // the last Election or Elected sent to the next node
 	lastSentTo    string             // ... and that node's id
 	heldBack      *protocol.Election // a candidacy that came while it heard its leader
-	// bypass is the member this node's own rounds go round: the one that
-	// handed its last candidacy back having skipped members this node
-	// hears (candidacyBack). "" once it has a leader.
-	bypass string
+	// bypass holds the members this node's own rounds go round: each one
+	// that handed a candidacy of it back having skipped members this node
+	// hears (candidacyBack), since its last round that came back short
+	// with none skipped. Empty once it has a leader.
+	bypass []string
 	reform *protocol.NodeInfo // the reform this node's operator asked for (reform.go)
 	// noQuorumSince is the tick the node last entered no-quorum from having
 	// a leader (or a restart), 0 while it has one (reform.go).

@@ -21,7 +21,7 @@ func (m *Machine) becomeLeader(epoch uint64, ring []protocol.NodeInfo, reform *p
 	m.election.round = max(m.election.round, epoch)
 	m.election.awaitsVotesIn = 0
 	m.election.takesPart = false
-	m.election.heldBack, m.election.bypass = nil, ""
+	m.election.heldBack, m.election.bypass = nil, nil
 	m.leader = m.self
 	m.view.Leader, m.view.Epoch = m.self.ID, epoch
 	m.restart.home.epoch, m.restart.home.leader = epoch, m.self.ID
@@ -112,7 +112,7 @@ func (m *Machine) follow(leader protocol.NodeInfo, v protocol.View) {
 	m.leader = leader
 	m.view.Leader, m.view.Epoch = leader.ID, v.Epoch
 	m.election.round = max(m.election.round, v.Epoch)
-	m.election.takesPart, m.election.awaitsVotesIn, m.election.heldBack, m.election.bypass = false, 0, nil, ""
+	m.election.takesPart, m.election.awaitsVotesIn, m.election.heldBack, m.election.bypass = false, 0, nil, nil
 	if m.state != Leaving {
 		m.setState(Member)
 	}

@@ -239,6 +239,7 @@ func (m *Machine) detach() {
 	m.election.takesPart = false
 	m.election.awaitsVotesIn = 0
 	m.election.heldBack = nil
+	m.election.bypass = nil
 	m.live.lastHeard = map[string]uint64{}
 	m.live.watched = nil
 	m.catchUp.at = 0
