@@ -36,16 +36,18 @@ bench: build
 # (their hidden gen-docs command), so they say what --help says.
 # SOURCE_DATE_EPOCH, when set, dates the pages (reproducible builds).
 DOCS ?= $(BIN)/docs
+gen-docs = for b in ringd ringctl; do $(1)/$$b gen-docs --man $(2)/man --completions $(2)/completions || exit 1; done
 man: build
 	rm -rf $(DOCS)
-	$(BIN)/ringd gen-docs --man $(DOCS)/man --completions $(DOCS)/completions
-	$(BIN)/ringctl gen-docs --man $(DOCS)/man --completions $(DOCS)/completions
+	$(call gen-docs,$(BIN),$(DOCS))
 
 # Packages (packaging/nfpm.yaml) built with nfpm, a Go tool dependency of
 # packaging/tools: nothing else to install. The version is the last git
-# tag (v1.2.3 -> 1.2.3), else 0.0.0~git.<commit>; stripped binaries.
-PKG_VERSION ?= $(shell git describe --tags --match 'v[0-9]*' 2>/dev/null | sed 's/^v//;s/-/~/g' || true)
-PKG_VERSION := $(if $(PKG_VERSION),$(PKG_VERSION),0.0.0~git.$(COMMIT))
+# tag (v1.2.3 -> 1.2.3; 4 commits later 1.2.3+4.gabc1234, which dpkg and
+# rpm sort above 1.2.3), else 0.0.0+git.<commit time>.<commit>, so later
+# snapshots sort higher; stripped binaries.
+PKG_VERSION ?= $(shell git describe --tags --match 'v[0-9]*' 2>/dev/null | sed 's/^v//;s/-\([0-9]*\)-g/+\1.g/' || true)
+PKG_VERSION := $(if $(PKG_VERSION),$(PKG_VERSION),0.0.0+git.$(shell git log -1 --format=%cd --date=format:%Y%m%d%H%M%S 2>/dev/null || echo 0).$(COMMIT))
 PKG_BIN  := bin/pkg
 PKG_DOCS := bin/pkg/docs
 PKG_OUT  ?= bin/
@@ -54,8 +56,7 @@ pkg-files:
 	CGO_ENABLED=1 $(GO) build -trimpath -buildmode=pie \
 		-ldflags '-s -w $(LDFLAGS) -linkmode=external -extldflags "-Wl,-z,relro,-z,now"' -o $(PKG_BIN)/ ./cmd/ringd ./cmd/ringctl
 	rm -rf $(PKG_DOCS)
-	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || date +%s) $(PKG_BIN)/ringd gen-docs --man $(PKG_DOCS)/man --completions $(PKG_DOCS)/completions
-	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || date +%s) $(PKG_BIN)/ringctl gen-docs --man $(PKG_DOCS)/man --completions $(PKG_DOCS)/completions
+	export SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || date +%s); $(call gen-docs,$(PKG_BIN),$(PKG_DOCS))
 	gzip -9n $(PKG_DOCS)/man/*
 	./packaging/changelog.sh $(PKG_VERSION) | gzip -9n > $(PKG_DOCS)/changelog.gz
 deb: pkg-files

@@ -5,7 +5,8 @@ set -eu
 version=$1
 echo "ring ($version) unstable; urgency=medium"
 echo
-git log -15 --format='  * %s' 2>/dev/null | cut -c1-78 || echo "  * Built outside a git checkout."
+log=$(git log -15 --format='  * %s' 2>/dev/null) || log="  * Built outside a git checkout."
+printf '%s\n' "$log" | cut -c1-78
 echo
 date=$(git log -1 --format=%cD 2>/dev/null || date -R)
 echo " -- ring developers <ring@ringchat.invalid>  $date"

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ringchat/ring/internal/testutil"
 )
 
 // What the package puts on the machine, and what purge must take away.
@@ -85,7 +87,7 @@ func TestInstallUpgradeRemovePurge(t *testing.T) {
 
 	startedBy := ensureRunning(t, "start", "")
 	pid := daemonPID(t)
-	if uid := procUID(t, pid); strconv.Itoa(uid) != u.Uid {
+	if uid := procUID(pid); strconv.Itoa(uid) != u.Uid {
 		t.Errorf("ringd (pid %d) runs as uid %d, want ringd's %s", pid, uid, u.Uid)
 	}
 	checkOwner(t, sysSocket, u, g, os.ModeSocket|0o660)
@@ -192,11 +194,11 @@ func TestInstallUpgradeRemovePurge(t *testing.T) {
 	if _, err := user.Lookup("ringd"); err != nil {
 		t.Errorf("remove must keep the user: %v", err)
 	}
-	waitFor(t, "ringd to stop after remove", 40*time.Second, func() error { return noProcessesOf(u.Uid) })
+	testutil.WaitForErr(t, 40*time.Second, "ringd to stop after remove", func() error { return noProcessesOf(u.Uid) })
 
 	// Purge leaves nothing.
 	mustRun(t, "dpkg", "--purge", pkgName)
-	waitFor(t, "no process of user ringd after purge", 40*time.Second, func() error { return noProcessesOf(u.Uid) })
+	testutil.WaitForErr(t, 40*time.Second, "no process of user ringd after purge", func() error { return noProcessesOf(u.Uid) })
 	if _, err := user.Lookup("ringd"); err == nil {
 		t.Errorf("purge left the user ringd")
 	}
@@ -273,7 +275,7 @@ func ensureRunning(t *testing.T, action, oldPID string) string {
 	case !done:
 		t.Fatalf("the postinst did not %s ringd (invoke-rc.d lets it here)", action)
 	}
-	waitFor(t, "ringd's socket to answer", 20*time.Second, func() error {
+	testutil.WaitForErr(t, 20*time.Second, "ringd's socket to answer", func() error {
 		c, err := net.Dial("unix", sysSocket)
 		if err == nil {
 			c.Close()

@@ -116,8 +116,7 @@ func daemonPID(t *testing.T) int {
 }
 
 // procUID returns the real uid of pid, -1 if it is gone.
-func procUID(t *testing.T, pid int) int {
-	t.Helper()
+func procUID(pid int) int {
 	uid, _, ok := procStatus(pid)
 	if !ok {
 		return -1

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ringchat/ring/internal/testutil"
 )
 
 // ringctlAs runs the installed ringctl as uid (its own group) with the
@@ -61,7 +63,7 @@ func historyHas(t *testing.T, socket, text string) bool {
 // ring of members nodes.
 func waitMember(t *testing.T, socket, name string, members int) {
 	t.Helper()
-	waitFor(t, name+" to be a member of a ring of "+strconv.Itoa(members), 30*time.Second, func() error {
+	testutil.WaitForErr(t, 30*time.Second, name+" to be a member of a ring of "+strconv.Itoa(members), func() error {
 		out, err := output("/usr/bin/ringctl", "-s", socket, "-o", "json", "status")
 		if err != nil {
 			return err
@@ -134,20 +136,4 @@ func startPeer(t *testing.T) peerNode {
 	})
 	waitMember(t, p.socket, "peer", 1)
 	return p
-}
-
-// waitFor polls cond every 50 ms until it returns nil or the time is up.
-func waitFor(t *testing.T, what string, limit time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s: %v", what, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }

@@ -1,10 +1,12 @@
 // Package testutil holds the small helpers the test suites share: polling a
 // condition with a deadline, a buffer safe to read while written, short
-// temporary directories for Unix sockets, and a clock that moves when told.
+// temporary directories for Unix sockets, a clock that moves when told, and
+// a helper process killed with SIGKILL mid-write (KillAfterAcks).
 package testutil
 
 import (
 	"bytes"
+	"errors"
 	"net"
 	"os"
 	"sync"
@@ -15,10 +17,31 @@ import (
 // WaitFor polls cond every 10 ms until it holds, failing the test after within.
 func WaitFor(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
+	WaitForErr(t, within, what, func() error {
+		if cond() {
+			return nil
+		}
+		return errNotYet
+	})
+}
+
+var errNotYet = errors.New("not yet")
+
+// WaitForErr polls cond every 10 ms until it returns nil, failing the test
+// after within with cond's last error, which says what was seen instead.
+func WaitForErr(t testing.TB, within time.Duration, what string, cond func() error) {
+	t.Helper()
 	deadline := time.Now().Add(within)
-	for !cond() {
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for: %s", within, what)
+			if err == errNotYet {
+				t.Fatalf("timed out after %v waiting for: %s", within, what)
+			}
+			t.Fatalf("timed out after %v waiting for: %s (%v)", within, what, err)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
