@@ -2,16 +2,21 @@
 // metrics.listen): Prometheus metrics at /metrics and Go's pprof profiles
 // under /debug/pprof/. The ring metrics are read from the node's Status when
 // a scraper asks for them, so nothing is counted on the node's hot path.
+//
+// The Go runtime and process families come from github.com/VictoriaMetrics/metrics
+// rather than prometheus/client_golang: the latter, with the protobuf it
+// links, cost every idle ringd 2.2 MB of resident memory
+// (docs/PERFORMANCE.md, "where the idle memory goes").
 package metrics
 
 import (
+	"bytes"
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	vm "github.com/VictoriaMetrics/metrics"
+
 	"github.com/ringchat/ring/daemon/chat"
 	"github.com/ringchat/ring/internal/buildinfo"
 )
@@ -22,40 +27,59 @@ type Source interface {
 	Status() chat.Status
 }
 
-// NewRegistry returns a private registry holding the Go runtime and process
-// collectors, ring_build_info and the ring metrics of src.
-func NewRegistry(src Source) *prometheus.Registry {
-	reg := prometheus.NewRegistry()
+// maxScrapes is how many /metrics requests are answered at once; more get
+// 503, so that a storm of scrapers cannot pile up work beside the node.
+const maxScrapes = 4
+
+func init() {
+	// The Go runtime and process families get their # TYPE lines (and an
+	// empty # HELP): Prometheus then knows the counters from the gauges.
+	vm.ExposeMetadata(true)
+}
+
+// writeAll writes the whole exposition: ring_build_info, the ring's
+// families from src, the Go runtime's (go_*) and the process's (process_*).
+func writeAll(buf *bytes.Buffer, src Source) {
 	bi := buildinfo.Get()
-	reg.MustRegister(
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name:        "ring_build_info",
-			Help:        "Version and commit ringd was built from; always 1.",
-			ConstLabels: prometheus.Labels{"version": bi.Version, "commit": bi.Commit},
-		}, func() float64 { return 1 }),
-		newRingCollector(src),
-	)
-	return reg
+	e := &exposition{buf}
+	e.family("ring_build_info", helpBuildInfo)
+	e.sample("ring_build_info", 1, "commit", bi.Commit, "version", bi.Version)
+	writeRing(e, src.Status())
+	vm.WriteProcessMetrics(buf)
+	vm.WriteFDMetrics(buf)
+}
+
+// scrapeHandler answers GET /metrics with writeAll's exposition.
+func scrapeHandler(src Source, logger *slog.Logger) http.Handler {
+	slots := make(chan struct{}, maxScrapes)
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+		default:
+			http.Error(w, "too many scrapes at once", http.StatusServiceUnavailable)
+			return
+		}
+		var buf bytes.Buffer
+		writeAll(&buf, src)
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		if _, err := w.Write(buf.Bytes()); err != nil {
+			logger.Debug("metrics scrape cut short", "err", err)
+		}
+	})
 }
 
 // NewHandler serves GET /metrics (src's ring metrics with the Go runtime and
 // process metrics) and Go's pprof under /debug/pprof/: the index, cmdline,
 // profile, symbol, trace and the named profiles (heap, goroutine, allocs,
-// block, mutex, threadcreate). Errors while gathering are logged to logger.
+// block, mutex, threadcreate). A scrape cut short is logged to logger.
 // Requests that a web page could make are refused (browserGuard).
 func NewHandler(src Source, logger *slog.Logger) http.Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	reg := NewRegistry(src)
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.InstrumentMetricHandler(reg, promhttp.HandlerFor(reg, promhttp.HandlerOpts{
-		ErrorLog:            slog.NewLogLogger(logger.Handler(), slog.LevelError),
-		Registry:            reg,
-		MaxRequestsInFlight: 4,
-	})))
+	mux.Handle("GET /metrics", scrapeHandler(src, logger))
 	// pprof.Index also serves the named profiles: /debug/pprof/heap, ...
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)

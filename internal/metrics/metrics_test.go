@@ -10,8 +10,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/ringchat/ring/daemon/chat"
 )
 
@@ -137,23 +142,136 @@ func TestMetricsReadStatusAtScrape(t *testing.T) {
 }
 
 // TestMetricsAlsoServesRuntime checks that the Go, process and build
-// metrics come with the ring's, and that the ring metrics pass promlint.
+// metrics come with the ring's, that Prometheus's own parser reads the whole
+// exposition, and that the ring metrics pass promlint.
 func TestMetricsAlsoServesRuntime(t *testing.T) {
 	node := &fakeNode{}
 	node.set(chat.Status{ID: "a", State: chat.StateDetached})
-	body, _ := get(t, NewHandler(node, nil), "/metrics")
-	for _, name := range []string{"go_goroutines ", "go_memstats_heap_alloc_bytes ", "process_resident_memory_bytes ", "ring_build_info{", `ring_state{state="detached"} 1`, "promhttp_metric_handler_requests_total{"} {
+	body, hdr := get(t, NewHandler(node, nil), "/metrics")
+	for _, name := range []string{"go_goroutines ", "go_memstats_heap_alloc_bytes ", "process_resident_memory_bytes ",
+		"process_cpu_seconds_total ", "process_open_fds ", "ring_build_info{", `ring_state{state="detached"} 1`} {
 		if !strings.Contains(body, name) {
 			t.Errorf("/metrics has no %q", name)
 		}
 	}
-	problems, err := testutil.CollectAndLint(newRingCollector(node))
+	if ct := hdr.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
+		t.Errorf("Content-Type %q", ct)
+	}
+	families := parse(t, body)
+	for name, typ := range map[string]dto.MetricType{
+		"ring_last_seq": dto.MetricType_GAUGE, "go_goroutines": dto.MetricType_GAUGE,
+		"process_cpu_seconds_total": dto.MetricType_COUNTER, "go_gc_duration_seconds": dto.MetricType_SUMMARY,
+	} {
+		if f, ok := families[name]; !ok || f.GetType() != typ {
+			t.Errorf("family %s: %v, want type %v", name, f, typ)
+		}
+	}
+	problems, err := promlint.New(strings.NewReader(body)).Lint()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range problems {
-		t.Errorf("promlint: %s: %s", p.Metric, p.Text)
+		if strings.HasPrefix(p.Metric, "ring_") {
+			t.Errorf("promlint: %s: %s", p.Metric, p.Text)
+		}
 	}
+}
+
+// TestLabelValuesEscaped: a name with a quote, a backslash and a newline
+// comes back whole through Prometheus's parser, and breaks no other series.
+func TestLabelValuesEscaped(t *testing.T) {
+	name := "al\"ice\\ \nsecond line"
+	node := &fakeNode{}
+	node.set(chat.Status{ID: "a", Name: name, Addr: "127.0.0.1:1", State: chat.StateMember, LastSeq: 5})
+	body, _ := get(t, NewHandler(node, nil), "/metrics")
+	families := parse(t, body)
+	info := families["ring_info"]
+	if info == nil || len(info.GetMetric()) != 1 {
+		t.Fatalf("ring_info: %v", info)
+	}
+	got := map[string]string{}
+	for _, l := range info.GetMetric()[0].GetLabel() {
+		got[l.GetName()] = l.GetValue()
+	}
+	if got["name"] != name || got["id"] != "a" || got["addr"] != "127.0.0.1:1" {
+		t.Errorf("ring_info labels %q, want name %q", got, name)
+	}
+	if f := families["ring_last_seq"]; f == nil || f.GetMetric()[0].GetGauge().GetValue() != 5 {
+		t.Errorf("ring_last_seq after the odd name: %v", f)
+	}
+}
+
+// TestScrapesAtOnceAreBounded: while maxScrapes scrapes wait for the node,
+// one more is refused with 503 rather than queued; after them, scrapes are
+// answered again.
+func TestScrapesAtOnceAreBounded(t *testing.T) {
+	node := &slowNode{entered: make(chan struct{}), release: make(chan struct{})}
+	srv := httptest.NewServer(NewHandler(node, nil))
+	defer srv.Close()
+	codes := make(chan int, maxScrapes)
+	for range maxScrapes {
+		go func() {
+			resp, err := http.Get(srv.URL + "/metrics")
+			if err != nil {
+				codes <- -1
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	for range maxScrapes {
+		select {
+		case <-node.entered:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the scrapes did not reach the node")
+		}
+	}
+	extra := http.Client{Timeout: 5 * time.Second} // an unbounded handler would wait for the node
+	resp, err := extra.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatalf("scrape beyond %d at once: %v, want 503", maxScrapes, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("scrape beyond %d at once: %d, want 503", maxScrapes, resp.StatusCode)
+	}
+	close(node.release)
+	for range maxScrapes {
+		if c := <-codes; c != http.StatusOK {
+			t.Errorf("a waiting scrape answered %d", c)
+		}
+	}
+	if resp, err := http.Get(srv.URL + "/metrics"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("scrape after the others: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+}
+
+// slowNode's Status reports each call on entered and waits for release.
+type slowNode struct{ entered, release chan struct{} }
+
+func (n *slowNode) Status() chat.Status {
+	select {
+	case n.entered <- struct{}{}:
+	case <-n.release:
+	}
+	<-n.release
+	return chat.Status{ID: "a", State: chat.StateMember}
+}
+
+// parse reads an exposition with Prometheus's text parser, failing the
+// test when Prometheus would refuse the scrape.
+func parse(t *testing.T, body string) map[string]*dto.MetricFamily {
+	t.Helper()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := p.TextToMetricFamilies(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("Prometheus cannot parse /metrics: %v\n%s", err, body)
+	}
+	return families
 }
 
 // TestUnknownStateIsReported: a state this package does not list still
