@@ -11,6 +11,7 @@ require (
 	github.com/charmbracelet/x/term v0.2.2
 	github.com/flynn/noise v1.1.0
 	github.com/fxamacker/cbor/v2 v2.9.6
+	github.com/goccy/go-json v0.10.5
 	github.com/google/btree v1.1.3
 	github.com/kardianos/service v1.3.0
 	github.com/lmittmann/tint v1.2.1

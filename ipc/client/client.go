@@ -167,7 +167,7 @@ func (c *Client) Messages(ctx context.Context, q Query, fn func(chat.Message) er
 			}
 		}
 		var m chat.Message
-		if err := json.Unmarshal(line, &m); err != nil {
+		if err := decodeLine(line, &m); err != nil {
 			return fmt.Errorf("bad line in message stream: %w", err)
 		}
 		if err := fn(m); err != nil {

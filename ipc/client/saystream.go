@@ -63,7 +63,7 @@ func (c *Client) SayStream(ctx context.Context, to string, texts <-chan string, 
 	var queued []string // lines refused for want of a quorum, their messages queued
 	for sc.Scan() {
 		var line api.SayLine
-		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+		if err := decodeLine(sc.Bytes(), &line); err != nil {
 			return fmt.Errorf("say stream: bad line from ringd: %w", err)
 		}
 		if line.Error.Error != "" && line.Queued {

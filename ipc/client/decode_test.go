@@ -1,0 +1,92 @@
+package client
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/ipc/api"
+)
+
+// TestDecodeLineIsEncodingJSON: decodeLine gives encoding/json's values for
+// the lines ringd writes (random messages with characters JSON escapes,
+// invalid UTF-8, zones; say stream receipts and refusals), keeps nothing of
+// the buffer it decoded, and does not panic on damaged lines.
+func TestDecodeLineIsEncodingJSON(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	pieces := []string{"a", "é", "<", ">", "&", "\"", "\\", "\n", "\t", "\x00", "\x1f", "\x7f", "\u2028", "\u2029", "\xff", "\xe2\x82", "🙂", " ", "\\u0041"}
+	text := func() string {
+		var b []byte
+		for range rng.IntN(12) {
+			b = append(b, pieces[rng.IntN(len(pieces))]...)
+		}
+		return string(b)
+	}
+	ref := func() chat.NodeRef { return chat.NodeRef{ID: text(), Name: text(), Addr: text()} }
+	zones := []*time.Location{time.UTC, time.FixedZone("", 3600), time.FixedZone("", -(9*3600 + 1800))}
+	for range 20000 {
+		m := chat.Message{
+			Seq: rng.Uint64(), Epoch: rng.Uint64N(100), Lamport: rng.Uint64(), ID: text(), Kind: text(), From: ref(), To: text(), Text: text(),
+			Time:     time.Unix(rng.Int64N(100e9), rng.Int64N(1e9)).In(zones[rng.IntN(len(zones))]),
+			Presence: text(),
+		}
+		switch rng.IntN(3) {
+		case 0:
+			a := ref()
+			m.About = &a
+		case 1:
+			for range 1 + rng.IntN(4) {
+				m.Members = append(m.Members, ref())
+			}
+		}
+		line, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameAsEncodingJSON[chat.Message](t, line)
+
+		damaged := append([]byte(nil), line...)
+		for range 1 + rng.IntN(3) {
+			const junk = "{}[]\",:\\x0 "
+			damaged[rng.IntN(len(damaged))] = junk[rng.IntN(len(junk))]
+		}
+		var std chat.Message
+		if json.Unmarshal(damaged, &std) == nil {
+			sameAsEncodingJSON[chat.Message](t, damaged)
+		} else {
+			var got chat.Message
+			_ = decodeLine(damaged, &got) // must not panic; it may be laxer than encoding/json
+		}
+	}
+	for _, l := range []api.SayLine{
+		{Receipt: chat.Receipt{Seq: 7, Lamport: 9, ID: "0123456789abcdef/3"}},
+		{Error: api.Error{Error: "no quorum: 2 of 5 members reachable", Code: "no_quorum", Queued: true}},
+		{Error: api.Error{Error: "line 3: text has a control character", Code: "bad_request"}},
+	} {
+		line, _ := json.Marshal(l)
+		sameAsEncodingJSON[api.SayLine](t, line)
+	}
+}
+
+// sameAsEncodingJSON decodes line with encoding/json and with decodeLine,
+// then overwrites line, and fails unless both values are equal.
+func sameAsEncodingJSON[T any](t *testing.T, line []byte) {
+	t.Helper()
+	var want, got T
+	if err := json.Unmarshal(line, &want); err != nil {
+		t.Fatalf("encoding/json: %v: %q", err, line)
+	}
+	if err := decodeLine(line, &got); err != nil {
+		t.Fatalf("decodeLine: %v: %q", err, line)
+	}
+	orig := string(line)
+	for i := range line {
+		line[i] = 'X'
+	}
+	if !reflect.DeepEqual(want, got) {
+		t.Fatalf("line %q:\ndecodeLine    %#v\nencoding/json %#v", orig, got, want)
+	}
+}
