@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -191,5 +194,144 @@ func TestCompactionDropsOldSegmentsAndKeepsEverything(t *testing.T) {
 	}
 	if got := dump(t, db, "meta"); fmt.Sprint(got) != fmt.Sprint(meta) {
 		t.Fatalf("after reopen meta %v, want %v", got, meta)
+	}
+}
+
+// TestReaderOlderThanCompaction: a reader holds a snapshot while writers
+// delete its keys and compaction removes the segments holding their
+// values. The reader still sees its keys; their values read as nil (pruned
+// meanwhile, kv.DB.read), not another key's value and not an error; values
+// still on disk read whole.
+func TestReaderOlderThanCompaction(t *testing.T) {
+	var logs bytes.Buffer // written by this goroutine only: Update and View run in it
+	db, err := Open(Options{Dir: t.TempDir(), Buckets: []string{"meta", "msgs"}, OnDisk: "msgs", SegmentSize: 512,
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	val := func(i int) []byte { return fmt.Appendf(nil, "value-%04d-%s", i, bytes.Repeat([]byte{'v'}, 20)) }
+	update := func(fn func(b *Bucket) error) {
+		t.Helper()
+		if err := db.Update(func(tx *Tx) error { return fn(tx.Bucket("msgs")) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 20 {
+		update(func(b *Bucket) error { return b.Put(key(i), val(i)) })
+	}
+	first := db.wal.Segments()[0]
+	db.View(func(tx *Tx) error {
+		for i := range 20 { // drop the old keys while new ones roll the log on
+			update(func(b *Bucket) error { return b.Delete(key(i)) })
+		}
+		for i := 20; i < 120; i++ {
+			update(func(b *Bucket) error { return b.Put(key(i), val(i)) })
+		}
+		if segs := db.wal.Segments(); segs[0] == first {
+			t.Fatalf("segments %v: compaction removed none; the test proves nothing", segs)
+		}
+		b := tx.Bucket("msgs")
+		if b.Len() != 20 {
+			t.Fatalf("the old snapshot has %d keys, want 20", b.Len())
+		}
+		pruned := 0
+		for i := range 20 {
+			switch v := b.Get(key(i)); {
+			case v == nil:
+				pruned++
+			case !bytes.Equal(v, val(i)):
+				t.Fatalf("key %d read %q from the old snapshot", i, v)
+			}
+		}
+		if pruned == 0 {
+			t.Fatal("no value of the old snapshot was pruned; the test proves nothing")
+		}
+		return nil
+	})
+	got := dump(t, db, "msgs")
+	if len(got) != 100 || got[0] != string(key(20))+"="+string(val(20)) {
+		t.Fatalf("after: %d keys, first %q", len(got), got[0])
+	}
+	if logs.Len() > 0 {
+		t.Errorf("a pruned value was logged as a fault:\n%s", logs.String())
+	}
+}
+
+// TestCrashDuringSegmentRemoval: compaction writes its snapshot batch, then
+// removes the old segments oldest first. A crash part way leaves the newer
+// half of them on disk; Open must replay that log into the same buckets.
+func TestCrashDuringSegmentRemoval(t *testing.T) {
+	dir, saved := t.TempDir(), t.TempDir()
+	db := openDB(t, dir, 512)
+	update := func(fn func(tx *Tx) error) {
+		t.Helper()
+		if err := db.Update(fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 100 {
+		update(func(tx *Tx) error {
+			if i < 30 { // the meta bucket's last writes lie in segments compaction removes
+				if err := tx.Bucket("meta").Put([]byte(fmt.Sprintf("m%d", i%7)), fmt.Appendf(nil, "%d", i)); err != nil {
+					return err
+				}
+			}
+			return tx.Bucket("msgs").Put(key(i), bytes.Repeat([]byte{'v'}, 20))
+		})
+	}
+	before := db.wal.Segments()
+	for _, n := range before { // what is on disk before the compaction
+		copyFile(t, filepath.Join(dir, segmentFile(n)), filepath.Join(saved, segmentFile(n)))
+	}
+	update(func(tx *Tx) error { // frees every segment but the last at once
+		for i := range 99 {
+			if err := tx.Bucket("msgs").Delete(key(i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for i := 100; db.wal.Segments()[0] == before[0] && i < 200; i++ { // roll the log until compaction runs
+		update(func(tx *Tx) error { return tx.Bucket("msgs").Put(key(i), bytes.Repeat([]byte{'w'}, 20)) })
+	}
+	after := db.wal.Segments()
+	var removed []uint64
+	for _, n := range before {
+		if n < after[0] {
+			removed = append(removed, n)
+		}
+	}
+	if len(removed) < 2 {
+		t.Fatalf("segments %v → %v: compaction removed %d; the test needs two or more", before, after, len(removed))
+	}
+	wantMsgs, wantMeta := dump(t, db, "msgs"), dump(t, db, "meta")
+	db.Close()
+
+	for _, n := range removed[len(removed)/2:] { // the crash came after the older half went
+		copyFile(t, filepath.Join(saved, segmentFile(n)), filepath.Join(dir, segmentFile(n)))
+	}
+	db = openDB(t, dir, 512)
+	if segs := db.wal.Segments(); segs[0] != removed[len(removed)/2] {
+		t.Fatalf("after the crash the log starts at segment %d, want %d", segs[0], removed[len(removed)/2])
+	}
+	if got := dump(t, db, "msgs"); fmt.Sprint(got) != fmt.Sprint(wantMsgs) {
+		t.Fatalf("msgs after the crash %v, want %v", got, wantMsgs)
+	}
+	if got := dump(t, db, "meta"); fmt.Sprint(got) != fmt.Sprint(wantMeta) {
+		t.Fatalf("meta after the crash %v, want %v", got, wantMeta)
+	}
+}
+
+func segmentFile(n uint64) string { return fmt.Sprintf("%020d.seg", n) }
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
