@@ -102,7 +102,7 @@ func (m *Machine) Step(h protocol.Header, msg protocol.Message) {
 func (m *Machine) noteSender(h protocol.Header) {
 	from := h.From
 	if _, out := m.live.gone[from]; out || m.isMember(from) {
-		m.heardFrom(from)
+		m.heardFrom(from, h.Epoch)
 	}
 	if m.IsLeader() && h.Epoch > m.epoch && m.isMember(from) {
 		// A member voted in a newer epoch: this leader is deposed.

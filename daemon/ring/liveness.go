@@ -23,7 +23,7 @@ type liveness struct {
 // is alive. Failure detection counts silence from then.
 func (m *Machine) Heard(id string) {
 	if m.isMember(id) {
-		m.heardFrom(id)
+		m.heardFrom(id, 0)
 	}
 }
 
@@ -221,10 +221,14 @@ func (m *Machine) detectFailures() {
 	}
 }
 
-// heardFrom notes that a member is alive. A node without a leader routes
-// through it again; a leader takes back one it found dead while its
-// removal has not been written yet.
-func (m *Machine) heardFrom(id string) {
+// heardFrom notes that a member is alive; epoch is that of its message (0
+// if not known: Heard). A node without a leader routes through it again; a
+// leader takes back one it found dead while its removal has not been
+// written yet; a follower one it found dead itself while the newest view
+// entry it holds still has it (a leader takes a member that restarted at
+// the same address back without a view entry), on a message of its
+// leader's epoch or a newer one.
+func (m *Machine) heardFrom(id string, epoch uint64) {
 	m.live.lastHeard[id] = m.tick
 	why, out := m.live.gone[id]
 	if !out {
@@ -240,7 +244,15 @@ func (m *Machine) heardFrom(id string) {
 	case m.IsLeader() && hasMember(m.config(), id) && m.cancelChange(id):
 		delete(m.live.gone, id)
 		m.watch()
+	case m.follows() && epoch != 0 && epoch >= m.epoch && hasMember(m.config(), id):
+		delete(m.live.gone, id)
+		m.watch()
 	}
+}
+
+// follows: this node is a member that follows a leader other than itself.
+func (m *Machine) follows() bool {
+	return (m.state == Member || m.state == Leaving) && m.leader.ID != "" && m.leader.ID != m.self.ID
 }
 
 // peerGone handles a member found dead or gone: the ring routes around it at

@@ -34,6 +34,7 @@ var expectations = map[string]expectation{
 	"state":     {2, expectState},
 	"elections": {1, expectElections},
 	"count":     {2, expectCount},
+	"gone":      {1, expectGone},
 }
 
 func (r *runner) expect(w []string) {
@@ -219,6 +220,25 @@ func expectCount(r *runner, _, _ string, args []string) {
 	}
 	if want := r.num(args[1]); !compareOp(got, op, want) {
 		r.fail("%d %s messages, want %s%d", got, name, op, want)
+	}
+}
+
+// expectGone: the members the node marks gone (found dead or seen
+// leave) are exactly the others named, none if it names no other.
+func expectGone(r *runner, _, _ string, args []string) {
+	n := r.node(args[0])
+	var got []string
+	for id, why := range n.M.Gone() {
+		got = append(got, r.s.NameOf(id)+":"+why)
+	}
+	slices.Sort(got)
+	ok := len(got) == len(args)-1
+	for _, x := range r.nodes(args[1:]) {
+		_, marked := n.M.Gone()[x.Info.ID]
+		ok = ok && marked
+	}
+	if !ok {
+		r.fail("%s marks %v gone, want %v", n.Name, got, args[1:])
 	}
 }
 

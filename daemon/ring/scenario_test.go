@@ -68,6 +68,8 @@ package ring_test
 //	expect elections[op] N ElectionStarted events so far, over all nodes
 //	expect count T[op] N   messages of type T (Election, Elected, View, ...)
 //	                       since the last reset-counts
+//	expect gone b [c ...]  the members b marks gone (found dead or seen leave)
+//	                       are exactly these; none if it names none
 //
 // Where a command or expectation names a node, these pick one when the line
 // runs (by a generator seeded with the seed; the line is skipped if there is
