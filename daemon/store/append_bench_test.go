@@ -34,3 +34,32 @@ func BenchmarkAppendBatch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAppendAtRetention is BenchmarkAppendBatch on a history at its
+// retain_count, where every batch removes as many old messages as it adds:
+// a long-running node's steady state.
+func BenchmarkAppendAtRetention(b *testing.B) {
+	text := strings.Repeat("x", 100)
+	const size, retain = 128, 10_000
+	s := openAt(b, tempPath(b), Options{RetainCount: retain})
+	batch := make([]Record, size)
+	var seq uint64
+	fill := func() {
+		for i := range batch {
+			seq++
+			batch[i] = seqMsg(seq, 1)
+			batch[i].Text = text
+		}
+		if err := s.Append(batch...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for seq < retain {
+		fill()
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		fill()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*size), "ns/msg")
+}

@@ -45,8 +45,8 @@ func (w *txn) retain(force bool) (int, error) {
 
 	var drop [][]byte
 	var floor uint64 // the last sequenced message removed
-	c := w.msgs.Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
+	c := w.msgs.KeyCursor() // by count no value is read; by age only those it weighs
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
 		if pos, sub := splitKey(k); o.KeepUncommitted && sub == 0 && pos > w.t.commit {
 			break // not committed: no majority may hold it yet, and this node must keep it
 		}
@@ -54,7 +54,7 @@ func (w *txn) retain(force bool) (int, error) {
 			if !byAge {
 				break
 			}
-			if tm, err := decodeTime(v); err != nil || !tm.Before(cutoff) {
+			if tm, err := decodeTime(w.msgs.Get(k)); err != nil || !tm.Before(cutoff) {
 				break
 			}
 		}

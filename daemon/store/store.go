@@ -167,7 +167,7 @@ func readTip(tx *kv.Tx) *tip {
 	t.lastSeq, t.lastEpoch, t.nextSub = t.floorSeq, t.floorEpoch, 1
 	// A direct message is keyed by the last seq when it arrived, so the
 	// last key always names the last seq.
-	if k, _ := tx.Bucket(bucketMsgs).Cursor().Last(); k != nil {
+	if k, _ := tx.Bucket(bucketMsgs).KeyCursor().Last(); k != nil {
 		if pos, sub := splitKey(k); pos >= t.lastSeq {
 			t.lastSeq, t.nextSub = pos, sub+1
 		}

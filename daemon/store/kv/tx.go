@@ -120,10 +120,17 @@ func (b *Bucket) ForEach(fn func(k, v []byte) error) error {
 // move returns the key and value it lands on, or nil at either end.
 func (b *Bucket) Cursor() *Cursor { return &Cursor{b: b} }
 
+// KeyCursor is a Cursor whose moves return the keys only (nil values): in
+// the OnDisk bucket a value costs a read from the log, and a walk that
+// decides by key (retention by count) need not pay it. Get fetches the
+// value of a key it wants.
+func (b *Bucket) KeyCursor() *Cursor { return &Cursor{b: b, keysOnly: true} }
+
 // Cursor is a position in a bucket.
 type Cursor struct {
-	b   *Bucket
-	cur []byte
+	b        *Bucket
+	cur      []byte
+	keysOnly bool
 }
 
 func (c *Cursor) land(it item, ok bool) ([]byte, []byte) {
@@ -132,6 +139,9 @@ func (c *Cursor) land(it item, ok bool) ([]byte, []byte) {
 		return nil, nil
 	}
 	c.cur = []byte(it.key)
+	if c.keysOnly {
+		return c.cur, nil
+	}
 	return c.cur, c.b.value(it)
 }
 
