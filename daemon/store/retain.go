@@ -44,7 +44,7 @@ func (w *txn) retain(force bool) (int, error) {
 	}
 
 	var drop [][]byte
-	var floor uint64 // the last sequenced message removed
+	var floor uint64        // the last sequenced message removed
 	c := w.msgs.KeyCursor() // by count no value is read; by age only those it weighs
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {
 		if pos, sub := splitKey(k); o.KeepUncommitted && sub == 0 && pos > w.t.commit {
