@@ -155,7 +155,7 @@ func (m *Machine) delivered(e protocol.Entry) {
 				m.resendOutbox()
 				break
 			}
-			m.outbox.queue = append(m.outbox.queue[:i], m.outbox.queue[i+1:]...)
+			m.outbox.queue = removePending(m.outbox.queue, i)
 			m.outbox.version++
 			if p.token != 0 { // 0: offered again after a divergence, acknowledged before
 				m.emit(Acked{Token: p.token, Entry: e})
@@ -163,6 +163,18 @@ func (m *Machine) delivered(e protocol.Entry) {
 			break
 		}
 	}
+}
+
+// removePending drops q[i]. Messages are committed oldest first, so the
+// front goes by reslicing: copying the rest down for each one cost a sayer
+// with n messages in flight O(n) per message (3.5 % of a 5-node ring's CPU
+// at full throughput, docs/PERFORMANCE.md).
+func removePending(q []pending, i int) []pending {
+	if i == 0 {
+		q[0] = pending{} // let go of the entry's strings
+		return q[1:]
+	}
+	return append(q[:i], q[i+1:]...)
 }
 
 // sendCommit tells the members a commit point they have not heard, at most
