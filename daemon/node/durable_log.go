@@ -22,6 +22,7 @@ type durableLog struct {
 	inflight  []commit    // submitted batches not yet reported, oldest first
 	lastSeq   uint64
 	lastEpoch uint64
+	lamport   uint64 // the highest stamp appended, or the store's
 	origins   map[string]uint64
 	// onDurable hears of each batch in order, once the store wrote it or failed.
 	onDurable func(err error)
@@ -41,8 +42,11 @@ type commit struct {
 var _ ring.Log = (*durableLog)(nil)
 
 func newDurableLog(st *store.Store) *durableLog {
-	return &durableLog{st: st, lastSeq: st.LastSeq(), lastEpoch: st.LastEpoch(), origins: st.Origins()}
+	return &durableLog{st: st, lastSeq: st.LastSeq(), lastEpoch: st.LastEpoch(), lamport: st.Lamport(), origins: st.Origins()}
 }
+
+// Lamport: the store's highest stamp, or a higher one appended since.
+func (l *durableLog) Lamport() uint64 { return max(l.lamport, l.st.Lamport()) }
 
 func (l *durableLog) LastSeq() uint64   { return l.lastSeq }
 func (l *durableLog) LastEpoch() uint64 { return l.lastEpoch }
@@ -72,6 +76,7 @@ func (l *durableLog) Append(e protocol.Entry) error {
 	l.tail = append(l.tail, tailEntry{e: e})
 	l.queued++
 	l.lastSeq, l.lastEpoch = e.Seq, e.Epoch
+	l.lamport = max(l.lamport, e.Lamport)
 	if e.OriginCounter > l.origins[e.OriginID] {
 		l.origins[e.OriginID] = e.OriginCounter
 	}

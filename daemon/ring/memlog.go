@@ -16,7 +16,11 @@ type MemLog struct {
 	// Lag, if set, is how many of the last entries are not durable yet.
 	Lag     int
 	origins map[string]uint64
+	lamport uint64
 }
+
+// Lamport is the highest stamp appended, ever.
+func (l *MemLog) Lamport() uint64 { return l.lamport }
 
 // Durable is the last entry but Lag.
 func (l *MemLog) Durable() uint64 {
@@ -62,6 +66,7 @@ func (l *MemLog) Append(e protocol.Entry) error {
 		return fmt.Errorf("seq %d after %d", e.Seq, l.LastSeq())
 	}
 	l.Entries = append(l.Entries, e)
+	l.lamport = max(l.lamport, e.Lamport)
 	if l.origins == nil {
 		l.origins = map[string]uint64{}
 	}

@@ -79,8 +79,10 @@ func (m *Machine) Restore(s Saved, outbox []Pending) {
 		}
 	}
 	// The Lamport clock goes on from what this node stored (its outbox and
-	// its last entry), so that its next message is not stamped below its
-	// last one: a node alone hears no peer's time to catch up with.
+	// the highest stamp of its history), so that its next message is
+	// stamped above everything it had seen: a node alone hears no peer's
+	// time to catch up with, and one that says before it hears anyone
+	// must not stamp below what it stored.
 	m.outbox.queue = m.outbox.queue[:0]
 	for _, p := range outbox {
 		m.outbox.queue = append(m.outbox.queue, pending{id: p.ID, entry: p.Entry, ring: p.Ring})
@@ -90,11 +92,7 @@ func (m *Machine) Restore(s Saved, outbox []Pending) {
 	}
 	m.outbox.version++
 	m.outbox.countersUnsure = true
-	if n := m.log.LastSeq(); n > 0 {
-		for _, e := range m.log.After(n-1, 1) {
-			m.clock = max(m.clock, e.Lamport)
-		}
-	}
+	m.clock = max(m.clock, m.log.Lamport())
 	m.commit.point = min(s.Commit, m.log.LastSeq())
 	if floor, _ := m.log.Floor(); m.commit.point < floor {
 		m.commit.point = floor

@@ -54,6 +54,11 @@ type Log interface {
 	// ViewAt is the last view entry (Entry.IsView) at or below seq; false
 	// if there is none.
 	ViewAt(seq uint64) (protocol.Entry, bool)
+	// Lamport is the highest Lamport time of any entry it holds or held
+	// (retention, truncation and Reset do not lower it): a restarted
+	// node's clock goes on from it. The last entry need not hold it: a
+	// leader sequences what members said in the order it arrives.
+	Lamport() uint64
 }
 
 // Config sets up a Machine. Times are counted in ticks; the driver ticks

@@ -78,5 +78,13 @@ func (w *txn) append(msgs []Record, vals [][]byte) error {
 		w.t.count++
 	}
 	w.noteOrigins(msgs)
+	high := w.t.lamport
+	for _, m := range msgs {
+		high = max(high, m.Lamport)
+	}
+	if high > w.t.lamport || (high > 0 && w.meta.Get(keyLamport) == nil) {
+		w.t.lamport = high
+		return w.meta.Put(keyLamport, u64(high))
+	}
 	return nil
 }

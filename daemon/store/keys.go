@@ -15,6 +15,7 @@ var (
 	keyFloorSeq   = []byte("floor_seq")   // last sequenced message not held: removed by retention, or StartAfter's seq
 	keyFloorEpoch = []byte("floor_epoch") // and its epoch
 	keyCommit     = []byte("commit_seq")  // the node's commit point: what it may show
+	keyLamport    = []byte("lamport")     // the highest Lamport time of a message ever stored; never lowered
 	keyNodeID     = []byte("id")
 	keyState      = []byte("state")
 )

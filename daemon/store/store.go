@@ -73,6 +73,7 @@ type tip struct {
 	count      int    // retained messages, sequenced and direct
 	nextSub    uint64 // arrival counter of the next direct message at lastSeq
 	commit     uint64 // the commit point stored (SaveCommit)
+	lamport    uint64 // the highest Lamport time of a message ever stored (Lamport)
 }
 
 // Open opens or creates the store at opts.Path and starts its committer.
@@ -155,6 +156,16 @@ func (s *Store) load() (*tip, error) {
 	_ = s.db.View(func(tx *kv.Tx) error {
 		t = readTip(tx)
 		t.count = tx.Bucket(bucketMsgs).Len()
+		if t.lamport == 0 && t.count > 0 {
+			// A history written before the key: read it once; the
+			// next append stores it.
+			_ = tx.Bucket(bucketMsgs).ForEach(func(_, v []byte) error {
+				if m, err := decode(v); err == nil {
+					t.lamport = max(t.lamport, m.Lamport)
+				}
+				return nil
+			})
+		}
 		return nil
 	})
 	return t, nil
@@ -163,7 +174,8 @@ func (s *Store) load() (*tip, error) {
 // readTip derives the history bookkeeping (all but count) from a transaction.
 func readTip(tx *kv.Tx) *tip {
 	meta := tx.Bucket(bucketMeta)
-	t := &tip{floorSeq: getU64(meta.Get(keyFloorSeq)), floorEpoch: getU64(meta.Get(keyFloorEpoch)), commit: getU64(meta.Get(keyCommit))}
+	t := &tip{floorSeq: getU64(meta.Get(keyFloorSeq)), floorEpoch: getU64(meta.Get(keyFloorEpoch)), commit: getU64(meta.Get(keyCommit)),
+		lamport: getU64(meta.Get(keyLamport))}
 	t.lastSeq, t.lastEpoch, t.nextSub = t.floorSeq, t.floorEpoch, 1
 	// A direct message is keyed by the last seq when it arrived, so the
 	// last key always names the last seq.

@@ -119,7 +119,7 @@ func (s *Store) Reset() error {
 		if err := w.meta.Delete(keyCommit); err != nil {
 			return err
 		}
-		w.t = tip{nextSub: 1}
+		w.t = tip{nextSub: 1, lamport: w.t.lamport} // a clock does not go back
 		w.origins = nil
 		return nil
 	})

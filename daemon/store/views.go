@@ -87,6 +87,13 @@ func (w *txn) trimViews(floor uint64) error {
 // it is committed (stored by a majority of the ring) and may be shown.
 func (s *Store) Commit() uint64 { return s.tip.Load().commit }
 
+// Lamport is the highest Lamport time of any message this store has made
+// durable, including those retention, a truncation or a Reset removed
+// since: a restarted node's clock goes on from it. The history's last
+// message need not hold it: the leader sequences what members said in the
+// order it arrives, not in the order of their clocks.
+func (s *Store) Lamport() uint64 { return s.tip.Load().lamport }
+
 // SaveCommitAsync stores the commit point, behind every write submitted
 // before it; it never goes back and never passes the last message stored.
 func (s *Store) SaveCommitAsync(seq uint64) <-chan error {
