@@ -13,7 +13,8 @@ import (
 // becomeLeader: a majority voted for this node. It announces itself to the
 // view, and its first entry (Raft's no-op) says it leads: once that is
 // committed, so is everything before it. Members the vote passed by are
-// found dead and removed one at a time.
+// found dead and removed one at a time; those it passed through are
+// alive as of the vote, whatever this node found of them before.
 func (m *Machine) becomeLeader(epoch uint64, ring []protocol.NodeInfo, reform *protocol.NodeInfo) {
 	wasLeaving := m.state == Leaving
 	m.epoch = epoch
@@ -37,6 +38,14 @@ func (m *Machine) becomeLeader(epoch uint64, ring []protocol.NodeInfo, reform *p
 	for _, p := range ring {
 		if p.ID != m.self.ID {
 			m.live.lastHeard[p.ID] = m.tick
+			if m.live.gone[p.ID] == "died" {
+				// It voted after this node, leaderless, found it dead. Kept,
+				// the mark would have no queued removal behind it, which is
+				// what a leader's heardFrom needs to drop it: the leader would
+				// send it no broadcast for ever. Silent from now on, it is
+				// found dead again and removed.
+				delete(m.live.gone, p.ID)
+			}
 		}
 	}
 	m.watch()

@@ -16,6 +16,7 @@ type liveness struct {
 	lastAnswered map[string]uint64 // peer id -> tick this node last answered its heartbeat
 	gone         map[string]string // peer id -> why it is out (died, left) until the view drops it
 	lastProbe    uint64            // tick of the last probe round (probe.go)
+	markProbe    uint64            // tick a follower last probed the members it marks dead (probe.go)
 }
 
 // Heard notes that a member's traffic has arrived, though the driver has

@@ -14,9 +14,13 @@ const maxLost = 64
 // timeout, so it counts who it reaches and hears of any leader; a leader
 // sends the members it removed as dead its view once a failure timeout: one
 // that was only cut off finds out and asks to come back. Whatever the sizes
-// of the parts, the first probe across a healed cut joins them.
+// of the parts, the first probe across a healed cut joins them. A follower
+// sends a heartbeat once a failure timeout to each member of its newest
+// view that it marks dead itself (probeMarked).
 func (m *Machine) probe() {
 	switch {
+	case m.follows():
+		m.probeMarked()
 	case m.leaderless():
 		if m.live.lastProbe != 0 && m.tick-m.live.lastProbe < uint64(max(1, m.cfg.FailureTicks/2)) {
 			return
@@ -42,6 +46,36 @@ func (m *Machine) probe() {
 		for _, id := range ids {
 			m.send(m.changes.removedDead[id], cloneView(hv))
 		}
+	}
+}
+
+// probeMarked is a follower's: it sends a heartbeat, once a failure
+// timeout, to each member it found dead that the newest view entry it holds
+// still has. Its leader never hears of such a mark, and neither end of a
+// cut or reset between two followers sends the other anything once each
+// marks the other (a marked peer gets no heartbeats and no answers): they
+// would route round each other for ever. Heard with the leader's epoch, the
+// probe makes the other drop its mark (heardFrom) and heartbeat again,
+// which clears this node's mark too. A member whose removal this node holds
+// is not in that view entry: what the leader decided stands.
+func (m *Machine) probeMarked() {
+	if m.tick-m.live.markProbe < uint64(m.cfg.FailureTicks) {
+		return
+	}
+	var ids []string
+	for id, why := range m.live.gone {
+		if why == "died" && id != m.leader.ID && hasMember(m.config(), id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	m.live.markProbe = m.tick
+	slices.Sort(ids) // the same inputs, the same outputs
+	hb := m.heartbeatMsg()
+	for _, id := range ids {
+		m.send(m.peerInfo(id, ""), hb)
 	}
 }
 

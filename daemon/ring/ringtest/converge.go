@@ -80,7 +80,8 @@ func (s *Sim) CheckInvariants() {
 }
 
 // Converged says whether the running nodes form one ring of all of them,
-// with a leader, nothing waiting in an outbox and every member caught up.
+// with a leader, nothing waiting in an outbox, every member caught up and
+// none marking a running member of its view dead.
 func (s *Sim) Converged() (bool, string) {
 	var ref *Node
 	for _, n := range s.Alive() {
@@ -112,8 +113,27 @@ func (s *Sim) Converged() (bool, string) {
 		if n.M.Commit() != l.M.Commit() || n.Log.LastSeq() != l.Log.LastSeq() {
 			return false, fmt.Sprintf("%s has committed %d of %d, the leader %d of %d", n.Name, n.M.Commit(), n.Log.LastSeq(), l.M.Commit(), l.Log.LastSeq())
 		}
+		if p, ok := s.markedDead(n); ok {
+			return false, fmt.Sprintf("%s marks %s dead, which runs in its view", n.Name, p)
+		}
 	}
 	return true, ""
+}
+
+// markedDead finds a member of n's view that n marks dead although it runs
+// (it routes round it and sends it no heartbeats), by name.
+func (s *Sim) markedDead(n *Node) (string, bool) {
+	var names []string
+	for id, why := range n.M.Gone() {
+		if p := s.Nodes[id]; why == "died" && p != nil && p.Alive && !p.Hung && hasMember(n.M.View().Members, id) {
+			names = append(names, p.Name)
+		}
+	}
+	if len(names) == 0 {
+		return "", false
+	}
+	slices.Sort(names)
+	return names[0], true
 }
 
 // CheckNoDuplicates asserts that no running member's committed history
