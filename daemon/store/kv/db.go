@@ -210,15 +210,15 @@ func (db *DB) write(tx *Tx) error {
 	if db.onDisk < 0 {
 		return nil
 	}
-	last := map[string]int{} // the last put of each key wins
-	for i, o := range tx.ops {
-		if int(o.Bucket) == db.onDisk && o.Kind == opPut {
-			last[string(o.Key)] = i
-		}
-	}
+	// In order, so that of several puts of one key the last one's place
+	// stays; a key deleted after its put is not in the tree.
 	t := tx.st.trees[db.onDisk]
-	for k, i := range last {
-		if _, ok := t.Get(k); ok { // not deleted after the put
+	for i, o := range tx.ops {
+		if int(o.Bucket) != db.onDisk || o.Kind != opPut {
+			continue
+		}
+		k := string(o.Key)
+		if _, ok := t.Get(k); ok {
 			it, err := storedAt(k, pos[i])
 			if err != nil {
 				db.failed = err

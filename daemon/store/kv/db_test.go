@@ -379,3 +379,37 @@ func TestKeyCursorReadsNoValues(t *testing.T) {
 		return nil
 	})
 }
+
+// TestPutsOfOneKeyInOneTransaction: of several puts of a key in one
+// transaction the last one's value is read back, before and after a
+// reopen; a key put and then deleted is gone.
+func TestPutsOfOneKeyInOneTransaction(t *testing.T) {
+	dir := t.TempDir()
+	db := openDB(t, dir, 0)
+	if err := db.Update(func(tx *Tx) error {
+		b := tx.Bucket("msgs")
+		for _, kv := range [][2]string{{"a", "1"}, {"b", "1"}, {"a", "2"}, {"c", "1"}, {"a", "3"}} {
+			if err := b.Put([]byte(kv[0]), []byte(kv[1])); err != nil {
+				return err
+			}
+		}
+		if err := b.Delete([]byte("b")); err != nil {
+			return err
+		}
+		if err := b.Delete([]byte("c")); err != nil {
+			return err
+		}
+		return b.Put([]byte("c"), []byte("2"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := "[a=3 c=2]"
+	if got := dump(t, db, "msgs"); fmt.Sprint(got) != want {
+		t.Fatalf("msgs %v, want %s", got, want)
+	}
+	db.Close()
+	db = openDB(t, dir, 0)
+	if got := dump(t, db, "msgs"); fmt.Sprint(got) != want {
+		t.Fatalf("after reopen msgs %v, want %s", got, want)
+	}
+}
