@@ -116,7 +116,12 @@ func (l *durableLog) completed(err error) {
 		for i < len(l.tail) && l.tail[i].commit != 0 && l.tail[i].commit <= c.id {
 			i++
 		}
-		l.tail = l.tail[i:]
+		// Moved down rather than resliced, so that the array is reused: a
+		// resliced tail grows into a new one every few batches (13 % of a
+		// member's allocation at full throughput).
+		n := copy(l.tail, l.tail[i:])
+		clear(l.tail[n:])
+		l.tail = l.tail[:n]
 	}
 	if l.onDurable != nil {
 		l.onDurable(err)
