@@ -82,7 +82,7 @@ func (w *txn) append(msgs []Record, vals [][]byte) error {
 	for _, m := range msgs {
 		high = max(high, m.Lamport)
 	}
-	if high > w.t.lamport || (high > 0 && w.meta.Get(keyLamport) == nil) {
+	if high > w.t.lamport {
 		w.t.lamport = high
 		return w.meta.Put(keyLamport, u64(high))
 	}

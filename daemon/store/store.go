@@ -153,12 +153,13 @@ func (s *Store) load() (*tip, error) {
 		return nil, fmt.Errorf("store: %s has format version %d, this ringd reads %d", s.opts.Path, version, formatVersion)
 	}
 	var t *tip
+	stored := false // the history has its lamport key
 	_ = s.db.View(func(tx *kv.Tx) error {
+		stored = tx.Bucket(bucketMeta).Get(keyLamport) != nil
 		t = readTip(tx)
 		t.count = tx.Bucket(bucketMsgs).Len()
 		if t.lamport == 0 && t.count > 0 {
-			// A history written before the key: read it once; the
-			// next append stores it.
+			// A history written before the key: read it once.
 			_ = tx.Bucket(bucketMsgs).ForEach(func(_, v []byte) error {
 				if m, err := decode(v); err == nil {
 					t.lamport = max(t.lamport, m.Lamport)
@@ -168,6 +169,13 @@ func (s *Store) load() (*tip, error) {
 		}
 		return nil
 	})
+	if t.lamport > 0 && !stored {
+		// Kept at once, so that a Reset before the first append (the node
+		// joins another ring) does not lose it.
+		if err := s.db.Update(func(tx *kv.Tx) error { return tx.Bucket(bucketMeta).Put(keyLamport, u64(t.lamport)) }); err != nil {
+			return nil, err
+		}
+	}
 	return t, nil
 }
 
