@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"os/signal"
 	"sync"
@@ -97,6 +98,7 @@ func runNode(parent context.Context, opts *runOptions) error {
 		return cli.Usagef("log: %w", err)
 	}
 	defer closeLog()
+	defer logging.RedirectStd(logger.With("component", "stdlog"), slog.LevelWarn)()
 	logKeys(logger, cfg.SecretFile, keys, cfg.Listen)
 	disc, err := listenDiscovery(cfg, logger)
 	if err != nil {

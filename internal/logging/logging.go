@@ -5,6 +5,7 @@ package logging
 import (
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -98,4 +99,20 @@ func openFile(path string) (*os.File, error) {
 		return nil, fmt.Errorf("logging: %w", err)
 	}
 	return f, nil
+}
+
+// RedirectStd sends what libraries write through the standard log package
+// (the metrics library's /proc read errors, for one) to logger at level,
+// so that it takes log.format and log.file like everything else, and
+// returns the function that puts the standard logger back.
+func RedirectStd(logger *slog.Logger, level slog.Level) (restore func()) {
+	out, flags, prefix := log.Writer(), log.Flags(), log.Prefix()
+	log.SetOutput(slog.NewLogLogger(logger.Handler(), level).Writer())
+	log.SetFlags(0) // the handler stamps the time
+	log.SetPrefix("")
+	return func() {
+		log.SetOutput(out)
+		log.SetFlags(flags)
+		log.SetPrefix(prefix)
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -195,5 +197,29 @@ func TestAutoOnTerminal(t *testing.T) {
 		if err := closeLog(); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestRedirectStd: a library's log.Printf becomes a record of the logger,
+// at the level given, in its format; restore puts the standard logger back.
+func TestRedirectStd(t *testing.T) {
+	var buf bytes.Buffer
+	logger, _, err := New(Options{Format: "json", Stderr: &buf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before bytes.Buffer
+	log.SetOutput(&before)
+	defer log.SetOutput(os.Stderr)
+	restore := RedirectStd(logger.With("component", "stdlog"), slog.LevelWarn)
+	log.Printf("cannot read /proc/self/io: %s", "permission denied")
+	restore()
+	log.Print("after restore")
+	recs := records(t, &buf)
+	if len(recs) != 1 || recs[0]["msg"] != "cannot read /proc/self/io: permission denied" || recs[0]["level"] != "WARN" || recs[0]["component"] != "stdlog" {
+		t.Fatalf("records %v", recs)
+	}
+	if !strings.Contains(before.String(), "after restore") {
+		t.Fatalf("after restore the standard logger wrote %q to its old output", before.String())
 	}
 }
