@@ -15,8 +15,8 @@ const maxLost = 64
 // sends the members it removed as dead its view once a failure timeout: one
 // that was only cut off finds out and asks to come back. Whatever the sizes
 // of the parts, the first probe across a healed cut joins them. A follower
-// sends a heartbeat once a failure timeout to each member of its newest
-// view that it marks dead itself (probeMarked).
+// sends a heartbeat every half failure timeout to each member of its
+// newest view that it marks dead itself (probeMarked).
 func (m *Machine) probe() {
 	switch {
 	case m.follows():
@@ -49,7 +49,7 @@ func (m *Machine) probe() {
 	}
 }
 
-// probeMarked is a follower's: it sends a heartbeat, once a failure
+// probeMarked is a follower's: it sends a heartbeat, every half failure
 // timeout, to each member it found dead that the newest view entry it holds
 // still has. Its leader never hears of such a mark, and neither end of a
 // cut or reset between two followers sends the other anything once each
@@ -57,9 +57,12 @@ func (m *Machine) probe() {
 // would route round each other for ever. Heard with the leader's epoch, the
 // probe makes the other drop its mark (heardFrom) and heartbeat again,
 // which clears this node's mark too. A member whose removal this node holds
-// is not in that view entry: what the leader decided stands.
+// is not in that view entry: what the leader decided stands. Every half
+// timeout, not every whole one: across a one-way cut the side that hears
+// only the probes must hear one well within each timeout, or jitter on a
+// real network would make it find the prober dead and alive by turns.
 func (m *Machine) probeMarked() {
-	if m.tick-m.live.markProbe < uint64(m.cfg.FailureTicks) {
+	if m.tick-m.live.markProbe < uint64(max(1, m.cfg.FailureTicks/2)) {
 		return
 	}
 	var ids []string
