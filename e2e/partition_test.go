@@ -554,3 +554,70 @@ func TestKilledDownToTwoThenReform(t *testing.T) {
 		t.Fatalf("no system message of the reform naming n1 and the dropped members: %+v", event)
 	}
 }
+
+// TestPartitionBetweenNeighbourFollowers: a cut between two followers that
+// are neighbours in the ring, the leader reaching both. Each finds the
+// other dead and routes round it; the leader never hears of it. After the
+// heal each hears the other again (here TCP's retransmissions of the
+// heartbeats sent into the cut may come first; a reset connection leaves
+// only the follower's probe, which the scenario neighbours-cut-heal.txt
+// checks) and must list it as reachable again: the dropped mark is an
+// event (ring.PeerBack) that refreshes the member directory. Without it,
+// `ringctl members` showed the healed neighbour unreachable until the next
+// view change.
+func TestPartitionBetweenNeighbourFollowers(t *testing.T) {
+	t.Parallel()
+	r := newCutRing(t, 5)
+	byID := map[string]*netnsNode{}
+	for _, n := range r.nodes {
+		byID[n.status.ID] = n
+	}
+	var a, b *netnsNode
+	for _, n := range r.nodes {
+		st, err := r.status(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Leader.ID != st.ID && st.Next.ID != st.Leader.ID && byID[st.Next.ID] != nil {
+			a, b = n, byID[st.Next.ID]
+			break
+		}
+	}
+	if a == nil {
+		t.Fatal("no follower whose next is a follower")
+	}
+	reaches := func(from, to *netnsNode) (bool, error) {
+		var ms []chat.Member
+		if err := ctlTry(t, from.socket, &ms, "members"); err != nil {
+			return false, err
+		}
+		for _, m := range ms {
+			if m.ID == to.status.ID {
+				return m.Reachable, nil
+			}
+		}
+		return false, fmt.Errorf("%s does not list %s", from.name, to.name)
+	}
+	waitReach := func(from, to *netnsNode, want bool, within time.Duration) {
+		t.Helper()
+		eventually(t, within, fmt.Sprintf("%s to list %s as reachable=%v", from.name, to.name, want), func() error {
+			got, err := reaches(from, to)
+			if err != nil {
+				return err
+			}
+			if got != want {
+				return fmt.Errorf("%s lists %s as reachable=%v", from.name, to.name, got)
+			}
+			return nil
+		})
+	}
+	r.cut([]*netnsNode{a}, []*netnsNode{b}, false)
+	waitReach(a, b, false, 15*time.Second)
+	waitReach(b, a, false, 15*time.Second)
+	r.heal()
+	waitReach(a, b, true, 15*time.Second)
+	waitReach(b, a, true, 15*time.Second)
+	r.waitOneRing(15*time.Second, r.nodes...)
+	r.mustSay(a, "after the cut between neighbours")
+	r.check(r.nodes, "after the cut between neighbours")
+}

@@ -45,6 +45,8 @@ func (n *Node) handle(ev ring.Event) {
 	case ring.PeerGone:
 		n.ringLog(slog.LevelWarn, "peer gone", "peer", ev.Peer.Name, "peer_id", ev.Peer.ID, "why", ev.Why)
 		// A dead peer's connection was dropped in process, before the batch was sent.
+	case ring.PeerBack:
+		n.ringLog(slog.LevelInfo, "peer back", "peer", ev.Peer.Name, "peer_id", ev.Peer.ID)
 	case ring.ElectionStarted:
 		n.ringLog(slog.LevelInfo, "election started", "epoch", ev.Epoch, "why", ev.Why)
 	case ring.ElectionLost:

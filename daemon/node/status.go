@@ -52,7 +52,7 @@ func (n *Node) observePresence() {
 func changesPresence(events []ring.Event) bool {
 	for _, ev := range events {
 		switch ev.(type) {
-		case ring.ViewChanged, ring.LeaderChanged, ring.StateChanged, ring.PeerGone:
+		case ring.ViewChanged, ring.LeaderChanged, ring.StateChanged, ring.PeerGone, ring.PeerBack:
 			return true
 		}
 	}

@@ -42,6 +42,10 @@ type PeerGone struct {
 	Why  string
 }
 
+// PeerBack: a member this node had found dead or gone was heard again and
+// counts as alive (its mark dropped without a view change).
+type PeerBack struct{ Peer protocol.NodeInfo }
+
 // ElectionStarted: this node started an election.
 type ElectionStarted struct {
 	Epoch uint64
@@ -80,6 +84,8 @@ func (JoinDone) isEvent() {}
 func (LeaveDone) isEvent() {}
 
 func (PeerGone) isEvent() {}
+
+func (PeerBack) isEvent() {}
 
 func (ElectionStarted) isEvent() {}
 

@@ -235,19 +235,21 @@ func (m *Machine) heardFrom(id string, epoch uint64) {
 	if !out {
 		return
 	}
+	back := false
 	switch {
 	case m.leaderless(): // a refusal or a leave marks it again (Step)
-		delete(m.live.gone, id)
-		m.watch()
+		back = true
 	case why != "died":
-		delete(m.live.gone, id)
-		m.watch()
+		back = true
 	case m.IsLeader() && hasMember(m.config(), id) && m.cancelChange(id):
-		delete(m.live.gone, id)
-		m.watch()
+		back = true
 	case m.follows() && epoch != 0 && epoch >= m.epoch && hasMember(m.config(), id):
+		back = true
+	}
+	if back {
 		delete(m.live.gone, id)
 		m.watch()
+		m.emit(PeerBack{Peer: m.peerInfo(id, "")})
 	}
 }
 
