@@ -1,0 +1,70 @@
+package watch
+
+import (
+	"bytes"
+	"encoding/json"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/ringchat/ring/daemon/chat"
+)
+
+// TestLineIsEncodingJSON: the line a watcher gets is encoding/json's
+// bytes of the message and a newline, for random messages with the
+// characters JSON escapes (HTML ones, controls, U+2028 and U+2029),
+// invalid UTF-8, and every time a message can carry (an entry's int64 of
+// nanoseconds, in UTC).
+func TestLineIsEncodingJSON(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pieces := []string{"a", "é", "<", ">", "&", "\"", "\\", "\n", "\t", "\x00", "\x1f", "\x7f", "\u2028", "\u2029", "\xff", "\xe2\x82", "🙂", " ", "\ufffd"}
+	text := func() string {
+		var b []byte
+		for range rng.IntN(12) {
+			b = append(b, pieces[rng.IntN(len(pieces))]...)
+		}
+		return string(b)
+	}
+	ref := func() chat.NodeRef { return chat.NodeRef{ID: text(), Name: text(), Addr: text()} }
+	for i := range 20000 {
+		m := chat.Message{
+			Seq: rng.Uint64(), Epoch: rng.Uint64N(100), Lamport: rng.Uint64(), ID: text(), Kind: text(), From: ref(), To: text(), Text: text(),
+			Time:     time.Unix(0, int64(rng.Uint64())).UTC(), // as messageOf makes it: any int64 of nanoseconds, in UTC
+			Presence: text(),
+		}
+		switch rng.IntN(4) {
+		case 0:
+			m.Time = time.Time{}
+		case 1:
+			a := ref()
+			m.About = &a
+		case 2:
+			for range rng.IntN(4) {
+				m.Members = append(m.Members, ref())
+			}
+		}
+		want, wantErr := json.Marshal(m)
+		got, gotErr := published(m).JSON()
+		if (wantErr != nil) != (gotErr != nil) {
+			t.Fatalf("message %d (%v): error %v, encoding/json's %v", i, m.Time, gotErr, wantErr)
+		}
+		if wantErr == nil && !bytes.Equal(got, append(want, '\n')) {
+			t.Fatalf("message %d:\n got %s\nwant %s", i, got, want)
+		}
+	}
+}
+
+func BenchmarkLine(b *testing.B) {
+	m := chat.Message{
+		Seq: 123456, Epoch: 3, Lamport: 987654, ID: "0123456789abcdef/4242", Kind: "chat",
+		From: chat.NodeRef{ID: "0123456789abcdef", Name: "alice", Addr: "127.0.0.1:7733"},
+		Text: "a hundred bytes of chat text, the size ringbench says by default, more or less so..........",
+		Time: time.Date(2026, 12, 3, 17, 0, 0, 123456789, time.UTC),
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := encodeLine(m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
