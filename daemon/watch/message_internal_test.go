@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/internal/testutil"
 )
 
 // TestLineIsEncodingJSON: the line a watcher gets is encoding/json's
@@ -17,32 +18,12 @@ import (
 // nanoseconds, in UTC).
 func TestLineIsEncodingJSON(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	pieces := []string{"a", "é", "<", ">", "&", "\"", "\\", "\n", "\t", "\x00", "\x1f", "\x7f", "\u2028", "\u2029", "\xff", "\xe2\x82", "🙂", " ", "\ufffd"}
-	text := func() string {
-		var b []byte
-		for range rng.IntN(12) {
-			b = append(b, pieces[rng.IntN(len(pieces))]...)
-		}
-		return string(b)
-	}
-	ref := func() chat.NodeRef { return chat.NodeRef{ID: text(), Name: text(), Addr: text()} }
 	for i := range 20000 {
-		m := chat.Message{
-			Seq: rng.Uint64(), Epoch: rng.Uint64N(100), Lamport: rng.Uint64(), ID: text(), Kind: text(), From: ref(), To: text(), Text: text(),
-			Time:     time.Unix(0, int64(rng.Uint64())).UTC(), // as messageOf makes it: any int64 of nanoseconds, in UTC
-			Presence: text(),
+		at := time.Unix(0, int64(rng.Uint64())).UTC() // as messageOf makes it: any int64 of nanoseconds, in UTC
+		if i%10 == 0 {
+			at = time.Time{}
 		}
-		switch rng.IntN(4) {
-		case 0:
-			m.Time = time.Time{}
-		case 1:
-			a := ref()
-			m.About = &a
-		case 2:
-			for range rng.IntN(4) {
-				m.Members = append(m.Members, ref())
-			}
-		}
+		m := testutil.OddMessage(rng, at)
 		want, wantErr := json.Marshal(m)
 		got, gotErr := published(m).JSON()
 		if (wantErr != nil) != (gotErr != nil) {

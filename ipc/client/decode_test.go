@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ringchat/ring/daemon/chat"
+	"github.com/ringchat/ring/internal/testutil"
 	"github.com/ringchat/ring/ipc/api"
 )
 
@@ -17,32 +18,10 @@ import (
 // the buffer it decoded, and does not panic on damaged lines.
 func TestDecodeLineIsEncodingJSON(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	pieces := []string{"a", "é", "<", ">", "&", "\"", "\\", "\n", "\t", "\x00", "\x1f", "\x7f", "\u2028", "\u2029", "\xff", "\xe2\x82", "🙂", " ", "\\u0041"}
-	text := func() string {
-		var b []byte
-		for range rng.IntN(12) {
-			b = append(b, pieces[rng.IntN(len(pieces))]...)
-		}
-		return string(b)
-	}
-	ref := func() chat.NodeRef { return chat.NodeRef{ID: text(), Name: text(), Addr: text()} }
 	zones := []*time.Location{time.UTC, time.FixedZone("", 3600), time.FixedZone("", -(9*3600 + 1800))}
 	accepted := 0 // damaged lines encoding/json still took
 	for range 20000 {
-		m := chat.Message{
-			Seq: rng.Uint64(), Epoch: rng.Uint64N(100), Lamport: rng.Uint64(), ID: text(), Kind: text(), From: ref(), To: text(), Text: text(),
-			Time:     time.Unix(rng.Int64N(100e9), rng.Int64N(1e9)).In(zones[rng.IntN(len(zones))]),
-			Presence: text(),
-		}
-		switch rng.IntN(3) {
-		case 0:
-			a := ref()
-			m.About = &a
-		case 1:
-			for range 1 + rng.IntN(4) {
-				m.Members = append(m.Members, ref())
-			}
-		}
+		m := testutil.OddMessage(rng, time.Unix(rng.Int64N(100e9), rng.Int64N(1e9)).In(zones[rng.IntN(len(zones))]))
 		line, err := json.Marshal(m)
 		if err != nil {
 			t.Fatal(err)
