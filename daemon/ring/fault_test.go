@@ -91,6 +91,9 @@ func faultSchedule(seed uint64) []string {
 	if seed%2 == 1 { // half the schedules batch as the driver does
 		script = append(script, "batch")
 	}
+	if seed%4 >= 2 { // half restart killed nodes with what an unsynced store loses
+		script = append(script, "lagcommit")
+	}
 	// Most nodes join first, some later.
 	for _, x := range names[1:] {
 		if rng.IntN(4) > 0 {

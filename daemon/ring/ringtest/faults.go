@@ -9,6 +9,10 @@ func (s *Sim) Kill(n *Node) {
 	n.Alive = false
 	n.Hung = false
 	n.Saved, n.Outbox = n.M.Saved(), n.M.Outbox()
+	if s.LagCommit {
+		n.Saved.Commit = min(n.Saved.Commit, n.durable.commit)
+		n.Outbox = n.durable.outbox
+	}
 	for k := range s.links {
 		if k[0] == n.Info.ID || k[1] == n.Info.ID {
 			kept := s.links[k][:0]

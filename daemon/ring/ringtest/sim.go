@@ -29,6 +29,11 @@ type Sim struct {
 	// is collected, as the driver does (daemon.Node.step): after a message
 	// the output stays in the machine unless it has news or Batch draws 0 of 3.
 	Batch *rand.Rand
+	// LagCommit, when set, makes a killed node lose what a store may not
+	// have synced yet: the commit point and outbox deletes written since
+	// the last cycle that appended entries or queued a message (a group of
+	// only those may be written without an fsync of its own).
+	LagCommit bool
 
 	rng   *rand.Rand
 	links map[[2]string][]frame
@@ -57,6 +62,12 @@ type Node struct {
 	// what the driver kept when it was killed, for restart
 	Saved  ring.Saved
 	Outbox []ring.Pending
+	// durable is what a store surely holds of the commit point and the
+	// outbox (Sim.LagCommit)
+	durable struct {
+		commit, lastSeq uint64
+		outbox          []ring.Pending
+	}
 	// the checker's progress through this node's events and history
 	scanned int
 	ring    string
@@ -143,7 +154,38 @@ func (s *Sim) Collect(n *Node) {
 	for _, o := range r.Messages {
 		s.send(n, o)
 	}
+	s.noteDurable(n)
 	s.Check.after(n)
+}
+
+// noteDurable takes the cycle's commit point and outbox as durable when
+// the cycle wrote something a store syncs: entries, or an outbox item new
+// or changed (a put; the driver writes one when a queued message is
+// renumbered or moves to another ring). Deletes alone may wait.
+func (s *Sim) noteDurable(n *Node) {
+	ob := n.M.Outbox()
+	d := &n.durable
+	if !s.LagCommit || n.Log.LastSeq() != d.lastSeq || outboxPuts(d.outbox, ob) {
+		d.commit, d.lastSeq, d.outbox = n.M.Commit(), n.Log.LastSeq(), ob
+	}
+}
+
+// outboxPuts says whether now holds an item that was not in before as it is.
+func outboxPuts(before, now []ring.Pending) bool {
+	type key struct {
+		counter uint64
+		ring    string
+	}
+	had := make(map[uint64]key, len(before))
+	for _, p := range before {
+		had[p.ID] = key{p.Entry.OriginCounter, p.Ring}
+	}
+	for _, p := range now {
+		if k, ok := had[p.ID]; !ok || k != (key{p.Entry.OriginCounter, p.Ring}) {
+			return true
+		}
+	}
+	return false
 }
 
 // send puts one message of n on its link, or reports its failure to n.
