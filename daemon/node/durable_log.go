@@ -22,7 +22,7 @@ type durableLog struct {
 	inflight  []commit    // submitted batches not yet reported, oldest first
 	lastSeq   uint64
 	lastEpoch uint64
-	lamport   uint64 // the highest stamp appended, or the store's
+	lamport   uint64 // the highest stamp appended since the start
 	origins   map[string]uint64
 	// onDurable hears of each batch in order, once the store wrote it or failed.
 	onDurable func(err error)
@@ -42,7 +42,7 @@ type commit struct {
 var _ ring.Log = (*durableLog)(nil)
 
 func newDurableLog(st *store.Store) *durableLog {
-	return &durableLog{st: st, lastSeq: st.LastSeq(), lastEpoch: st.LastEpoch(), lamport: st.Lamport(), origins: st.Origins()}
+	return &durableLog{st: st, lastSeq: st.LastSeq(), lastEpoch: st.LastEpoch(), origins: st.Origins()}
 }
 
 // Lamport: the store's highest stamp, or a higher one appended since.

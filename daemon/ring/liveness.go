@@ -237,14 +237,12 @@ func (m *Machine) heardFrom(id string, epoch uint64) {
 	}
 	back := false
 	switch {
-	case m.leaderless(): // a refusal or a leave marks it again (Step)
+	case m.leaderless(), why != "died": // without a leader, a refusal or a leave marks it again (Step)
 		back = true
-	case why != "died":
-		back = true
-	case m.IsLeader() && hasMember(m.config(), id) && m.cancelChange(id):
-		back = true
-	case m.follows() && epoch != 0 && epoch >= m.epoch && hasMember(m.config(), id):
-		back = true
+	case m.IsLeader():
+		back = hasMember(m.config(), id) && m.cancelChange(id)
+	case m.follows():
+		back = epoch != 0 && epoch >= m.epoch && hasMember(m.config(), id)
 	}
 	if back {
 		delete(m.live.gone, id)

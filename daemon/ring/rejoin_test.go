@@ -177,24 +177,5 @@ func TestRestartKeepsTheLamportClock(t *testing.T) {
 		s.Settle()
 	}
 	before := a.Log.LastSeq()
-	last := a.Log.After(before-1, 1)[0].Lamport
-	s.Kill(a)
-	s.Restart(a)
-	if got := a.M.Lamport(); got < last {
-		t.Fatalf("after the restart the clock is at %d, below the %d of the last entry stored", got, last)
-	}
-	a.M.Submit(protocol.KindChat, "", "after")
-	s.Collect(a)
-	for range 5 {
-		s.Tick()
-	}
-	entries := a.Log.After(before, 0)
-	if len(entries) == 0 {
-		t.Fatal("nothing stored after the restart")
-	}
-	for _, e := range entries {
-		if e.Lamport <= last {
-			t.Fatalf("entry %d (%q) stamped %d after the restart, not above %d", e.Seq, e.Text, e.Lamport, last)
-		}
-	}
+	restartKeepsClock(t, s, a, before, a.Log.After(before-1, 1)[0].Lamport, "after")
 }

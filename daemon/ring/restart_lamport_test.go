@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/ringchat/ring/daemon/ring/ringtest"
 	"github.com/ringchat/ring/protocol"
 )
 
@@ -41,26 +42,36 @@ func TestFollowerRestartKeepsTheLamportClock(t *testing.T) {
 	if last := stored[len(stored)-1]; last.Lamport >= high {
 		t.Fatalf("the last entry holds the highest stamp (%d): the test proves nothing", high)
 	}
-	s.Kill(b)
-	s.Restart(b)
-	if got := b.M.Lamport(); got < high {
-		t.Fatalf("after the restart b's clock is at %d, below the %d of an entry it stores", got, high)
+	restartKeepsClock(t, s, b, b.Log.LastSeq(), high, "b after")
+}
+
+// restartKeepsClock kills and restarts n, which stored entries up to
+// seq, the highest stamped high; its clock must come back at high or
+// above, and what it writes or says from then on (text, and a leader's
+// own entries) must be stamped above high.
+func restartKeepsClock(t *testing.T, s *ringtest.Sim, n *ringtest.Node, seq, high uint64, text string) {
+	t.Helper()
+	s.Kill(n)
+	s.Restart(n)
+	if got := n.M.Lamport(); got < high {
+		t.Fatalf("after the restart %s's clock is at %d, below the %d of an entry it stores", n.Name, got, high)
 	}
-	b.M.Submit(protocol.KindChat, "", "b after")
-	s.Collect(b)
-	for range 30 { // b finds its ring again, and its message goes out
+	n.M.Submit(protocol.KindChat, "", text)
+	s.Collect(n)
+	for range 30 { // it finds its ring again, and its message goes out
 		s.Tick()
 	}
-	found := false
-	for _, e := range b.Log.After(0, 0) {
-		if e.OriginID == b.Info.ID && e.Text == "b after" {
-			found = true
-			if e.Lamport <= high {
-				t.Fatalf("b's first message after the restart is stamped %d, not above the %d it had stored", e.Lamport, high)
-			}
+	said := false
+	for _, e := range n.Log.After(seq, 0) {
+		if e.OriginID != n.Info.ID {
+			continue
+		}
+		said = said || e.Text == text
+		if e.Lamport <= high {
+			t.Fatalf("%s's entry %d (%q) after the restart is stamped %d, not above the %d it had stored", n.Name, e.Seq, e.Text, e.Lamport, high)
 		}
 	}
-	if !found {
-		t.Fatal("b's message after the restart was not stored")
+	if !said {
+		t.Fatalf("%s's message %q after the restart was not stored", n.Name, text)
 	}
 }

@@ -41,7 +41,7 @@ var commands = map[string]command{
 	"elect-all":    cmdElectAll,
 	"safety":       cmdSafety,
 	"batch":        func(r *runner, _ []string) { r.s.Batch = rand.New(rand.NewPCG(r.seed, 0xba7c4)) },
-	"lagcommit":    func(r *runner, _ []string) { r.s.LagCommit = true },
+	"lagcommit":    func(r *runner, _ []string) { r.s.SetLagCommit() },
 	"reset-counts": func(r *runner, _ []string) { r.s.Counts = map[protocol.MsgType]int{} },
 	"check":        func(r *runner, _ []string) { r.s.CheckInvariants() },
 	"expect":       cmdExpect,

@@ -9,7 +9,7 @@ func (s *Sim) Kill(n *Node) {
 	n.Alive = false
 	n.Hung = false
 	n.Saved, n.Outbox = n.M.Saved(), n.M.Outbox()
-	if s.LagCommit {
+	if s.lagCommit {
 		n.Saved.Commit = min(n.Saved.Commit, n.durable.commit)
 		n.Outbox = n.durable.outbox
 	}

@@ -29,11 +29,11 @@ type Sim struct {
 	// is collected, as the driver does (daemon.Node.step): after a message
 	// the output stays in the machine unless it has news or Batch draws 0 of 3.
 	Batch *rand.Rand
-	// LagCommit, when set, makes a killed node lose what a store may not
-	// have synced yet: the commit point and outbox deletes written since
-	// the last cycle that appended entries or queued a message (a group of
-	// only those may be written without an fsync of its own).
-	LagCommit bool
+	// lagCommit (SetLagCommit) makes a killed node lose what a store may
+	// not have synced yet: the commit point and outbox deletes written since
+	// the last cycle that appended entries or put an outbox item (the
+	// driver's group of only those may still be in flight at a crash).
+	lagCommit bool
 
 	rng   *rand.Rand
 	links map[[2]string][]frame
@@ -63,7 +63,7 @@ type Node struct {
 	Saved  ring.Saved
 	Outbox []ring.Pending
 	// durable is what a store surely holds of the commit point and the
-	// outbox (Sim.LagCommit)
+	// outbox (Sim.SetLagCommit)
 	durable struct {
 		commit, lastSeq uint64
 		outbox          []ring.Pending
@@ -154,18 +154,29 @@ func (s *Sim) Collect(n *Node) {
 	for _, o := range r.Messages {
 		s.send(n, o)
 	}
-	s.noteDurable(n)
+	if s.lagCommit {
+		s.noteDurable(n, false)
+	}
 	s.Check.after(n)
 }
 
-// noteDurable takes the cycle's commit point and outbox as durable when
-// the cycle wrote something a store syncs: entries, or an outbox item new
-// or changed (a put; the driver writes one when a queued message is
-// renumbered or moves to another ring). Deletes alone may wait.
-func (s *Sim) noteDurable(n *Node) {
+// SetLagCommit turns lagCommit on, taking what every node holds now as
+// durable.
+func (s *Sim) SetLagCommit() {
+	s.lagCommit = true
+	for _, n := range s.Nodes {
+		s.noteDurable(n, true)
+	}
+}
+
+// noteDurable takes n's commit point and outbox as durable when the cycle
+// wrote something a store syncs: entries, or an outbox item new or changed
+// (a put; the driver writes one when a queued message is renumbered or
+// moves to another ring). Deletes alone may wait.
+func (s *Sim) noteDurable(n *Node, always bool) {
 	ob := n.M.Outbox()
 	d := &n.durable
-	if !s.LagCommit || n.Log.LastSeq() != d.lastSeq || outboxPuts(d.outbox, ob) {
+	if always || n.Log.LastSeq() != d.lastSeq || outboxPuts(d.outbox, ob) {
 		d.commit, d.lastSeq, d.outbox = n.M.Commit(), n.Log.LastSeq(), ob
 	}
 }
