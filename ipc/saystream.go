@@ -71,7 +71,7 @@ func (s *Server) readSayLines(r *http.Request, sw *sayWriter) {
 			}
 			line++
 			var req api.SayRequest
-			if err := decodeObject(b, &req); err != nil {
+			if err := decodeSayLine(b, &req); err != nil {
 				stop = &pending{line: line, err: &refusal{api.CodeBadRequest, fmt.Errorf("malformed request: %w", err)}}
 				break
 			}

@@ -24,6 +24,7 @@ type durableLog struct {
 	lastEpoch uint64
 	lamport   uint64 // the highest stamp appended since the start
 	origins   map[string]uint64
+	records   []store.Record // submit's scratch: a new slice per batch was 8 % of a leader's allocation
 	// onDurable hears of each batch in order, once the store wrote it or failed.
 	onDurable func(err error)
 }
@@ -90,14 +91,21 @@ func (l *durableLog) submit() {
 	}
 	l.commits++
 	batch := l.tail[len(l.tail)-l.queued:]
-	msgs := make([]store.Record, len(batch))
+	msgs := l.records[:0] // AppendAsync keeps none of them
 	for i := range batch {
 		batch[i].commit = l.commits
-		msgs[i] = store.RecordOf(batch[i].e)
+		msgs = append(msgs, store.RecordOf(batch[i].e))
 	}
 	l.queued = 0
 	l.inflight = append(l.inflight, commit{id: l.commits, done: l.st.AppendAsync(msgs...)})
+	clear(msgs)
+	if cap(msgs) <= maxRecordScratch {
+		l.records = msgs[:0]
+	}
 }
+
+// maxRecordScratch bounds the records submit keeps for the next batch.
+const maxRecordScratch = 1024
 
 // next is the channel of the oldest batch in flight, nil if none.
 func (l *durableLog) next() <-chan error {

@@ -22,6 +22,7 @@ func (m *Machine) onSubmit(h protocol.Header, s protocol.Submit) {
 		return
 	}
 	author := m.view.Members[i]
+	m.sequencing.batch = slices.Grow(m.sequencing.batch, 1+len(s.More)) // not grown entry by entry
 	m.sequenceFrom(author, s.Entry)
 	for _, e := range s.More {
 		m.sequenceFrom(author, e)

@@ -1,12 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -261,4 +263,33 @@ func TestLegacyFileGrowsInFormat2(t *testing.T) {
 		t.Errorf("after reopening Last(-1) =\n%+v\nwant\n%+v", got, want)
 	}
 	wantOutbox(t, s, outbox, later)
+}
+
+// encodeAll writes each record of a batch as encode does, into one buffer
+// whose values do not overlap: the last record appended to one value must
+// not show in the next.
+func TestEncodeAllIsEncode(t *testing.T) {
+	system, chat, direct, _ := legacyRecords()
+	long := chat
+	long.Text = strings.Repeat("y", 3*recordEstimate) // past the buffer's first estimate
+	batch := []Record{system, chat, long, direct, {}, chat}
+	vals, err := encodeAll(batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vals) != len(batch) {
+		t.Fatalf("%d values for %d records", len(vals), len(batch))
+	}
+	for i, r := range batch {
+		want, err := encode(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(vals[i], want) {
+			t.Fatalf("record %d: encodeAll %x, encode %x", i, vals[i], want)
+		}
+		if cap(vals[i]) != len(vals[i]) {
+			t.Fatalf("record %d: capacity %d past its length %d: an append would overwrite the next", i, cap(vals[i]), len(vals[i]))
+		}
+	}
 }

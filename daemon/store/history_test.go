@@ -188,3 +188,30 @@ func TestClosed(t *testing.T) {
 		t.Errorf("second Close = %v", err)
 	}
 }
+
+// AppendAsync keeps none of the records it is handed: a caller that reuses
+// the slice at once (the node does, batch after batch) stores what it
+// handed over, origins and views included.
+func TestAppendAsyncKeepsNoRecord(t *testing.T) {
+	s := openAt(t, tempPath(t), Options{})
+	view := seqMsg(2, 1)
+	view.Kind, view.Members = "system", []Node{{ID: "n1", Name: "ann", Addr: "127.0.0.1:7000"}}
+	want := []Record{seqMsg(1, 1), view, seqMsg(3, 1)}
+	batch := append([]Record(nil), want...)
+	done := s.AppendAsync(batch...)
+	for i := range batch {
+		batch[i] = seqMsg(uint64(100+i), 9) // the caller's next batch, before the store wrote this one
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Last(-1); !reflect.DeepEqual(got, want) {
+		t.Fatalf("Last(-1) =\n%+v\nwant\n%+v", got, want)
+	}
+	if got := s.Origins()["n1"]; got != 3 {
+		t.Fatalf("origin n1 at %d, want 3", got)
+	}
+	if ms, at, ok, err := s.ViewAt(3); err != nil || !ok || at != 2 || !reflect.DeepEqual(ms, view.Members) {
+		t.Fatalf("ViewAt(3) = %v, %d, %v, %v; want the view of seq 2", ms, at, ok, err)
+	}
+}

@@ -25,10 +25,14 @@ func (s *Store) Origins() map[string]uint64 {
 // for a direct message, for counter 0 (none), and for an origin that is no
 // valid key (a bad entry would fail the whole transaction).
 func originOf(m Record) (origin string, counter uint64, ok bool) {
-	if m.Seq == 0 || m.OriginCounter == 0 || m.OriginID == "" || len(m.OriginID) > kv.MaxKeySize {
+	return originOfSeq(m.Seq, m.OriginID, m.OriginCounter)
+}
+
+func originOfSeq(seq uint64, id string, counter uint64) (string, uint64, bool) {
+	if seq == 0 || counter == 0 || id == "" || len(id) > kv.MaxKeySize {
 		return "", 0, false
 	}
-	return m.OriginID, m.OriginCounter, true
+	return id, counter, true
 }
 
 // origin returns the table entry as this transaction has it so far.
@@ -48,9 +52,9 @@ func (w *txn) setOrigin(id string, counter uint64) {
 }
 
 // noteOrigins raises the entries for appended messages.
-func (w *txn) noteOrigins(msgs []Record) {
+func (w *txn) noteOrigins(msgs []appended) {
 	for _, m := range msgs {
-		if id, c, ok := originOf(m); ok && c > w.origin(id) {
+		if id, c, ok := originOfSeq(m.seq, m.origin, m.counter); ok && c > w.origin(id) {
 			w.setOrigin(id, c)
 		}
 	}

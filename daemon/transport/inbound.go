@@ -58,9 +58,15 @@ func (t *Transport) logRefusal(remote string, err error) {
 	t.log.Log(context.Background(), level, "inbound peer refused", "remote", remote, "err", err)
 }
 
+// reuseFrame is the largest frame read into a buffer the connection keeps:
+// a joined Submit or Deliver of the longest text fits. A buffer per frame
+// was 5 % of a node's allocation at full throughput (docs/PERFORMANCE.md).
+const reuseFrame = protocol.MaxTextLen + 16<<10
+
 func (t *Transport) readInbound(conn net.Conn, remote string) {
 	fr := protocol.NewFrameReader(conn, t.opts.MaxFrame)
-	admitted := 0 // bytes of the frame being read, held from the budget
+	fr.Reuse = reuseFrame // Decode copies out what it keeps
+	admitted := 0         // bytes of the frame being read, held from the budget
 	fr.Admit = func(n int) error {
 		if err := t.budget.admit(n); err != nil {
 			return err

@@ -85,7 +85,7 @@ func (t *Transport) writeLoop(p *peer, conn net.Conn) error {
 		}
 		batch = p.q.take(batch)
 		for _, f := range batch {
-			if err := protocol.WriteFrame(bw, f, t.opts.MaxFrame); err != nil {
+			if err := protocol.WriteFrameBuffered(bw, f, t.opts.MaxFrame); err != nil {
 				return err
 			}
 		}

@@ -16,6 +16,7 @@ type op struct {
 	Bucket uint8 // index in Options.Buckets
 	Key    []byte
 	Val    []byte
+	key    string // Key as the index holds it, when a Put made the op: not converted again
 }
 
 const (

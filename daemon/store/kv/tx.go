@@ -76,7 +76,7 @@ func (b *Bucket) Put(k, v []byte) error {
 	}
 	key := string(k)
 	t.Set(item{key: key, val: v})
-	b.tx.ops = append(b.tx.ops, op{Kind: opPut, Bucket: uint8(b.i), Key: []byte(key), Val: v})
+	b.tx.ops = append(b.tx.ops, op{Kind: opPut, Bucket: uint8(b.i), Key: []byte(key), Val: v, key: key})
 	return nil
 }
 
